@@ -1,0 +1,90 @@
+/*
+ * The auth hook: the validator of the "bearer" authentication block in
+ * conf/routes.conf, run by Kore before every /api/v1/ resource handler.
+ *
+ * It is synchronous and does no I/O: it verifies the access token (the
+ * configured algorithm only, signature, exp, iss, aud, token_type, a UUID
+ * tenant), puts the principal into the request context, and charges the
+ * tenant's rate limit. Whether the tenant, user or API client is still
+ * active is checked by the database in the same round trip as the data
+ * (api.principal_status() in sql/), so deactivation counts from the very
+ * next request.
+ */
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "mtapi.h"
+
+static const char	*bearer_token(const char *);
+
+int
+auth_bearer(struct http_request *req, const void *unused)
+{
+	struct api_req		*ar;
+	struct token_claims	claims;
+	const char		*hdr, *token;
+	long			limit, remaining, retry;
+	char			buf[32], detail[96];
+	int			rc;
+
+	ar = api_req_get(req);
+	if (api_req_admit(req, ar) == -1)
+		return (KORE_RESULT_ERROR);
+
+	/* CORS preflights carry no credentials; the dispatcher answers. */
+	if (req->method == HTTP_METHOD_OPTIONS)
+		return (KORE_RESULT_OK);
+
+	if (!http_request_header(req, "authorization", &hdr) ||
+	    (token = bearer_token(hdr)) == NULL) {
+		api_error(req, 401, "not_authenticated",
+		    "Authentication credentials were not provided.");
+		return (KORE_RESULT_ERROR);
+	}
+
+	rc = token_verify(&app.keys, token, TOKEN_TYPE_ACCESS, time(NULL),
+	    &claims);
+	if (rc != TOKEN_OK) {
+		log_line(LOG_LEVEL_INFO, NULL, "token refused (%s) rid=%s",
+		    token_error_text(rc), ar->rid);
+		api_error(req, 401, "token_not_valid",
+		    "Given token not valid for any token type");
+		return (KORE_RESULT_ERROR);
+	}
+
+	perms_principal(&claims, &ar->p);
+	ar->authed = 1;
+
+	if (!ratelimit_take(ar->p.tenant, &limit, &remaining, &retry)) {
+		ar->rl_limit = limit;
+		ar->rl_remaining = 0;
+		(void)snprintf(buf, sizeof(buf), "%ld", retry);
+		http_response_header(req, "retry-after", buf);
+		(void)snprintf(detail, sizeof(detail), "Request was throttled. "
+		    "Expected available in %ld seconds.", retry);
+		api_error(req, 429, "throttled", detail);
+		return (KORE_RESULT_ERROR);
+	}
+	ar->rl_limit = limit;
+	ar->rl_remaining = remaining;
+
+	return (KORE_RESULT_OK);
+}
+
+/* "Bearer <token>", scheme case-insensitive; NULL for anything else. */
+static const char *
+bearer_token(const char *hdr)
+{
+	if (strncasecmp(hdr, "bearer", 6) || !isspace((unsigned char)hdr[6]))
+		return (NULL);
+
+	hdr += 6;
+	while (isspace((unsigned char)*hdr))
+		hdr++;
+
+	return (*hdr == '\0' ? NULL : hdr);
+}

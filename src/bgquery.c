@@ -1,0 +1,104 @@
+/*
+ * Background statements, driven by pgsql callbacks instead of a request's
+ * state machine. One in flight per bg_query; a caller whose statement is
+ * still running simply tries again at its next timer tick.
+ */
+
+#include <libpq-fe.h>
+
+#include "mtapi.h"
+#include "bgquery.h"
+
+/* Kore drops a statement silently if its socket errors: give up on it. */
+#define BG_QUERY_STALE_MS	30000
+
+static void	bg_query_cb(struct kore_pgsql *, void *);
+
+int
+bg_query_busy(struct bg_query *bq)
+{
+	if (!bq->busy)
+		return (0);
+	if (kore_time_ms() - bq->started < BG_QUERY_STALE_MS)
+		return (1);
+
+	log_line(LOG_LEVEL_WARNING, NULL, "%s: abandoning a statement that "
+	    "never finished", bq->name);
+	kore_pgsql_cleanup(&bq->sql);
+	bq->busy = 0;
+
+	return (0);
+}
+
+int
+bg_query_start(struct bg_query *bq, const char *sql, const char *param)
+{
+	if (bg_query_busy(bq))
+		return (-1);
+
+	kore_pgsql_init(&bq->sql);
+	kore_pgsql_bind_callback(&bq->sql, bg_query_cb, bq);
+
+	/* No free connection now: give up this tick, requests go first. */
+	if (!kore_pgsql_setup(&bq->sql, API_DB, KORE_PGSQL_ASYNC)) {
+		kore_pgsql_cleanup(&bq->sql);
+		return (-1);
+	}
+
+	bq->busy = 1;
+	bq->failed = 0;
+	bq->started = kore_time_ms();
+
+	if (!kore_pgsql_query_params(&bq->sql, sql, 0, 1,
+	    KORE_PGSQL_PARAM_TEXT(param))) {
+		log_line(LOG_LEVEL_WARNING, NULL, "%s: %s", bq->name,
+		    bq->sql.error != NULL ? bq->sql.error : "send failed");
+		kore_pgsql_cleanup(&bq->sql);
+		bq->busy = 0;
+		return (-1);
+	}
+
+	return (0);
+}
+
+static void
+bg_query_cb(struct kore_pgsql *sql, void *arg)
+{
+	struct bg_query		*bq = arg;
+	struct pgsql_conn	*conn;
+
+	switch (sql->state) {
+	case KORE_PGSQL_STATE_WAIT:
+		break;
+	case KORE_PGSQL_STATE_RESULT:
+		if (bq->on_result != NULL)
+			bq->on_result(sql, bq->arg);
+		kore_pgsql_continue(sql);
+		break;
+	case KORE_PGSQL_STATE_ERROR:
+		bq->failed = 1;
+		log_line(LOG_LEVEL_WARNING, NULL, "%s: %s", bq->name,
+		    sql->error != NULL ? sql->error : "unknown error");
+		conn = sql->conn;
+		if (conn != NULL && PQstatus(conn->db) == CONNECTION_BAD) {
+			/*
+			 * Reading on would fail the same way again: release
+			 * (which reports COMPLETE to us), then reconnect.
+			 */
+			kore_pgsql_cleanup(sql);
+			PQreset(conn->db);
+		} else {
+			kore_pgsql_continue(sql);
+		}
+		break;
+	case KORE_PGSQL_STATE_COMPLETE:
+		/* Released by Kore: nothing left to clean up here. */
+		bq->busy = 0;
+		if (bq->on_done != NULL)
+			bq->on_done(!bq->failed, bq->arg);
+		break;
+	default:
+		kore_pgsql_continue(sql);
+		break;
+	}
+}

@@ -1,0 +1,123 @@
+/*
+ * Pagination arithmetic and links.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paging.h"
+
+#define PARAMS_MAX	32
+
+static int	param_cmp(const void *, const void *);
+static size_t	param_name_len(const char *);
+
+int64_t
+paging_size(const char *s)
+{
+	char		*end;
+	long long	v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return (PAGING_DEFAULT_SIZE);
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0')
+		return (PAGING_DEFAULT_SIZE);
+	if (errno == ERANGE || v > PAGING_MAX_SIZE)
+		return (PAGING_MAX_SIZE);
+	if (v <= 0)
+		return (PAGING_DEFAULT_SIZE);
+
+	return (v);
+}
+
+int64_t
+paging_offset(int64_t page, int64_t size)
+{
+	if (page < 1 || size < 1 || page - 1 > INT64_MAX / size)
+		return (-1);
+
+	return ((page - 1) * size);
+}
+
+char *
+paging_link(const char *base, const char *query, int64_t page)
+{
+	char		*copy, *p, *tok, *params[PARAMS_MAX + 1], *out;
+	char		pagebuf[40];
+	size_t		n, i, len;
+
+	n = 0;
+	copy = strdup(query != NULL ? query : "");
+	if (copy == NULL)
+		return (NULL);
+
+	for (p = copy; (tok = strsep(&p, "&")) != NULL;) {
+		if (*tok == '\0')
+			continue;
+		if (param_name_len(tok) == 4 && !strncmp(tok, "page", 4))
+			continue;
+		if (n < PARAMS_MAX)
+			params[n++] = tok;
+	}
+
+	if (page > 1) {
+		(void)snprintf(pagebuf, sizeof(pagebuf), "page=%" PRId64, page);
+		params[n++] = pagebuf;
+	}
+
+	qsort(params, n, sizeof(params[0]), param_cmp);
+
+	len = strlen(base) + 2;
+	for (i = 0; i < n; i++)
+		len += strlen(params[i]) + 1;
+
+	if ((out = malloc(len)) == NULL) {
+		free(copy);
+		return (NULL);
+	}
+
+	(void)strcpy(out, base);
+	for (i = 0; i < n; i++) {
+		(void)strcat(out, i == 0 ? "?" : "&");
+		(void)strcat(out, params[i]);
+	}
+
+	free(copy);
+	return (out);
+}
+
+static size_t
+param_name_len(const char *p)
+{
+	const char	*eq;
+
+	if ((eq = strchr(p, '=')) == NULL)
+		return (strlen(p));
+
+	return (eq - p);
+}
+
+/* Sort by name only; the sort need not be stable for equal names. */
+static int
+param_cmp(const void *a, const void *b)
+{
+	const char	*pa = *(char * const *)a;
+	const char	*pb = *(char * const *)b;
+	size_t		la, lb;
+	int		r;
+
+	la = param_name_len(pa);
+	lb = param_name_len(pb);
+	if ((r = strncmp(pa, pb, la < lb ? la : lb)) != 0)
+		return (r);
+	if (la != lb)
+		return (la < lb ? -1 : 1);
+
+	return (strcmp(pa, pb));
+}

@@ -1,0 +1,603 @@
+/*
+ * Settings from the environment and an optional .env file.
+ *
+ * Names and defaults follow the Django + simplejwt service this replaces:
+ * JWT_SIGNING_KEY falls back to SECRET_KEY, access tokens live 5 minutes,
+ * refresh tokens 1 day, and an empty ALLOWED_HOSTS with DEBUG on means the
+ * loopback names.
+ */
+
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "settings.h"
+
+#define KEYFILE_MAX	(64 * 1024)
+
+static int	set_error(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static int	parse_bool(const char *, int, int *);
+static int	parse_long(const char *, long, long, long, long *);
+static int	parse_list(const char *, char **, size_t *);
+static char	*env_dup(const char *, const char *);
+static char	*read_keyfile(const char *, char *, size_t);
+static char	*build_conninfo(void);
+static void	conninfo_add(char **, size_t *, size_t *, const char *,
+		    const char *);
+
+int
+settings_load(struct settings *s, const char *envfile, char *err,
+    size_t errlen)
+{
+	const char	*v;
+
+	memset(s, 0, sizeof(*s));
+
+	if (envfile != NULL && settings_read_envfile(envfile, err, errlen) == -1)
+		return (-1);
+
+	if (parse_bool("DEBUG", 0, &s->debug) == -1) {
+		set_error(err, errlen, "DEBUG must be True or False");
+		goto fail;
+	}
+
+	v = getenv("JWT_ALGORITHM");
+	if (v == NULL || *v == '\0' || !strcmp(v, "HS256")) {
+		s->jwt_alg = SETTINGS_ALG_HS256;
+	} else if (!strcmp(v, "RS256")) {
+		s->jwt_alg = SETTINGS_ALG_RS256;
+	} else {
+		set_error(err, errlen,
+		    "JWT_ALGORITHM must be HS256 or RS256, not '%s'", v);
+		goto fail;
+	}
+
+	s->secret_key = env_dup("SECRET_KEY", NULL);
+	s->jwt_signing_key = env_dup("JWT_SIGNING_KEY", NULL);
+	if (s->jwt_signing_key == NULL && s->secret_key != NULL)
+		s->jwt_signing_key = strdup(s->secret_key);
+	if (s->jwt_signing_key == NULL)
+		s->jwt_signing_key = strdup(SETTINGS_DEV_KEY);
+
+	s->jwt_private_key_file = env_dup("JWT_PRIVATE_KEY_FILE", NULL);
+	s->jwt_public_key_file = env_dup("JWT_PUBLIC_KEY_FILE", NULL);
+
+	if (s->jwt_alg == SETTINGS_ALG_RS256) {
+		if (s->jwt_private_key_file == NULL ||
+		    s->jwt_public_key_file == NULL) {
+			set_error(err, errlen, "JWT_ALGORITHM=RS256 needs "
+			    "JWT_PRIVATE_KEY_FILE and JWT_PUBLIC_KEY_FILE");
+			goto fail;
+		}
+		s->jwt_private_pem = read_keyfile(s->jwt_private_key_file,
+		    err, errlen);
+		if (s->jwt_private_pem == NULL)
+			goto fail;
+		s->jwt_public_pem = read_keyfile(s->jwt_public_key_file,
+		    err, errlen);
+		if (s->jwt_public_pem == NULL)
+			goto fail;
+	}
+
+	if (parse_long("JWT_ACCESS_TOKEN_LIFETIME_MINUTES", 5, 1, 60 * 24 * 365,
+	    &s->access_minutes) == -1) {
+		set_error(err, errlen, "JWT_ACCESS_TOKEN_LIFETIME_MINUTES must "
+		    "be a whole number of minutes (1 to 525600)");
+		goto fail;
+	}
+	if (parse_long("JWT_REFRESH_TOKEN_LIFETIME_DAYS", 1, 1, 3650,
+	    &s->refresh_days) == -1) {
+		set_error(err, errlen, "JWT_REFRESH_TOKEN_LIFETIME_DAYS must "
+		    "be a whole number of days (1 to 3650)");
+		goto fail;
+	}
+
+	s->issuer = env_dup("JWT_ISSUER", "mtapi");
+	s->audience = env_dup("JWT_AUDIENCE", "mtapi");
+
+	if ((s->db_conninfo = build_conninfo()) == NULL) {
+		set_error(err, errlen, "out of memory building DB settings");
+		goto fail;
+	}
+
+	if (parse_list("ALLOWED_HOSTS", s->allowed_hosts,
+	    &s->allowed_hosts_count) == -1 ||
+	    parse_list("CORS_ALLOWED_ORIGINS", s->cors_origins,
+	    &s->cors_origins_count) == -1) {
+		set_error(err, errlen, "ALLOWED_HOSTS and CORS_ALLOWED_ORIGINS "
+		    "take at most %d comma-separated entries",
+		    SETTINGS_LIST_MAX);
+		goto fail;
+	}
+	if (s->allowed_hosts_count == 0 && s->debug) {
+		s->allowed_hosts[0] = strdup("localhost");
+		s->allowed_hosts[1] = strdup("127.0.0.1");
+		s->allowed_hosts[2] = strdup("[::1]");
+		s->allowed_hosts_count = 3;
+	}
+
+	v = getenv("LOG_LEVEL");
+	if (v == NULL || *v == '\0' || !strcasecmp(v, "INFO"))
+		s->log_level = LOG_LEVEL_INFO;
+	else if (!strcasecmp(v, "DEBUG"))
+		s->log_level = LOG_LEVEL_DEBUG;
+	else if (!strcasecmp(v, "WARNING") || !strcasecmp(v, "WARN"))
+		s->log_level = LOG_LEVEL_WARNING;
+	else if (!strcasecmp(v, "ERROR"))
+		s->log_level = LOG_LEVEL_ERROR;
+	else {
+		set_error(err, errlen,
+		    "LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR");
+		goto fail;
+	}
+
+	if (parse_long("MAX_BODY_BYTES", 1024 * 1024, 1024, 8 * 1024 * 1024,
+	    &s->max_body) == -1) {
+		set_error(err, errlen,
+		    "MAX_BODY_BYTES must be between 1024 and 8388608");
+		goto fail;
+	}
+	if (parse_long("RATE_LIMIT_DEFAULT_PER_MINUTE", 600, 1, 100000000,
+	    &s->rate_limit_default) == -1) {
+		set_error(err, errlen,
+		    "RATE_LIMIT_DEFAULT_PER_MINUTE must be a positive number");
+		goto fail;
+	}
+	if (parse_long("TLS_RELOAD_SECONDS", 30, 1, 86400,
+	    &s->tls_reload_seconds) == -1) {
+		set_error(err, errlen,
+		    "TLS_RELOAD_SECONDS must be between 1 and 86400");
+		goto fail;
+	}
+
+	if (s->issuer == NULL || s->audience == NULL ||
+	    s->jwt_signing_key == NULL) {
+		set_error(err, errlen, "out of memory");
+		goto fail;
+	}
+
+	return (0);
+
+fail:
+	settings_free(s);
+	return (-1);
+}
+
+void
+settings_free(struct settings *s)
+{
+	size_t		i;
+
+	if (s->jwt_signing_key != NULL) {
+		explicit_bzero(s->jwt_signing_key, strlen(s->jwt_signing_key));
+		free(s->jwt_signing_key);
+	}
+	if (s->secret_key != NULL) {
+		explicit_bzero(s->secret_key, strlen(s->secret_key));
+		free(s->secret_key);
+	}
+	if (s->jwt_private_pem != NULL) {
+		explicit_bzero(s->jwt_private_pem, strlen(s->jwt_private_pem));
+		free(s->jwt_private_pem);
+	}
+	if (s->db_conninfo != NULL) {
+		explicit_bzero(s->db_conninfo, strlen(s->db_conninfo));
+		free(s->db_conninfo);
+	}
+	free(s->jwt_public_pem);
+	free(s->jwt_private_key_file);
+	free(s->jwt_public_key_file);
+	free(s->issuer);
+	free(s->audience);
+	for (i = 0; i < s->allowed_hosts_count; i++)
+		free(s->allowed_hosts[i]);
+	for (i = 0; i < s->cors_origins_count; i++)
+		free(s->cors_origins[i]);
+
+	memset(s, 0, sizeof(*s));
+}
+
+int
+settings_check_production(const struct settings *s, char *err, size_t errlen)
+{
+	if (s->debug)
+		return (0);
+
+	if (s->jwt_alg == SETTINGS_ALG_HS256) {
+		if (getenv("JWT_SIGNING_KEY") == NULL &&
+		    getenv("SECRET_KEY") == NULL) {
+			return (set_error(err, errlen, "DEBUG=False needs "
+			    "JWT_SIGNING_KEY (or SECRET_KEY) to be set"));
+		}
+		if (!strcmp(s->jwt_signing_key, SETTINGS_DEV_KEY) ||
+		    !strncmp(s->jwt_signing_key, "changeme", 8) ||
+		    !strncmp(s->jwt_signing_key, "django-insecure", 15)) {
+			return (set_error(err, errlen, "DEBUG=False refuses "
+			    "the default JWT signing key"));
+		}
+		if (strlen(s->jwt_signing_key) < SETTINGS_MIN_KEY_LEN) {
+			return (set_error(err, errlen, "DEBUG=False needs a JWT "
+			    "signing key of at least %d bytes",
+			    SETTINGS_MIN_KEY_LEN));
+		}
+	}
+
+	if (s->allowed_hosts_count == 0) {
+		return (set_error(err, errlen, "DEBUG=False needs "
+		    "ALLOWED_HOSTS: every request would be refused"));
+	}
+
+	return (0);
+}
+
+int
+settings_host_allowed(const struct settings *s, const char *host)
+{
+	size_t		i, hlen, plen;
+	const char	*p, *end;
+	char		name[256];
+
+	/* Strip the port: "[::1]:8000" -> "[::1]", "a.b:443" -> "a.b". */
+	if (*host == '[') {
+		if ((end = strchr(host, ']')) == NULL)
+			return (0);
+		end++;
+	} else if ((end = strchr(host, ':')) == NULL) {
+		end = host + strlen(host);
+	}
+
+	hlen = end - host;
+	if (hlen == 0 || hlen >= sizeof(name))
+		return (0);
+	for (i = 0; i < hlen; i++)
+		name[i] = tolower((unsigned char)host[i]);
+	name[hlen] = '\0';
+
+	/* A trailing dot names the same host (Django strips it too). */
+	if (hlen > 1 && name[hlen - 1] == '.')
+		name[--hlen] = '\0';
+
+	for (i = 0; i < s->allowed_hosts_count; i++) {
+		p = s->allowed_hosts[i];
+		if (!strcmp(p, "*") || !strcasecmp(p, name))
+			return (1);
+		/* ".example.com" matches example.com and its subdomains. */
+		if (*p == '.') {
+			plen = strlen(p);
+			if (!strcasecmp(p + 1, name))
+				return (1);
+			if (hlen > plen && !strcasecmp(name + hlen - plen, p))
+				return (1);
+		}
+	}
+
+	return (0);
+}
+
+int
+settings_origin_allowed(const struct settings *s, const char *origin)
+{
+	size_t		i;
+
+	for (i = 0; i < s->cors_origins_count; i++) {
+		if (!strcmp(s->cors_origins[i], "*") ||
+		    !strcasecmp(s->cors_origins[i], origin))
+			return (1);
+	}
+
+	return (0);
+}
+
+const char *
+settings_alg_name(int alg)
+{
+	return (alg == SETTINGS_ALG_RS256 ? "RS256" : "HS256");
+}
+
+int
+settings_read_envfile(const char *path, char *err, size_t errlen)
+{
+	FILE		*fp;
+	size_t		len;
+	int		lineno;
+	char		line[4096], *p, *key, *val, *end;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return (0);
+		return (set_error(err, errlen, "cannot read %s: %s", path,
+		    strerror(errno)));
+	}
+
+	lineno = 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		len = strlen(line);
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			fclose(fp);
+			return (set_error(err, errlen, "%s:%d: line too long",
+			    path, lineno));
+		}
+		while (len > 0 && isspace((unsigned char)line[len - 1]))
+			line[--len] = '\0';
+
+		p = line;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (!strncmp(p, "export ", 7))
+			p += 7;
+
+		if ((val = strchr(p, '=')) == NULL) {
+			fclose(fp);
+			return (set_error(err, errlen, "%s:%d: expected "
+			    "NAME=value", path, lineno));
+		}
+		*val++ = '\0';
+		key = p;
+		for (end = key + strlen(key); end > key &&
+		    isspace((unsigned char)end[-1]); end--)
+			*(end - 1) = '\0';
+		while (isspace((unsigned char)*val))
+			val++;
+
+		len = strlen(val);
+		if (len >= 2 && (val[0] == '"' || val[0] == '\'') &&
+		    val[len - 1] == val[0]) {
+			val[len - 1] = '\0';
+			val++;
+		}
+
+		if (*key == '\0')
+			continue;
+		if (setenv(key, val, 0) == -1) {
+			fclose(fp);
+			return (set_error(err, errlen, "%s:%d: %s", path,
+			    lineno, strerror(errno)));
+		}
+	}
+
+	explicit_bzero(line, sizeof(line));
+	fclose(fp);
+	return (0);
+}
+
+static int
+set_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list		ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		(void)vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+
+	return (-1);
+}
+
+static int
+parse_bool(const char *name, int def, int *out)
+{
+	const char	*v;
+
+	v = getenv(name);
+	if (v == NULL || *v == '\0') {
+		*out = def;
+		return (0);
+	}
+
+	if (!strcasecmp(v, "true") || !strcmp(v, "1") ||
+	    !strcasecmp(v, "yes") || !strcasecmp(v, "on")) {
+		*out = 1;
+		return (0);
+	}
+	if (!strcasecmp(v, "false") || !strcmp(v, "0") ||
+	    !strcasecmp(v, "no") || !strcasecmp(v, "off")) {
+		*out = 0;
+		return (0);
+	}
+
+	return (-1);
+}
+
+static int
+parse_long(const char *name, long def, long min, long max, long *out)
+{
+	const char	*v;
+	char		*end;
+	long		n;
+
+	v = getenv(name);
+	if (v == NULL || *v == '\0') {
+		*out = def;
+		return (0);
+	}
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return (-1);
+
+	*out = n;
+	return (0);
+}
+
+static int
+parse_list(const char *name, char **out, size_t *count)
+{
+	const char	*v, *p, *comma;
+	size_t		len;
+
+	*count = 0;
+	if ((v = getenv(name)) == NULL)
+		return (0);
+
+	for (p = v; *p != '\0'; p = comma + 1) {
+		comma = strchr(p, ',');
+		if (comma == NULL)
+			comma = p + strlen(p);
+		while (p < comma && isspace((unsigned char)*p))
+			p++;
+		len = comma - p;
+		while (len > 0 && isspace((unsigned char)p[len - 1]))
+			len--;
+		if (len > 0) {
+			if (*count == SETTINGS_LIST_MAX)
+				return (-1);
+			if ((out[*count] = strndup(p, len)) == NULL)
+				return (-1);
+			(*count)++;
+		}
+		if (*comma == '\0')
+			break;
+	}
+
+	return (0);
+}
+
+static char *
+env_dup(const char *name, const char *def)
+{
+	const char	*v;
+
+	v = getenv(name);
+	if (v == NULL || *v == '\0')
+		v = def;
+
+	return (v == NULL ? NULL : strdup(v));
+}
+
+static char *
+read_keyfile(const char *path, char *err, size_t errlen)
+{
+	int		fd;
+	ssize_t		r;
+	size_t		off;
+	char		*buf;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		set_error(err, errlen, "cannot read key file %s: %s", path,
+		    strerror(errno));
+		return (NULL);
+	}
+
+	if ((buf = malloc(KEYFILE_MAX + 1)) == NULL) {
+		close(fd);
+		set_error(err, errlen, "out of memory");
+		return (NULL);
+	}
+
+	off = 0;
+	for (;;) {
+		r = read(fd, buf + off, KEYFILE_MAX - off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		off += r;
+		if (off == KEYFILE_MAX)
+			break;
+	}
+	close(fd);
+
+	if (r == -1 || off == 0 || off == KEYFILE_MAX) {
+		explicit_bzero(buf, off);
+		free(buf);
+		set_error(err, errlen, "key file %s is empty, unreadable or "
+		    "too large", path);
+		return (NULL);
+	}
+
+	buf[off] = '\0';
+	return (buf);
+}
+
+/*
+ * DATABASE_URL wins; otherwise a key/value conninfo from DB_*, every value
+ * single-quoted with libpq's escaping so that a password can hold anything.
+ */
+static char *
+build_conninfo(void)
+{
+	const char	*url;
+	char		*out;
+	size_t		len, cap;
+
+	url = getenv("DATABASE_URL");
+	if (url != NULL && *url != '\0')
+		return (strdup(url));
+
+	cap = 256;
+	len = 0;
+	if ((out = malloc(cap)) == NULL)
+		return (NULL);
+	out[0] = '\0';
+
+	conninfo_add(&out, &len, &cap, "host", getenv("DB_HOST") ?
+	    getenv("DB_HOST") : "127.0.0.1");
+	conninfo_add(&out, &len, &cap, "port", getenv("DB_PORT") ?
+	    getenv("DB_PORT") : "5432");
+	conninfo_add(&out, &len, &cap, "dbname", getenv("DB_NAME") ?
+	    getenv("DB_NAME") : "mtapi");
+	conninfo_add(&out, &len, &cap, "user", getenv("DB_USER") ?
+	    getenv("DB_USER") : "mtapi");
+	if (getenv("DB_PASSWORD") != NULL)
+		conninfo_add(&out, &len, &cap, "password",
+		    getenv("DB_PASSWORD"));
+	conninfo_add(&out, &len, &cap, "connect_timeout", "3");
+	conninfo_add(&out, &len, &cap, "application_name", "mtapi");
+
+	if (out == NULL)
+		return (NULL);
+	return (out);
+}
+
+static void
+conninfo_add(char **out, size_t *len, size_t *cap, const char *key,
+    const char *val)
+{
+	size_t		need;
+	char		*p, *n;
+	const char	*v;
+
+	if (*out == NULL)
+		return;
+
+	/* Worst case every value byte is escaped. */
+	need = *len + strlen(key) + 2 * strlen(val) + 5;
+	if (need > *cap) {
+		while (*cap < need)
+			*cap *= 2;
+		if ((n = realloc(*out, *cap)) == NULL) {
+			free(*out);
+			*out = NULL;
+			return;
+		}
+		*out = n;
+	}
+
+	p = *out + *len;
+	if (*len > 0)
+		*p++ = ' ';
+	p += sprintf(p, "%s='", key);
+	for (v = val; *v != '\0'; v++) {
+		if (*v == '\'' || *v == '\\')
+			*p++ = '\\';
+		*p++ = *v;
+	}
+	*p++ = '\'';
+	*p = '\0';
+	*len = p - *out;
+}

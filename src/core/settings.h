@@ -1,0 +1,71 @@
+/*
+ * Settings from the environment and an optional .env file. Shared by the
+ * Kore module and the operator command; no Kore dependency.
+ */
+
+#ifndef MTAPI_SETTINGS_H
+#define MTAPI_SETTINGS_H
+
+#include <stddef.h>
+
+#define SETTINGS_ALG_HS256	1
+#define SETTINGS_ALG_RS256	2
+
+#define LOG_LEVEL_DEBUG		0
+#define LOG_LEVEL_INFO		1
+#define LOG_LEVEL_WARNING	2
+#define LOG_LEVEL_ERROR		3
+
+#define SETTINGS_LIST_MAX	32
+#define SETTINGS_MIN_KEY_LEN	32
+
+/* The signing key used when none is configured; refused with DEBUG=False. */
+#define SETTINGS_DEV_KEY	"insecure-development-key-do-not-use-in-production"
+
+struct settings {
+	int		debug;
+	int		jwt_alg;
+	char		*secret_key;
+	char		*jwt_signing_key;
+	char		*jwt_private_key_file;
+	char		*jwt_public_key_file;
+	char		*jwt_private_pem;	/* loaded from the files above */
+	char		*jwt_public_pem;
+	long		access_minutes;
+	long		refresh_days;
+	char		*issuer;
+	char		*audience;
+	char		*db_conninfo;		/* libpq conninfo or URI */
+	char		*allowed_hosts[SETTINGS_LIST_MAX];
+	size_t		allowed_hosts_count;
+	char		*cors_origins[SETTINGS_LIST_MAX];
+	size_t		cors_origins_count;
+	int		log_level;
+	long		max_body;		/* bytes */
+	long		rate_limit_default;	/* requests per minute */
+	long		tls_reload_seconds;
+};
+
+/*
+ * Load settings: the process environment wins over the .env file at
+ * envfile (which may be NULL or missing). On error, a one-line reason is
+ * written to err and -1 is returned; nothing is left allocated.
+ */
+int	settings_load(struct settings *, const char *envfile, char *, size_t);
+void	settings_free(struct settings *);
+
+/* Production checks (DEBUG=False): key strength, key files, hosts. */
+int	settings_check_production(const struct settings *, char *, size_t);
+
+/* Is host (a Host header, port included or not) allowed? */
+int	settings_host_allowed(const struct settings *, const char *);
+
+/* Is origin listed in CORS_ALLOWED_ORIGINS? */
+int	settings_origin_allowed(const struct settings *, const char *);
+
+const char	*settings_alg_name(int);
+
+/* Parse a .env file into the environment (existing variables are kept). */
+int	settings_read_envfile(const char *, char *, size_t);
+
+#endif

@@ -1,0 +1,470 @@
+/*
+ * JWT minting and verification.
+ *
+ * libjwt's jwt_decode() verifies with whatever algorithm the token's header
+ * names (libjwt issues #33, #43, #200): an HS256 token "signed" with our
+ * RS256 public key would pass. So the header is decoded and its alg
+ * compared with the configured one before libjwt sees any key.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <jwt.h>
+#include <sodium.h>
+
+#include "settings.h"
+#include "token.h"
+
+static int	segment_valid(const char *, size_t);
+static json_t	*segment_json(const char *, size_t);
+static int	claims_from_json(json_t *, const struct token_keys *, int,
+		    time_t, struct token_claims *);
+static int	copy_string(json_t *, const char *, char *, size_t, int);
+static int	copy_list(json_t *, const char *, char (*)[TOKEN_ITEM_LEN],
+		    size_t *);
+static int	audience_matches(json_t *, const char *);
+
+static const char *token_errors[] = {
+	"ok", "malformed token", "malformed header", "algorithm not allowed",
+	"bad signature", "token expired", "wrong issuer", "wrong audience",
+	"wrong token type", "invalid claims", "internal error"
+};
+
+int
+token_verify(const struct token_keys *keys, const char *token, int want_type,
+    time_t now, struct token_claims *out)
+{
+	jwt_t		*jwt;
+	json_t		*hdr, *payload;
+	const char	*dot1, *dot2, *alg, *typ;
+	char		*grants;
+	size_t		len;
+	int		rc;
+
+	memset(out, 0, sizeof(*out));
+
+	len = strnlen(token, TOKEN_MAX_LEN + 1);
+	if (len == 0 || len > TOKEN_MAX_LEN)
+		return (TOKEN_E_FORMAT);
+	if ((dot1 = strchr(token, '.')) == NULL ||
+	    (dot2 = strchr(dot1 + 1, '.')) == NULL ||
+	    strchr(dot2 + 1, '.') != NULL)
+		return (TOKEN_E_FORMAT);
+	if (!segment_valid(token, dot1 - token) ||
+	    !segment_valid(dot1 + 1, dot2 - dot1 - 1) ||
+	    !segment_valid(dot2 + 1, strlen(dot2 + 1)))
+		return (TOKEN_E_FORMAT);
+
+	/* Pin the algorithm before libjwt picks one from the header. */
+	if ((hdr = segment_json(token, dot1 - token)) == NULL)
+		return (TOKEN_E_HEADER);
+	alg = json_string_value(json_object_get(hdr, "alg"));
+	typ = json_string_value(json_object_get(hdr, "typ"));
+	if (alg == NULL || strcmp(alg, settings_alg_name(keys->alg))) {
+		json_decref(hdr);
+		return (TOKEN_E_ALG);
+	}
+	if (json_object_get(hdr, "typ") != NULL &&
+	    (typ == NULL || strcasecmp(typ, "JWT"))) {
+		json_decref(hdr);
+		return (TOKEN_E_HEADER);
+	}
+	json_decref(hdr);
+
+	jwt = NULL;
+	if (jwt_decode(&jwt, token, keys->verify_key,
+	    (int)keys->verify_len) != 0 || jwt == NULL) {
+		if (jwt != NULL)
+			jwt_free(jwt);
+		return (TOKEN_E_SIGNATURE);
+	}
+
+	if (jwt_get_alg(jwt) != (keys->alg == SETTINGS_ALG_RS256 ?
+	    JWT_ALG_RS256 : JWT_ALG_HS256)) {
+		jwt_free(jwt);
+		return (TOKEN_E_ALG);
+	}
+
+	grants = jwt_get_grants_json(jwt, NULL);
+	jwt_free(jwt);
+	if (grants == NULL)
+		return (TOKEN_E_CLAIMS);
+
+	payload = json_loads(grants, JSON_REJECT_DUPLICATES, NULL);
+	free(grants);
+	if (payload == NULL || !json_is_object(payload)) {
+		json_decref(payload);
+		return (TOKEN_E_CLAIMS);
+	}
+
+	rc = claims_from_json(payload, keys, want_type, now, out);
+	json_decref(payload);
+
+	if (rc != TOKEN_OK)
+		memset(out, 0, sizeof(*out));
+
+	return (rc);
+}
+
+char *
+token_mint(const struct token_keys *keys, const struct token_claims *c)
+{
+	jwt_t		*jwt;
+	json_t		*obj, *roles, *scopes;
+	char		*grants, *out, uid[32];
+	size_t		i;
+
+	if ((obj = json_object()) == NULL)
+		return (NULL);
+
+	json_object_set_new(obj, "token_type", json_string(
+	    c->token_type == TOKEN_TYPE_REFRESH ? "refresh" : "access"));
+	json_object_set_new(obj, "auth_type",
+	    json_string(token_auth_type_name(c->auth_type)));
+	json_object_set_new(obj, "tenant", json_string(c->tenant));
+	if (c->tenant_slug[0] != '\0')
+		json_object_set_new(obj, "tenant_slug",
+		    json_string(c->tenant_slug));
+
+	switch (c->auth_type) {
+	case AUTH_TYPE_USER:
+		(void)snprintf(uid, sizeof(uid), "%" PRId64, c->user_id);
+		json_object_set_new(obj, "sub", json_string(uid));
+		json_object_set_new(obj, "user_id", json_integer(c->user_id));
+		break;
+	case AUTH_TYPE_API_CLIENT:
+		json_object_set_new(obj, "sub", json_string(c->client_id));
+		json_object_set_new(obj, "client_id",
+		    json_string(c->client_id));
+		break;
+	default:
+		json_object_set_new(obj, "sub", json_string(c->sub));
+		break;
+	}
+
+	if (c->auth_type != AUTH_TYPE_USER) {
+		roles = json_array();
+		scopes = json_array();
+		for (i = 0; i < c->roles_count; i++)
+			json_array_append_new(roles, json_string(c->roles[i]));
+		for (i = 0; i < c->scopes_count; i++)
+			json_array_append_new(scopes,
+			    json_string(c->scopes[i]));
+		json_object_set_new(obj, "roles", roles);
+		json_object_set_new(obj, "scopes", scopes);
+	}
+
+	json_object_set_new(obj, "iat", json_integer(c->iat));
+	json_object_set_new(obj, "exp", json_integer(c->exp));
+	json_object_set_new(obj, "iss", json_string(keys->issuer));
+	json_object_set_new(obj, "aud", json_string(keys->audience));
+	json_object_set_new(obj, "jti", json_string(c->jti));
+	if (c->sid[0] != '\0')
+		json_object_set_new(obj, "sid", json_string(c->sid));
+
+	grants = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	if (grants == NULL)
+		return (NULL);
+
+	out = NULL;
+	if (jwt_new(&jwt) != 0) {
+		free(grants);
+		return (NULL);
+	}
+
+	if (jwt_add_grants_json(jwt, grants) == 0 &&
+	    jwt_set_alg(jwt, keys->alg == SETTINGS_ALG_RS256 ? JWT_ALG_RS256 :
+	    JWT_ALG_HS256, keys->sign_key, (int)keys->sign_len) == 0)
+		out = jwt_encode_str(jwt);
+
+	jwt_free(jwt);
+	free(grants);
+
+	return (out);
+}
+
+const char *
+token_error_text(int rc)
+{
+	if (rc < 0 || rc > TOKEN_E_INTERNAL)
+		return ("unknown");
+	return (token_errors[rc]);
+}
+
+const char *
+token_auth_type_name(int type)
+{
+	switch (type) {
+	case AUTH_TYPE_USER:
+		return ("user");
+	case AUTH_TYPE_API_CLIENT:
+		return ("api_client");
+	case AUTH_TYPE_SERVICE:
+		return ("service");
+	}
+
+	return ("unknown");
+}
+
+int
+token_auth_type_value(const char *name)
+{
+	if (name == NULL)
+		return (0);
+	if (!strcmp(name, "user"))
+		return (AUTH_TYPE_USER);
+	if (!strcmp(name, "api_client"))
+		return (AUTH_TYPE_API_CLIENT);
+	if (!strcmp(name, "service"))
+		return (AUTH_TYPE_SERVICE);
+
+	return (0);
+}
+
+int
+token_uuid_valid(const char *s, char *out)
+{
+	size_t		i;
+
+	if (s == NULL || strlen(s) != TOKEN_UUID_LEN)
+		return (0);
+
+	for (i = 0; i < TOKEN_UUID_LEN; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return (0);
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return (0);
+		}
+		if (out != NULL)
+			out[i] = tolower((unsigned char)s[i]);
+	}
+
+	if (out != NULL)
+		out[TOKEN_UUID_LEN] = '\0';
+
+	return (1);
+}
+
+void
+token_uuid_new(char *out)
+{
+	unsigned char	b[16];
+
+	randombytes_buf(b, sizeof(b));
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+
+	(void)snprintf(out, TOKEN_UUID_LEN + 1,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x",
+	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+	    b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static int
+segment_valid(const char *s, size_t len)
+{
+	size_t		i;
+
+	if (len == 0)
+		return (0);
+
+	for (i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return (0);
+	}
+
+	return (1);
+}
+
+static json_t *
+segment_json(const char *s, size_t len)
+{
+	unsigned char	buf[1024];
+	size_t		outlen;
+	json_t		*obj;
+
+	if (len > 4 * sizeof(buf) / 3)
+		return (NULL);
+
+	if (sodium_base642bin(buf, sizeof(buf), s, len, NULL, &outlen, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return (NULL);
+
+	obj = json_loadb((const char *)buf, outlen, JSON_REJECT_DUPLICATES,
+	    NULL);
+	if (obj != NULL && !json_is_object(obj)) {
+		json_decref(obj);
+		return (NULL);
+	}
+
+	return (obj);
+}
+
+static int
+claims_from_json(json_t *p, const struct token_keys *keys, int want_type,
+    time_t now, struct token_claims *out)
+{
+	json_t		*v;
+	const char	*s;
+	char		buf[TOKEN_SUB_LEN];
+
+	s = json_string_value(json_object_get(p, "token_type"));
+	if (s != NULL && !strcmp(s, "access"))
+		out->token_type = TOKEN_TYPE_ACCESS;
+	else if (s != NULL && !strcmp(s, "refresh"))
+		out->token_type = TOKEN_TYPE_REFRESH;
+	else
+		return (TOKEN_E_TYPE);
+
+	v = json_object_get(p, "exp");
+	if (!json_is_integer(v))
+		return (TOKEN_E_CLAIMS);
+	out->exp = (time_t)json_integer_value(v);
+	if (now >= out->exp)
+		return (TOKEN_E_EXPIRED);
+
+	v = json_object_get(p, "iat");
+	if (v != NULL) {
+		if (!json_is_integer(v))
+			return (TOKEN_E_CLAIMS);
+		out->iat = (time_t)json_integer_value(v);
+	}
+
+	s = json_string_value(json_object_get(p, "iss"));
+	if (s == NULL || strcmp(s, keys->issuer))
+		return (TOKEN_E_ISSUER);
+
+	if (!audience_matches(json_object_get(p, "aud"), keys->audience))
+		return (TOKEN_E_AUDIENCE);
+
+	if (want_type != 0 && out->token_type != want_type)
+		return (TOKEN_E_TYPE);
+
+	if (!token_uuid_valid(json_string_value(json_object_get(p, "tenant")),
+	    out->tenant))
+		return (TOKEN_E_CLAIMS);
+
+	if (!token_uuid_valid(json_string_value(json_object_get(p, "jti")),
+	    out->jti))
+		return (TOKEN_E_CLAIMS);
+
+	if (json_object_get(p, "sid") != NULL &&
+	    !token_uuid_valid(json_string_value(json_object_get(p, "sid")),
+	    out->sid))
+		return (TOKEN_E_CLAIMS);
+
+	if (!copy_string(p, "tenant_slug", out->tenant_slug,
+	    sizeof(out->tenant_slug), 0))
+		return (TOKEN_E_CLAIMS);
+	if (!copy_string(p, "sub", out->sub, sizeof(out->sub), 1))
+		return (TOKEN_E_CLAIMS);
+
+	out->auth_type = token_auth_type_value(
+	    json_string_value(json_object_get(p, "auth_type")));
+
+	switch (out->auth_type) {
+	case AUTH_TYPE_USER:
+		v = json_object_get(p, "user_id");
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return (TOKEN_E_CLAIMS);
+		out->user_id = json_integer_value(v);
+		(void)snprintf(buf, sizeof(buf), "%" PRId64, out->user_id);
+		if (strcmp(buf, out->sub))
+			return (TOKEN_E_CLAIMS);
+		break;
+	case AUTH_TYPE_API_CLIENT:
+		if (!copy_string(p, "client_id", out->client_id,
+		    sizeof(out->client_id), 1))
+			return (TOKEN_E_CLAIMS);
+		if (strcmp(out->client_id, out->sub))
+			return (TOKEN_E_CLAIMS);
+		break;
+	case AUTH_TYPE_SERVICE:
+		break;
+	default:
+		return (TOKEN_E_CLAIMS);
+	}
+
+	if (!copy_list(p, "roles", out->roles, &out->roles_count) ||
+	    !copy_list(p, "scopes", out->scopes, &out->scopes_count))
+		return (TOKEN_E_CLAIMS);
+
+	return (TOKEN_OK);
+}
+
+static int
+copy_string(json_t *p, const char *name, char *out, size_t outlen,
+    int required)
+{
+	json_t		*v;
+	const char	*s;
+
+	out[0] = '\0';
+	if ((v = json_object_get(p, name)) == NULL)
+		return (!required);
+	if ((s = json_string_value(v)) == NULL)
+		return (0);
+	if (*s == '\0' && required)
+		return (0);
+	if (strlen(s) >= outlen)
+		return (0);
+
+	(void)strcpy(out, s);
+	return (1);
+}
+
+static int
+copy_list(json_t *p, const char *name, char (*out)[TOKEN_ITEM_LEN],
+    size_t *count)
+{
+	json_t		*arr, *v;
+	size_t		i;
+	const char	*s;
+
+	*count = 0;
+	if ((arr = json_object_get(p, name)) == NULL)
+		return (1);
+	if (!json_is_array(arr) || json_array_size(arr) > TOKEN_LIST_MAX)
+		return (0);
+
+	json_array_foreach(arr, i, v) {
+		if ((s = json_string_value(v)) == NULL ||
+		    strlen(s) >= TOKEN_ITEM_LEN)
+			return (0);
+		(void)strcpy(out[i], s);
+		(*count)++;
+	}
+
+	return (1);
+}
+
+static int
+audience_matches(json_t *aud, const char *want)
+{
+	json_t		*v;
+	size_t		i;
+	const char	*s;
+
+	if ((s = json_string_value(aud)) != NULL)
+		return (!strcmp(s, want));
+
+	if (!json_is_array(aud))
+		return (0);
+
+	json_array_foreach(aud, i, v) {
+		if ((s = json_string_value(v)) != NULL && !strcmp(s, want))
+			return (1);
+	}
+
+	return (0);
+}

@@ -1,0 +1,416 @@
+/*
+ * The database state machine every route runs on, in the shape of Kore's
+ * examples/pgsql: set up an async connection (or wait for one), send the
+ * statement, sleep until results arrive, read them, then let the route's
+ * step function decide: respond, run another statement, or start a task.
+ *
+ * Statements are parameterised calls of the functions in sql/; values
+ * are always bound, never pasted into SQL text.
+ */
+
+#include <inttypes.h>
+#include <limits.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "mtapi.h"
+
+#define DB_INIT		0
+#define DB_QUERY	1
+#define DB_WAIT		2
+#define DB_READ		3
+#define DB_ERROR	4
+#define DB_STEP		5
+#define DB_TASK_WAIT	6
+
+static int	db_init(struct http_request *);
+static int	db_query(struct http_request *);
+static int	db_wait(struct http_request *);
+static int	db_read(struct http_request *);
+static int	db_error(struct http_request *);
+static int	db_step(struct http_request *);
+static int	db_task_wait(struct http_request *);
+
+static int	db_next(struct http_request *, int);
+static void	db_params_free(struct api_req *);
+static void	db_cols_free(struct api_req *);
+static int	db_unavailable(struct api_req *);
+static int	db_conn_broken(struct api_req *);
+static void	db_release_reset(struct api_req *);
+
+static struct http_state db_states[] = {
+	KORE_HTTP_STATE(db_init),
+	KORE_HTTP_STATE(db_query),
+	KORE_HTTP_STATE(db_wait),
+	KORE_HTTP_STATE(db_read),
+	KORE_HTTP_STATE(db_error),
+	KORE_HTTP_STATE(db_step),
+	KORE_HTTP_STATE(db_task_wait),
+};
+
+#define db_states_size	(sizeof(db_states) / sizeof(db_states[0]))
+
+/* Set up statement sql; bind its parameters next, in order. */
+void
+api_query(struct api_req *ar, const char *sql)
+{
+	db_params_free(ar);
+	ar->query = sql;
+	ar->sql_retried = 0;
+}
+
+/* Bind a value that outlives the statement (NULL binds SQL NULL). */
+void
+api_bind(struct api_req *ar, const char *v)
+{
+	if (ar->nparams == API_PARAMS_MAX)
+		fatalx("api_bind: too many parameters for %s", ar->query);
+	ar->params[ar->nparams++] = v;
+}
+
+/* Bind a kore_malloc'ed value, freed with the statement. */
+void
+api_bind_owned(struct api_req *ar, char *v)
+{
+	if (ar->nparams == API_PARAMS_MAX)
+		fatalx("api_bind: too many parameters for %s", ar->query);
+	ar->owned[ar->nparams] = v;
+	ar->params[ar->nparams++] = v;
+}
+
+void
+api_bind_int(struct api_req *ar, int64_t v)
+{
+	char		buf[32];
+
+	(void)snprintf(buf, sizeof(buf), "%" PRId64, v);
+	api_bind_owned(ar, kore_strdup(buf));
+}
+
+/* $1..$4 of every tenant statement: who is asking, from the token. */
+void
+api_bind_principal(struct api_req *ar)
+{
+	api_bind(ar, ar->p.tenant);
+	api_bind(ar, token_auth_type_name(ar->p.auth_type));
+	api_bind(ar, ar->p.subject);
+	api_bind(ar, ar->p.sid[0] != '\0' ? ar->p.sid : NULL);
+}
+
+/* A validated body field (rule index i): its text, or NULL. */
+void
+api_bind_field(struct api_req *ar, int i)
+{
+	api_bind(ar, ar->fields.values[i].text);
+}
+
+/* Which body fields were given, as a bit mask (PATCH semantics). */
+void
+api_bind_mask(struct api_req *ar)
+{
+	api_bind_int(ar, (int64_t)ar->fields.mask);
+}
+
+int
+api_db_start(struct http_request *req, int step)
+{
+	switch (step) {
+	case STEP_RESPONDED:
+		return (KORE_RESULT_OK);
+	case STEP_QUERY:
+		req->fsm_state = DB_INIT;
+		break;
+	case STEP_TASK:
+		req->fsm_state = DB_TASK_WAIT;
+		break;
+	default:
+		fatalx("api_db_start: bad step %d", step);
+	}
+
+	return (http_state_run(db_states, db_states_size, req));
+}
+
+int
+api_db_run(struct http_request *req)
+{
+	return (http_state_run(db_states, db_states_size, req));
+}
+
+void
+api_db_release(struct api_req *ar)
+{
+	if (ar->sql_active) {
+		kore_pgsql_cleanup(&ar->sql);
+		ar->sql_active = 0;
+	}
+	db_params_free(ar);
+	db_cols_free(ar);
+}
+
+/*
+ * Start entry on a Kore task thread (argon2id must not stall the event
+ * loop), writing len bytes of input to its channel first.
+ */
+int
+api_task_start(struct http_request *req, struct api_req *ar,
+    int (*entry)(struct kore_task *), const void *input, size_t len)
+{
+	if (ar->task_active) {
+		kore_task_destroy(&ar->task);
+		ar->task_active = 0;
+	}
+
+	kore_task_create(&ar->task, entry);
+	kore_task_bind_request(&ar->task, req);
+	ar->task_active = 1;
+	kore_task_run(&ar->task);
+	kore_task_channel_write(&ar->task, (void *)input, (u_int32_t)len);
+
+	return (STEP_TASK);
+}
+
+static int
+db_init(struct http_request *req)
+{
+	struct api_req	*ar = http_state_get(req);
+
+	if (!ar->sql_active) {
+		kore_pgsql_init(&ar->sql);
+		kore_pgsql_bind_request(&ar->sql, req);
+		ar->sql_active = 1;
+	}
+
+	if (!kore_pgsql_setup(&ar->sql, API_DB, KORE_PGSQL_ASYNC)) {
+		/* Still INIT: queued for a free connection, we are woken. */
+		if (ar->sql.state == KORE_PGSQL_STATE_INIT)
+			return (HTTP_STATE_RETRY);
+		req->fsm_state = DB_ERROR;
+		return (HTTP_STATE_CONTINUE);
+	}
+
+	req->fsm_state = DB_QUERY;
+	return (HTTP_STATE_CONTINUE);
+}
+
+static int
+db_query(struct http_request *req)
+{
+	struct api_req	*ar = http_state_get(req);
+
+	if (!kore_pgsql_query_param_fields(&ar->sql, ar->query, 0,
+	    ar->nparams, ar->params, NULL, NULL)) {
+		/*
+		 * Nothing reached the server: a connection that died while
+		 * idle (a database restart) is reopened and the statement
+		 * sent once more.
+		 */
+		if (!ar->sql_retried && db_conn_broken(ar)) {
+			ar->sql_retried = 1;
+			db_release_reset(ar);
+			req->fsm_state = DB_INIT;
+			return (HTTP_STATE_CONTINUE);
+		}
+		req->fsm_state = DB_ERROR;
+		return (HTTP_STATE_CONTINUE);
+	}
+
+	req->fsm_state = DB_WAIT;
+	return (HTTP_STATE_RETRY);
+}
+
+static int
+db_wait(struct http_request *req)
+{
+	struct api_req	*ar = http_state_get(req);
+
+	switch (ar->sql.state) {
+	case KORE_PGSQL_STATE_WAIT:
+		return (HTTP_STATE_RETRY);
+	case KORE_PGSQL_STATE_COMPLETE:
+		req->fsm_state = DB_STEP;
+		break;
+	case KORE_PGSQL_STATE_ERROR:
+		req->fsm_state = DB_ERROR;
+		break;
+	case KORE_PGSQL_STATE_RESULT:
+		req->fsm_state = DB_READ;
+		break;
+	default:
+		kore_pgsql_continue(&ar->sql);
+		break;
+	}
+
+	return (HTTP_STATE_CONTINUE);
+}
+
+/* Keep the first row: every statement here answers one. */
+static int
+db_read(struct http_request *req)
+{
+	struct api_req	*ar = http_state_get(req);
+	int		i;
+
+	db_cols_free(ar);
+	ar->nrows = kore_pgsql_ntuples(&ar->sql);
+	ar->ncols = kore_pgsql_nfields(&ar->sql);
+	if (ar->ncols > API_COLS_MAX)
+		ar->ncols = API_COLS_MAX;
+
+	for (i = 0; ar->nrows > 0 && i < ar->ncols; i++) {
+		if (PQgetisnull(ar->sql.result, 0, i))
+			ar->cols[i] = NULL;
+		else
+			ar->cols[i] = kore_strdup(
+			    kore_pgsql_getvalue(&ar->sql, 0, i));
+	}
+
+	kore_pgsql_continue(&ar->sql);
+	req->fsm_state = DB_WAIT;
+
+	return (HTTP_STATE_CONTINUE);
+}
+
+static int
+db_error(struct http_request *req)
+{
+	struct api_req	*ar = http_state_get(req);
+	int		unavailable;
+
+	unavailable = db_unavailable(ar);
+	log_line(unavailable ? LOG_LEVEL_WARNING : LOG_LEVEL_ERROR,
+	    ar->authed ? ar->p.tenant_slug : NULL,
+	    "database error rid=%s: %s", ar->rid,
+	    ar->sql.error != NULL ? ar->sql.error : "unknown");
+
+	/* Reopen a dead connection now so the next request finds it well. */
+	if (db_conn_broken(ar))
+		db_release_reset(ar);
+
+	api_db_release(ar);
+	if (ar->m != NULL && ar->m->fail != NULL)
+		ar->m->fail(req, ar, unavailable);
+	else
+		api_error_db(req, ar, unavailable);
+
+	return (HTTP_STATE_COMPLETE);
+}
+
+static int
+db_step(struct http_request *req)
+{
+	struct api_req	*ar = http_state_get(req);
+
+	int		err;
+	long		rpm;
+
+	/* The connection goes back to the pool before anything else. */
+	kore_pgsql_cleanup(&ar->sql);
+	ar->sql_active = 0;
+	db_params_free(ar);
+
+	/* API statements answer the tenant's rate limit in column 4. */
+	if (ar->authed && ar->nrows > 0 && ar->ncols >= 4 &&
+	    ar->cols[3] != NULL) {
+		rpm = (long)kore_strtonum(ar->cols[3], 10, 1, LONG_MAX, &err);
+		if (err == KORE_RESULT_OK)
+			ratelimit_learn(ar->p.tenant, rpm);
+	}
+
+	return (db_next(req, ar->m->step(req, ar)));
+}
+
+static int
+db_task_wait(struct http_request *req)
+{
+	struct api_req	*ar = http_state_get(req);
+
+	if (kore_task_state(&ar->task) != KORE_TASK_STATE_FINISHED) {
+		http_request_sleep(req);
+		return (HTTP_STATE_RETRY);
+	}
+
+	return (db_next(req, ar->m->step(req, ar)));
+}
+
+static int
+db_next(struct http_request *req, int step)
+{
+	switch (step) {
+	case STEP_QUERY:
+		req->fsm_state = DB_INIT;
+		return (HTTP_STATE_CONTINUE);
+	case STEP_TASK:
+		req->fsm_state = DB_TASK_WAIT;
+		return (HTTP_STATE_RETRY);
+	default:
+		return (HTTP_STATE_COMPLETE);
+	}
+}
+
+static void
+db_params_free(struct api_req *ar)
+{
+	int		i;
+
+	for (i = 0; i < ar->nparams; i++) {
+		kore_free(ar->owned[i]);
+		ar->owned[i] = NULL;
+		ar->params[i] = NULL;
+	}
+	ar->nparams = 0;
+}
+
+static void
+db_cols_free(struct api_req *ar)
+{
+	int		i;
+
+	for (i = 0; i < API_COLS_MAX; i++) {
+		kore_free(ar->cols[i]);
+		ar->cols[i] = NULL;
+	}
+	ar->ncols = 0;
+	ar->nrows = 0;
+}
+
+/* Connection trouble, a server shutting down or out of resources. */
+static int
+db_unavailable(struct api_req *ar)
+{
+	const char	*state;
+
+	if (ar->sql.result == NULL)
+		return (1);
+	if ((state = PQresultErrorField(ar->sql.result,
+	    PG_DIAG_SQLSTATE)) == NULL)
+		return (1);
+
+	return (!strncmp(state, "08", 2) || !strncmp(state, "57", 2) ||
+	    !strncmp(state, "53", 2));
+}
+
+static int
+db_conn_broken(struct api_req *ar)
+{
+	return (ar->sql.conn != NULL && ar->sql.conn->db != NULL &&
+	    PQstatus(ar->sql.conn->db) == CONNECTION_BAD);
+}
+
+/*
+ * Give the connection back to Kore's pool, then reconnect it. In that
+ * order: Kore takes its socket out of epoll on release, and PQreset()
+ * replaces the socket.
+ */
+static void
+db_release_reset(struct api_req *ar)
+{
+	struct pgsql_conn	*conn;
+
+	conn = ar->sql.conn;
+	kore_pgsql_cleanup(&ar->sql);
+	ar->sql_active = 0;
+
+	if (conn != NULL && conn->db != NULL)
+		PQreset(conn->db);
+}

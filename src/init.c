@@ -1,0 +1,142 @@
+/*
+ * Module life cycle: Kore calls kore_parent_configure() once in the parent
+ * before the workers fork, and kore_worker_configure() in each worker
+ * before its event loop runs.
+ *
+ * The parent reads everything from disk (settings, .env, key files, TLS
+ * certificates): workers run in Kore's seccomp sandbox.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <kore/hooks.h>
+#include <kore/seccomp.h>
+
+#include "mtapi.h"
+#include "core/secret.h"
+
+/*
+ * Beyond Kore's list: glibc's stat() is newfstatat (the TLS reload check),
+ * and libpq/OpenSSL list a directory when a connection is (re)opened.
+ */
+KORE_SECCOMP_FILTER("mtapi",
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(getdents64),
+);
+
+struct app	app;
+
+static void	init_fail(const char *, const char *) __attribute__((noreturn));
+static void	init_keys(void);
+static void	init_self_test(void);
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	char		err[512];
+
+	if (settings_load(&app.s, ".env", err, sizeof(err)) == -1)
+		init_fail("configuration", err);
+	if (settings_check_production(&app.s, err, sizeof(err)) == -1)
+		init_fail("configuration", err);
+
+	log_set_level(app.s.log_level);
+
+	if (secret_init() == -1)
+		init_fail("libsodium", "initialisation failed");
+
+	init_keys();
+	init_self_test();
+
+	if (!kore_pgsql_register(API_DB, app.s.db_conninfo))
+		init_fail("database", "cannot register the connection");
+
+	if (tls_parent_prepare(err, sizeof(err)) == -1)
+		init_fail("tls", err);
+
+	if (app.s.debug) {
+		log_line(LOG_LEVEL_WARNING, NULL, "DEBUG=True: development "
+		    "settings, not for production");
+	}
+	if (!strcmp(app.s.jwt_signing_key, SETTINGS_DEV_KEY) &&
+	    app.s.jwt_alg == SETTINGS_ALG_HS256) {
+		log_line(LOG_LEVEL_WARNING, NULL, "using the built-in "
+		    "development JWT signing key");
+	}
+
+	log_line(LOG_LEVEL_INFO, NULL, "mtapi configured: %s tokens, "
+	    "issuer %s, audience %s", settings_alg_name(app.s.jwt_alg),
+	    app.s.issuer, app.s.audience);
+}
+
+void
+kore_worker_configure(void)
+{
+	tls_worker_install();
+	http_server_version("mtapi");
+	ratelimit_init();
+	usage_init();
+}
+
+void
+kore_worker_teardown(void)
+{
+	usage_teardown();
+}
+
+static void
+init_keys(void)
+{
+	app.keys.alg = app.s.jwt_alg;
+	app.keys.issuer = app.s.issuer;
+	app.keys.audience = app.s.audience;
+
+	if (app.s.jwt_alg == SETTINGS_ALG_RS256) {
+		app.keys.sign_key = (const unsigned char *)app.s.jwt_private_pem;
+		app.keys.sign_len = strlen(app.s.jwt_private_pem);
+		app.keys.verify_key = (const unsigned char *)app.s.jwt_public_pem;
+		app.keys.verify_len = strlen(app.s.jwt_public_pem);
+	} else {
+		app.keys.sign_key = (const unsigned char *)app.s.jwt_signing_key;
+		app.keys.sign_len = strlen(app.s.jwt_signing_key);
+		app.keys.verify_key = app.keys.sign_key;
+		app.keys.verify_len = app.keys.sign_len;
+	}
+}
+
+/* A key pair that does not match must stop the start, not every login. */
+static void
+init_self_test(void)
+{
+	struct token_claims	c, out;
+	char			*tok;
+	int			rc;
+
+	memset(&c, 0, sizeof(c));
+	c.token_type = TOKEN_TYPE_ACCESS;
+	c.auth_type = AUTH_TYPE_SERVICE;
+	token_uuid_new(c.tenant);
+	token_uuid_new(c.jti);
+	(void)snprintf(c.sub, sizeof(c.sub), "self-test");
+	c.iat = time(NULL);
+	c.exp = c.iat + 60;
+
+	if ((tok = token_mint(&app.keys, &c)) == NULL)
+		init_fail("jwt", "cannot sign with the configured key");
+	rc = token_verify(&app.keys, tok, TOKEN_TYPE_ACCESS, time(NULL), &out);
+	free(tok);
+	if (rc != TOKEN_OK)
+		init_fail("jwt", "tokens signed with the configured key do not "
+		    "verify (do JWT_PRIVATE_KEY_FILE and JWT_PUBLIC_KEY_FILE "
+		    "belong together?)");
+}
+
+static void
+init_fail(const char *what, const char *why)
+{
+	fprintf(stderr, "mtapi: refusing to start: %s: %s\n", what, why);
+	exit(1);
+}

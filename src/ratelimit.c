@@ -1,0 +1,266 @@
+/*
+ * Per-tenant rate limits: requests per minute, fixed one-minute windows.
+ *
+ * A database round trip per request would double the cost of a cheap
+ * read, so each worker decides locally and reconciles in the background:
+ * it counts what it admits, and every RL_SYNC_MS sends its new counts to
+ * the shared (unlogged) rate_counters table in one statement, which
+ * answers each tenant's total across all workers and all server processes
+ * using the database, and the tenant's current limit. A worker admits a
+ * request while  total seen at the last sync + its own unsent count  is
+ * under the limit, so the limit holds to within what other workers admit
+ * in one sync interval.
+ *
+ * The limit itself also comes back with every API statement's result
+ * (ratelimit_learn), so a tenant's limit is known after its first request.
+ */
+
+#include <limits.h>
+#include <string.h>
+#include <time.h>
+
+#include "mtapi.h"
+#include "bgquery.h"
+
+#define RL_BUCKETS		1024
+#define RL_SYNC_MS		200
+#define RL_IDLE_SECONDS		180
+#define RL_BATCH_MAX		2000
+
+#define RL_SQL	"SELECT tenant_id, window_start, total, rpm " \
+		"FROM api.ratelimit_sync($1::json)"
+
+struct rl_entry {
+	char			tenant[TOKEN_UUID_LEN + 1];
+	long			limit;
+	int64_t			window;
+	long			total;		/* all workers, at last sync */
+	long			pending;	/* admitted here, not yet sent */
+	long			inflight;	/* in the running sync */
+	int64_t			inflight_window;
+	time_t			last_used;
+	LIST_ENTRY(rl_entry)	list;
+};
+
+LIST_HEAD(rl_bucket, rl_entry);
+
+static struct rl_bucket		rl_table[RL_BUCKETS];
+static struct bg_query		rl_sync_query;
+
+static struct rl_entry	*rl_lookup(const char *, int);
+static u_int32_t	rl_hash(const char *);
+static void		rl_window_roll(struct rl_entry *, int64_t);
+static void		rl_sync_row(struct kore_pgsql *, void *);
+static void		rl_sync_done(int, void *);
+
+void
+ratelimit_init(void)
+{
+	size_t		i;
+
+	for (i = 0; i < RL_BUCKETS; i++)
+		LIST_INIT(&rl_table[i]);
+
+	rl_sync_query.name = "ratelimit sync";
+	rl_sync_query.on_result = rl_sync_row;
+	rl_sync_query.on_done = rl_sync_done;
+
+	kore_timer_add(ratelimit_sync, RL_SYNC_MS, NULL, 0);
+}
+
+/*
+ * Charge one request to tenant. Returns 1 and the limit and what remains
+ * of it, or 0 and the seconds until the window ends.
+ */
+int
+ratelimit_take(const char *tenant, long *limit, long *remaining, long *retry)
+{
+	struct rl_entry	*e;
+	time_t		now;
+	long		used;
+
+	now = time(NULL);
+	e = rl_lookup(tenant, 1);
+	rl_window_roll(e, now / 60);
+	e->last_used = now;
+
+	*limit = e->limit;
+	used = e->total + e->pending +
+	    (e->inflight_window == e->window ? e->inflight : 0);
+
+	if (used >= e->limit) {
+		*remaining = 0;
+		*retry = 60 - (now % 60);
+		return (0);
+	}
+
+	e->pending++;
+	*remaining = e->limit - used - 1;
+
+	return (1);
+}
+
+/* The tenant's limit as the database just reported it. */
+void
+ratelimit_learn(const char *tenant, long rpm)
+{
+	struct rl_entry	*e;
+
+	if (rpm > 0 && (e = rl_lookup(tenant, 0)) != NULL)
+		e->limit = rpm;
+}
+
+void
+ratelimit_sync(void *unused, u_int64_t now_ms)
+{
+	struct rl_entry	*e, *next;
+	json_t		*batch;
+	char		*text;
+	time_t		now;
+	size_t		i, n;
+
+	if (bg_query_busy(&rl_sync_query))
+		return;
+
+	now = time(NULL);
+	batch = json_array();
+	n = 0;
+
+	for (i = 0; i < RL_BUCKETS; i++) {
+		for (e = LIST_FIRST(&rl_table[i]); e != NULL; e = next) {
+			next = LIST_NEXT(e, list);
+			if (now - e->last_used > RL_IDLE_SECONDS &&
+			    e->pending == 0) {
+				LIST_REMOVE(e, list);
+				kore_free(e);
+				continue;
+			}
+			rl_window_roll(e, now / 60);
+			/* Refresh tenants used lately, send what is new. */
+			if (e->pending == 0 && now - e->last_used > 2)
+				continue;
+			if (n == RL_BATCH_MAX)
+				continue;
+			json_array_append_new(batch, json_pack("{s:s, s:I, s:I}",
+			    "t", e->tenant, "w", (json_int_t)e->window,
+			    "n", (json_int_t)e->pending));
+			e->inflight = e->pending;
+			e->inflight_window = e->window;
+			e->pending = 0;
+			n++;
+		}
+	}
+
+	if (n == 0) {
+		json_decref(batch);
+		return;
+	}
+
+	text = json_dumps(batch, JSON_COMPACT);
+	json_decref(batch);
+
+	if (text == NULL || bg_query_start(&rl_sync_query, RL_SQL, text) == -1)
+		rl_sync_done(0, NULL);
+
+	free(text);
+}
+
+static void
+rl_sync_row(struct kore_pgsql *sql, void *arg)
+{
+	struct rl_entry	*e;
+	int		i, rows, err;
+	int64_t		window;
+	long		total, rpm;
+
+	rows = kore_pgsql_ntuples(sql);
+	for (i = 0; i < rows; i++) {
+		if ((e = rl_lookup(kore_pgsql_getvalue(sql, i, 0), 0)) == NULL)
+			continue;
+		window = kore_strtonum64(kore_pgsql_getvalue(sql, i, 1), 1,
+		    &err);
+		if (err != KORE_RESULT_OK)
+			continue;
+		total = (long)kore_strtonum(kore_pgsql_getvalue(sql, i, 2),
+		    10, 0, LONG_MAX, &err);
+		if (err != KORE_RESULT_OK)
+			continue;
+		rpm = (long)kore_strtonum(kore_pgsql_getvalue(sql, i, 3),
+		    10, 0, LONG_MAX, &err);
+		if (err == KORE_RESULT_OK && rpm > 0)
+			e->limit = rpm;
+		if (window != e->window)
+			continue;
+		/* The total now includes what was in flight. */
+		e->total = total;
+		e->inflight = 0;
+	}
+}
+
+/* A failed sync puts its counts back to be sent again. */
+static void
+rl_sync_done(int ok, void *arg)
+{
+	struct rl_entry	*e;
+	size_t		i;
+
+	for (i = 0; i < RL_BUCKETS; i++) {
+		LIST_FOREACH(e, &rl_table[i], list) {
+			if (e->inflight == 0)
+				continue;
+			if (!ok && e->inflight_window == e->window)
+				e->pending += e->inflight;
+			e->inflight = 0;
+		}
+	}
+}
+
+static struct rl_entry *
+rl_lookup(const char *tenant, int create)
+{
+	struct rl_entry		*e;
+	u_int32_t		h;
+
+	h = rl_hash(tenant) % RL_BUCKETS;
+	LIST_FOREACH(e, &rl_table[h], list) {
+		if (!strcmp(e->tenant, tenant))
+			return (e);
+	}
+
+	if (!create)
+		return (NULL);
+
+	e = kore_calloc(1, sizeof(*e));
+	(void)kore_strlcpy(e->tenant, tenant, sizeof(e->tenant));
+	e->limit = app.s.rate_limit_default;
+	e->window = time(NULL) / 60;
+	e->inflight_window = -1;
+	LIST_INSERT_HEAD(&rl_table[h], e, list);
+
+	return (e);
+}
+
+static void
+rl_window_roll(struct rl_entry *e, int64_t window)
+{
+	if (e->window == window)
+		return;
+
+	e->window = window;
+	e->total = 0;
+	e->pending = 0;
+}
+
+/* FNV-1a over the tenant id. */
+static u_int32_t
+rl_hash(const char *s)
+{
+	u_int32_t	h = 2166136261u;
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+
+	return (h);
+}

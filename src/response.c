@@ -1,0 +1,167 @@
+/*
+ * Every response leaves through api_respond(): JSON content type, the
+ * request id, rate limit and CORS headers, the access log line, and the
+ * API client usage record.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "mtapi.h"
+
+#define CORS_EXPOSE	"X-Request-ID, X-RateLimit-Limit, " \
+			"X-RateLimit-Remaining, Retry-After"
+
+static void	cors_headers(struct http_request *);
+
+void
+api_respond(struct http_request *req, int status, const void *body,
+    size_t len)
+{
+	struct api_req	*ar = api_req_get(req);
+	char		buf[32];
+
+	ar->status = status;
+
+	if (status != 204)
+		http_response_header(req, "content-type",
+		    "application/json; charset=utf-8");
+	http_response_header(req, "x-request-id", ar->rid);
+
+	if (ar->rl_limit >= 0) {
+		(void)snprintf(buf, sizeof(buf), "%ld", ar->rl_limit);
+		http_response_header(req, "x-ratelimit-limit", buf);
+		(void)snprintf(buf, sizeof(buf), "%ld", ar->rl_remaining);
+		http_response_header(req, "x-ratelimit-remaining", buf);
+	}
+
+	if (status == 401)
+		http_response_header(req, "www-authenticate",
+		    "Bearer realm=\"api\"");
+
+	cors_headers(req);
+
+	if (status == 204) {
+		body = NULL;
+		len = 0;
+	}
+	http_response(req, status, body, len);
+
+	log_line(status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO,
+	    ar->authed ? ar->p.tenant_slug : NULL, "%s %.200s %d %llums rid=%s",
+	    http_method_text(req->method), req->path, status,
+	    (unsigned long long)(kore_time_ms() - ar->started), ar->rid);
+
+	if (ar->authed && ar->p.auth_type == AUTH_TYPE_API_CLIENT)
+		usage_record(req, ar);
+}
+
+void
+api_respond_json(struct http_request *req, int status, json_t *obj)
+{
+	static const char	oom[] = "{\"detail\":\"A server error "
+				    "occurred.\",\"code\":\"server_error\"}";
+	char			*s;
+
+	if (obj == NULL || (s = json_dumps(obj, JSON_COMPACT)) == NULL) {
+		json_decref(obj);
+		api_respond(req, 500, oom, sizeof(oom) - 1);
+		return;
+	}
+
+	api_respond(req, status, s, strlen(s));
+	free(s);
+	json_decref(obj);
+}
+
+void
+api_error(struct http_request *req, int status, const char *code,
+    const char *detail)
+{
+	json_t		*obj;
+
+	obj = json_pack("{s:s, s:s}", "detail", detail, "code", code);
+	api_respond_json(req, status, obj);
+}
+
+/* 400 with DRF's field errors; takes ownership of errors. */
+void
+api_error_fields(struct http_request *req, json_t *errors)
+{
+	json_t		*obj;
+
+	obj = json_pack("{s:s, s:s, s:o}", "detail", "Invalid input.",
+	    "code", "invalid", "errors", errors);
+	api_respond_json(req, 400, obj);
+}
+
+/*
+ * A database failure the client did not cause: 503 while the database
+ * is unreachable, 500 otherwise; never the error text itself.
+ */
+void
+api_error_db(struct http_request *req, struct api_req *ar, int unavailable)
+{
+	if (unavailable) {
+		http_response_header(req, "retry-after", "5");
+		api_error(req, 503, "service_unavailable",
+		    "Service temporarily unavailable, try again later.");
+		return;
+	}
+
+	api_error(req, 500, "server_error", "A server error occurred.");
+}
+
+/*
+ * The API functions in sql/ answer (status, total, body): pass the body
+ * through as it is.
+ */
+int
+api_passthrough(struct http_request *req, struct api_req *ar)
+{
+	int		status, err;
+	const char	*body;
+
+	if (ar->nrows != 1 || ar->ncols < 3 || ar->cols[0] == NULL) {
+		log_line(LOG_LEVEL_ERROR, ar->p.tenant_slug,
+		    "unexpected result shape for %s rid=%s", req->path, ar->rid);
+		api_error_db(req, ar, 0);
+		return (STEP_RESPONDED);
+	}
+
+	status = kore_strtonum(ar->cols[0], 10, 200, 599, &err);
+	if (err != KORE_RESULT_OK)
+		status = 500;
+
+	body = ar->cols[2];
+	if (body == NULL)
+		body = "";
+
+	api_respond(req, status, body, strlen(body));
+	return (STEP_RESPONDED);
+}
+
+static void
+cors_headers(struct http_request *req)
+{
+	const char	*origin;
+
+	if (app.s.cors_origins_count == 0 ||
+	    !http_request_header(req, "origin", &origin))
+		return;
+
+	http_response_header(req, "vary", "Origin");
+	if (!settings_origin_allowed(&app.s, origin))
+		return;
+
+	http_response_header(req, "access-control-allow-origin", origin);
+	http_response_header(req, "access-control-expose-headers",
+	    CORS_EXPOSE);
+	if (req->method == HTTP_METHOD_OPTIONS) {
+		http_response_header(req, "access-control-allow-methods",
+		    "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+		http_response_header(req, "access-control-allow-headers",
+		    "Authorization, Content-Type, X-Request-ID");
+		http_response_header(req, "access-control-max-age", "86400");
+	}
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Install the Debian packages a target needs, only those missing.
+# usage: tools/dev/deps.sh run|test|bench
+set -eu
+
+run_pkgs="kore build-essential pkg-config libjwt-dev libjansson-dev
+	libsodium-dev libssl-dev libpq-dev postgresql-15 postgresql-client-15
+	openssl acl curl ca-certificates"
+test_pkgs="libcriterion-dev libcurl4-openssl-dev nodejs npm chromium jq"
+bench_pkgs="wrk jq"
+
+case "${1:-run}" in
+run)	pkgs="$run_pkgs" ;;
+test)	pkgs="$run_pkgs $test_pkgs" ;;
+bench)	pkgs="$run_pkgs $bench_pkgs" ;;
+*)	echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $pkgs; do
+	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$s" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+[ -z "$missing" ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || {
+		echo "deps: need root or sudo to install:$missing" >&2
+		exit 1
+	}
+	sudo="sudo"
+fi
+
+echo "deps: installing$missing"
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+$sudo env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends $missing >/dev/null

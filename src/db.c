@@ -98,11 +98,14 @@ api_bind_principal(struct api_req *ar)
 	api_bind(ar, ar->p.sid[0] != '\0' ? ar->p.sid : NULL);
 }
 
-/* A validated body field (rule index i): its text, or NULL. */
+/* The validated body fields, in rule order: each its text, or NULL. */
 void
-api_bind_field(struct api_req *ar, int i)
+api_bind_fields(struct api_req *ar, size_t n)
 {
-	api_bind(ar, ar->fields.values[i].text);
+	size_t		i;
+
+	for (i = 0; i < n && i < FIELDS_MAX; i++)
+		api_bind(ar, ar->fields.values[i].text);
 }
 
 /* Which body fields were given, as a bit mask (PATCH semantics). */
@@ -110,6 +113,24 @@ void
 api_bind_mask(struct api_req *ar)
 {
 	api_bind_int(ar, (int64_t)ar->fields.mask);
+}
+
+/*
+ * The common shape of a detail route: the principal and the object id
+ * from the path (404 when it is not one).
+ */
+int
+api_query_by_id(struct http_request *req, struct api_req *ar,
+    const char *prefix, const char *sql)
+{
+	if (api_path_id(req, ar, prefix) == -1)
+		return (STEP_RESPONDED);
+
+	api_query(ar, sql);
+	api_bind_principal(ar);
+	api_bind_int(ar, ar->id);
+
+	return (STEP_QUERY);
 }
 
 int

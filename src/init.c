@@ -30,15 +30,18 @@ KORE_SECCOMP_FILTER("mtapi",
 struct app	app;
 
 static void	init_fail(const char *, const char *) __attribute__((noreturn));
-static void	init_keys(void);
 static void	init_self_test(void);
 
 void
 kore_parent_configure(int argc, char **argv)
 {
+	const char	*envfile;
 	char		err[512];
 
-	if (settings_load(&app.s, ".env", err, sizeof(err)) == -1)
+	/* MTAPI_ENV_FILE points elsewhere (the tests use their own). */
+	if ((envfile = getenv("MTAPI_ENV_FILE")) == NULL)
+		envfile = ".env";
+	if (settings_load(&app.s, envfile, err, sizeof(err)) == -1)
 		init_fail("configuration", err);
 	if (settings_check_production(&app.s, err, sizeof(err)) == -1)
 		init_fail("configuration", err);
@@ -48,7 +51,7 @@ kore_parent_configure(int argc, char **argv)
 	if (secret_init() == -1)
 		init_fail("libsodium", "initialisation failed");
 
-	init_keys();
+	token_keys_init(&app.keys, &app.s);
 	init_self_test();
 
 	if (!kore_pgsql_register(API_DB, app.s.db_conninfo))
@@ -85,26 +88,6 @@ void
 kore_worker_teardown(void)
 {
 	usage_teardown();
-}
-
-static void
-init_keys(void)
-{
-	app.keys.alg = app.s.jwt_alg;
-	app.keys.issuer = app.s.issuer;
-	app.keys.audience = app.s.audience;
-
-	if (app.s.jwt_alg == SETTINGS_ALG_RS256) {
-		app.keys.sign_key = (const unsigned char *)app.s.jwt_private_pem;
-		app.keys.sign_len = strlen(app.s.jwt_private_pem);
-		app.keys.verify_key = (const unsigned char *)app.s.jwt_public_pem;
-		app.keys.verify_len = strlen(app.s.jwt_public_pem);
-	} else {
-		app.keys.sign_key = (const unsigned char *)app.s.jwt_signing_key;
-		app.keys.sign_len = strlen(app.s.jwt_signing_key);
-		app.keys.verify_key = app.keys.sign_key;
-		app.keys.verify_len = app.keys.sign_len;
-	}
 }
 
 /* A key pair that does not match must stop the start, not every login. */

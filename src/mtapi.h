@@ -32,7 +32,7 @@
 
 #define API_DB			"db"
 #define API_PARAMS_MAX		24
-#define API_COLS_MAX		8
+#define API_COLS_MAX		12
 #define API_RID_MAX		64
 
 /* A route method's flags. */
@@ -44,6 +44,14 @@
 #define STEP_TASK		2	/* api_task_start() started a task */
 
 struct api_req;
+
+/* A list request's page (src/listing.c). */
+struct api_list {
+	int64_t		page;
+	int64_t		size;
+	int64_t		offset;
+	const char	*ordering;
+};
 
 typedef int	(*api_step_fn)(struct http_request *, struct api_req *);
 
@@ -77,6 +85,7 @@ struct api_req {
 	json_t			*body;
 	struct field_result	fields;
 	int64_t			id;		/* the path's object id */
+	struct api_list		list;
 
 	/* The statement in flight and its first row. */
 	struct kore_pgsql	sql;
@@ -114,11 +123,24 @@ extern struct app	app;
 struct api_req	*api_req_get(struct http_request *);
 int		api_req_admit(struct http_request *, struct api_req *);
 const char	*api_client_ip(struct http_request *, char *, size_t);
-int		api_path_id(struct http_request *, const char *, int64_t *);
+int		api_path_id(struct http_request *, struct api_req *,
+		    const char *);
 int		api_qs_check(struct http_request *, struct api_req *);
+const char	*api_arg(struct http_request *, const char *);
+int		api_arg_id(struct http_request *, struct api_req *,
+		    const char *, const char **);
+int		api_validate(struct http_request *, struct api_req *,
+		    const struct field_rule *, size_t, int);
+
+/* src/listing.c */
+int	api_list_begin(struct http_request *, struct api_req *, const char *);
+void	api_list_bind(struct api_req *);
+int	api_list_step(struct http_request *, struct api_req *);
 
 /* src/response.c */
 void	api_respond(struct http_request *, int, const void *, size_t);
+void	api_respond_typed(struct http_request *, int, const char *,
+	    const void *, size_t);
 void	api_respond_json(struct http_request *, int, json_t *);
 void	api_error(struct http_request *, int, const char *, const char *);
 void	api_error_fields(struct http_request *, json_t *);
@@ -134,8 +156,10 @@ void	api_bind(struct api_req *, const char *);
 void	api_bind_owned(struct api_req *, char *);
 void	api_bind_int(struct api_req *, int64_t);
 void	api_bind_principal(struct api_req *);
-void	api_bind_field(struct api_req *, int);
+void	api_bind_fields(struct api_req *, size_t);
 void	api_bind_mask(struct api_req *);
+int	api_query_by_id(struct http_request *, struct api_req *,
+	    const char *, const char *);
 int	api_db_start(struct http_request *, int);
 int	api_db_run(struct http_request *);
 void	api_db_release(struct api_req *);

@@ -80,11 +80,11 @@ api_client_ip(struct http_request *req, char *buf, size_t len)
 }
 
 /*
- * The object id in a path such as /api/v1/projects/<id>/...: a positive
- * integer that fits in 64 bits, else -1 (the caller answers 404).
+ * The object id in a path such as /api/v1/projects/<id>/... into ar->id:
+ * a positive integer that fits in 64 bits, else 404 and -1.
  */
 int
-api_path_id(struct http_request *req, const char *prefix, int64_t *id)
+api_path_id(struct http_request *req, struct api_req *ar, const char *prefix)
 {
 	const char	*p, *end;
 	char		buf[32];
@@ -92,18 +92,22 @@ api_path_id(struct http_request *req, const char *prefix, int64_t *id)
 
 	len = strlen(prefix);
 	if (strncmp(req->path, prefix, len))
-		return (-1);
+		goto notfound;
 
 	p = req->path + len;
 	if ((end = strchr(p, '/')) == NULL)
 		end = p + strlen(p);
 	if (end == p || (size_t)(end - p) >= sizeof(buf))
-		return (-1);
+		goto notfound;
 
 	memcpy(buf, p, end - p);
 	buf[end - p] = '\0';
+	if (fields_parse_id(buf, &ar->id) == 0)
+		return (0);
 
-	return (fields_parse_id(buf, id));
+notfound:
+	api_error(req, 404, "not_found", "Not found.");
+	return (-1);
 }
 
 /*
@@ -149,6 +153,54 @@ api_qs_check(struct http_request *req, struct api_req *ar)
 	}
 
 	return (0);
+}
+
+/* A query parameter that passed its validator, or NULL. */
+const char *
+api_arg(struct http_request *req, const char *name)
+{
+	char		*v;
+
+	if (!http_argument_get_string(req, name, &v))
+		return (NULL);
+
+	return (v);
+}
+
+/*
+ * An id filter (?project=): a positive 64-bit integer as text, or NULL
+ * when absent. A value past 64 bits passes the regex but not this: 400.
+ */
+int
+api_arg_id(struct http_request *req, struct api_req *ar, const char *name,
+    const char **out)
+{
+	json_t		*errors;
+	int64_t		id;
+
+	*out = api_arg(req, name);
+	if (*out == NULL || fields_parse_id(*out, &id) == 0)
+		return (0);
+
+	errors = NULL;
+	fields_error_add(&errors, name, "Enter a valid value.");
+	api_error_fields(req, errors);
+
+	return (-1);
+}
+
+/* Check the body against a resource's field rules (partial: PATCH). */
+int
+api_validate(struct http_request *req, struct api_req *ar,
+    const struct field_rule *rules, size_t n, int partial)
+{
+	if (fields_validate(ar->body, rules, n, partial, &ar->fields) == 0)
+		return (0);
+
+	api_error_fields(req, ar->fields.errors);
+	ar->fields.errors = NULL;
+
+	return (-1);
 }
 
 static int

@@ -18,14 +18,21 @@ void
 api_respond(struct http_request *req, int status, const void *body,
     size_t len)
 {
+	api_respond_typed(req, status, "application/json; charset=utf-8",
+	    body, len);
+}
+
+void
+api_respond_typed(struct http_request *req, int status, const char *type,
+    const void *body, size_t len)
+{
 	struct api_req	*ar = api_req_get(req);
 	char		buf[32];
 
 	ar->status = status;
 
 	if (status != 204)
-		http_response_header(req, "content-type",
-		    "application/json; charset=utf-8");
+		http_response_header(req, "content-type", type);
 	http_response_header(req, "x-request-id", ar->rid);
 
 	if (ar->rl_limit >= 0) {

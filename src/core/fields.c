@@ -199,7 +199,11 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 	case FIELD_CHOICE:
 	case FIELD_DATE:
 	case FIELD_MIME:
-		if ((s = string_value(v)) == NULL) {
+		if ((r->flags & FIELD_NO_TRIM) && json_is_string(v))
+			s = strdup(json_string_value(v));
+		else
+			s = string_value(v);
+		if (s == NULL) {
 			fields_error_add(errors, r->name, MSG_STRING);
 			return (-1);
 		}

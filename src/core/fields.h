@@ -24,6 +24,7 @@
 #define FIELD_REQUIRED		0x01
 #define FIELD_NULLABLE		0x02
 #define FIELD_ALLOW_BLANK	0x04
+#define FIELD_NO_TRIM		0x08	/* passwords: kept as sent */
 
 #define FIELDS_MAX		16
 

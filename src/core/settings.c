@@ -160,6 +160,15 @@ settings_load(struct settings *s, const char *envfile, char *err,
 		goto fail;
 	}
 
+	if (parse_long("AUTH_FAILURES_PER_MINUTE_IP", 50, 1, 1000000,
+	    &s->auth_failures_ip) == -1 ||
+	    parse_long("AUTH_FAILURES_PER_MINUTE_ACCOUNT", 10, 1, 1000000,
+	    &s->auth_failures_account) == -1) {
+		set_error(err, errlen, "AUTH_FAILURES_PER_MINUTE_IP and "
+		    "AUTH_FAILURES_PER_MINUTE_ACCOUNT must be positive numbers");
+		goto fail;
+	}
+
 	if (s->issuer == NULL || s->audience == NULL ||
 	    s->jwt_signing_key == NULL) {
 		set_error(err, errlen, "out of memory");

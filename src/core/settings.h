@@ -44,6 +44,8 @@ struct settings {
 	long		max_body;		/* bytes */
 	long		rate_limit_default;	/* requests per minute */
 	long		tls_reload_seconds;
+	long		auth_failures_ip;	/* per minute, per client IP */
+	long		auth_failures_account;	/* per minute, per account+IP */
 };
 
 /*

@@ -37,6 +37,27 @@ static const char *token_errors[] = {
 	"wrong token type", "invalid claims", "internal error"
 };
 
+void
+token_keys_init(struct token_keys *k, const struct settings *s)
+{
+	memset(k, 0, sizeof(*k));
+	k->alg = s->jwt_alg;
+	k->issuer = s->issuer;
+	k->audience = s->audience;
+
+	if (s->jwt_alg == SETTINGS_ALG_RS256) {
+		k->sign_key = (const unsigned char *)s->jwt_private_pem;
+		k->sign_len = strlen(s->jwt_private_pem);
+		k->verify_key = (const unsigned char *)s->jwt_public_pem;
+		k->verify_len = strlen(s->jwt_public_pem);
+	} else {
+		k->sign_key = (const unsigned char *)s->jwt_signing_key;
+		k->sign_len = strlen(s->jwt_signing_key);
+		k->verify_key = k->sign_key;
+		k->verify_len = k->sign_len;
+	}
+}
+
 int
 token_verify(const struct token_keys *keys, const char *token, int want_type,
     time_t now, struct token_claims *out)

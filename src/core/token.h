@@ -66,6 +66,11 @@ struct token_claims {
 	size_t		scopes_count;
 };
 
+struct settings;
+
+/* The keys and claims checks the settings configure. */
+void	token_keys_init(struct token_keys *, const struct settings *);
+
 /*
  * Verify token: algorithm (before any key is used), signature, exp, iss,
  * aud, token_type == want_type (0: either) and the claims' shapes. Fills

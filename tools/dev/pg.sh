@@ -108,6 +108,7 @@ EOF
 
 drop_db() {
 	psql_admin -v d="$1" <<'EOF'
+SET client_min_messages TO warning;
 SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'d') \gexec
 EOF
 }

@@ -1,0 +1,127 @@
+# mtapi: a multi-tenant JSON API on Kore.
+#
+#   make run     install what is missing, set up PostgreSQL, keys and test
+#                data, build, and serve http://127.0.0.1:8000 (foreground)
+#   make test    the same set-up into a throw-away database, then every test
+#
+# Building blocks (the two above call them): build, module, cli, unit,
+# test-asan (the suite under AddressSanitizer + UBSan), bench, clean.
+
+BUILD		:= .build
+APPDIR		:= $(BUILD)/mtapi
+MODULE		:= $(APPDIR)/mtapi.so
+ADMIN		:= $(BUILD)/bin/mtapi-admin
+ASAN		?=
+
+CC		?= cc
+WARN		:= -Wall -Werror -Wextra -Wno-unused-parameter \
+		   -Wmissing-declarations -Wshadow -Wstrict-prototypes \
+		   -Wmissing-prototypes -Wpointer-arith -Wsign-compare
+CFLAGS_BASE	:= -std=gnu11 -D_GNU_SOURCE -g $(WARN) -fstack-protector-strong \
+		   -Isrc -I/usr/include/postgresql
+ifeq ($(ASAN),1)
+CFLAGS_BASE	+= -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+		   -fno-sanitize-recover=undefined
+LDSAN		:= -fsanitize=address,undefined
+APPDIR		:= $(BUILD)/asan/mtapi
+MODULE		:= $(APPDIR)/mtapi.so
+ADMIN		:= $(BUILD)/asan/bin/mtapi-admin
+else
+CFLAGS_BASE	+= -O2
+LDSAN		:=
+endif
+
+CORE_SRC	:= src/core/settings.c src/core/token.c src/core/secret.c \
+		   src/core/perms.c src/core/fields.c src/core/paging.c \
+		   src/core/log.c
+MODULE_SRC	:= $(shell find src -name '*.c')
+MODULE_HDR	:= $(shell find src -name '*.h')
+ADMIN_SRC	:= $(wildcard tools/admin/*.c)
+SQL		:= $(wildcard sql/*.sql)
+ASSETS		:= $(shell find assets -type f 2>/dev/null)
+
+TESTBIN		:= $(dir $(ADMIN))tests
+UNIT_SRC	:= $(wildcard tests/unit/*.c)
+UNIT_BIN	:= $(patsubst tests/unit/%.c,$(TESTBIN)/unit/%,$(UNIT_SRC))
+IT_SRC		:= $(filter-out tests/integration/harness.c,\
+		   $(wildcard tests/integration/test_*.c))
+IT_BIN		:= $(patsubst tests/integration/%.c,$(TESTBIN)/it/%,$(IT_SRC))
+
+LIBS		:= -ljwt -ljansson -lsodium -lssl -lcrypto
+TEST_LIBS	:= -lcriterion -lcurl $(LIBS)
+
+.PHONY: all run test build module cli tests unit test-asan bench clean \
+	db-start db-stop
+
+all: build
+
+run:
+	@tools/dev/run.sh
+
+test:
+	@tools/dev/test.sh
+
+test-asan:
+	@MTAPI_ASAN=1 tools/dev/test.sh
+
+bench:
+	@bench/run.sh
+
+db-start:
+	@set -a; . ./.env; set +a; tools/dev/pg.sh start
+
+db-stop:
+	@tools/dev/pg.sh stop
+
+build: module cli
+
+module: $(MODULE)
+
+cli: $(ADMIN)
+
+tests: $(UNIT_BIN) $(IT_BIN)
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do $$t --jobs 2 || exit 1; done
+
+# kodev names the application after its directory, so it builds in
+# $(APPDIR), whose src, conf and assets link back here. kodev does not
+# track headers: a changed header rebuilds everything.
+$(MODULE): $(MODULE_SRC) $(MODULE_HDR) $(ASSETS) conf/build.conf
+	@mkdir -p $(APPDIR)
+	@for d in src conf assets; do \
+		ln -sfn "$(CURDIR)/$$d" "$(APPDIR)/$$d"; done
+	@ln -sfn "$(CURDIR)/dh2048.pem" "$(APPDIR)/dh2048.pem"
+	@ln -sfn "$(CURDIR)/.keys/tls" "$(APPDIR)/cert"
+	@ln -sfn "$(CURDIR)/.env" "$(APPDIR)/.env"
+	@if [ -f $(MODULE) ] && [ -n "$$(find $(MODULE_HDR) conf/build.conf \
+	    -newer $(MODULE) 2>/dev/null)" ]; then \
+		(cd $(APPDIR) && kodev clean); fi
+	@if [ "$(ASAN)" = 1 ]; then (cd $(APPDIR) && kodev flavor asan \
+	    >/dev/null); else (cd $(APPDIR) && kodev flavor dev >/dev/null); fi
+	@cd $(APPDIR) && kodev build >"$(CURDIR)/$(BUILD)/kodev.log" 2>&1 || \
+	    { grep -v '^compiling' "$(CURDIR)/$(BUILD)/kodev.log"; exit 1; }
+	@echo "built $(MODULE)"
+
+$(BUILD)/gen/migrations.c: $(SQL) tools/admin/gen-migrations.sh
+	@mkdir -p $(dir $@)
+	tools/admin/gen-migrations.sh sql > $@
+
+$(ADMIN): $(ADMIN_SRC) $(CORE_SRC) $(MODULE_HDR) tools/admin/admin.h \
+    $(BUILD)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -Itools/admin -o $@ $(ADMIN_SRC) $(CORE_SRC) \
+	    $(BUILD)/gen/migrations.c $(LDSAN) $(LIBS) -lpq
+
+$(TESTBIN)/unit/%: tests/unit/%.c $(CORE_SRC) $(MODULE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -o $@ $< $(CORE_SRC) $(LDSAN) $(TEST_LIBS)
+
+$(TESTBIN)/it/test_%: tests/integration/test_%.c tests/integration/harness.c \
+    tests/integration/harness.h $(CORE_SRC) $(MODULE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -Itests/integration -o $@ $< \
+	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,145 @@
+-- Helpers shared by the API functions (schema "api").
+--
+-- Repeatable migration: the operator command drops the api schema and
+-- re-creates every R__ file whenever one of them changes. The api schema
+-- holds functions only, never data.
+--
+-- Every API function answers one row (status, total, body, rpm):
+--   status	the HTTP status
+--   total	the row count of a list (NULL otherwise)
+--   body	the JSON body (a list's results array), or NULL for 204
+--   rpm	the tenant's requests-per-minute limit, for the rate limiter
+-- and takes the principal from the verified token as $1..$4:
+--   p_tenant uuid, p_kind text, p_sub text, p_sid uuid.
+
+-- RFC 3339 in UTC with microseconds, as DRF renders DateTimeField.
+CREATE FUNCTION api.ts(t timestamptz) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+	SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+
+CREATE FUNCTION api.err(code text, detail text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT json_build_object('detail', detail, 'code', code)::text
+$$;
+
+-- 400 with DRF's {"field": ["message"]} errors.
+CREATE FUNCTION api.field_err(field text, message text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT json_build_object('detail', 'Invalid input.', 'code', 'invalid',
+	    'errors', json_build_object(field, json_build_array(message)))::text
+$$;
+
+-- A "project" that is not a project of this tenant: the same answer
+-- whether it exists in another tenant or nowhere.
+CREATE FUNCTION api.bad_project(p_project bigint) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT api.field_err('project',
+	    format('Invalid pk "%s" - object does not exist.', p_project))
+$$;
+
+-- A LIKE pattern matching s anywhere, with s's wildcards taken literally.
+CREATE FUNCTION api.contains(s text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT '%' || replace(replace(replace(s, '\', '\\'), '%', '\%'),
+	    '_', '\_') || '%'
+$$;
+
+-- May this principal act for this tenant now? Checked on every request in
+-- the same statement as the data, so that deactivating a tenant, user or
+-- API client, or revoking a login, counts from the very next request.
+CREATE FUNCTION api.principal(p_tenant uuid, p_kind text, p_sub text,
+    p_sid uuid, OUT status int, OUT body text, OUT rpm int)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	t	tenants;
+BEGIN
+	SELECT * INTO t FROM tenants WHERE id = p_tenant;
+	rpm := COALESCE(t.requests_per_minute, 0);
+	status := 0;
+
+	IF t.id IS NULL OR NOT t.is_active THEN
+		status := 403;
+		body := api.err('tenant_inactive',
+		    'Tenant is inactive or does not exist.');
+	ELSIF p_sid IS NOT NULL AND EXISTS (SELECT 1 FROM auth_sessions s
+	    WHERE s.id = p_sid AND s.revoked_at IS NOT NULL) THEN
+		status := 401;
+		body := api.err('token_not_valid',
+		    'Given token not valid for any token type');
+	ELSIF p_kind = 'user' AND NOT EXISTS (SELECT 1 FROM memberships m
+	    JOIN users u ON u.id = m.user_id
+	    WHERE m.tenant_id = p_tenant AND m.user_id = p_sub::bigint
+	    AND u.is_active) THEN
+		status := 403;
+		body := api.err('permission_denied',
+		    'User is inactive or not a member of this tenant.');
+	ELSIF p_kind = 'api_client' AND NOT EXISTS (SELECT 1
+	    FROM api_clients c WHERE c.tenant_id = p_tenant
+	    AND c.client_id = p_sub AND c.is_active
+	    AND (c.expires_at IS NULL OR c.expires_at > now())) THEN
+		status := 403;
+		body := api.err('permission_denied',
+		    'API client is inactive, expired or revoked.');
+	ELSIF p_kind NOT IN ('user', 'api_client', 'service') THEN
+		status := 403;
+		body := api.err('permission_denied',
+		    'You do not have permission to perform this action.');
+	END IF;
+END
+$$;
+
+-- Rate limit reconciliation (src/ratelimit.c): add each worker's new
+-- counts, answer the totals across every worker and server, and the
+-- tenants' limits. Rows are locked in tenant order so that two workers
+-- never deadlock.
+CREATE FUNCTION api.ratelimit_sync(p_batch json)
+RETURNS TABLE (tenant_id uuid, window_start bigint, total bigint, rpm int)
+LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM rate_counters rc
+	    WHERE rc.window_start < (extract(epoch FROM now())::bigint / 60) - 2;
+
+	RETURN QUERY
+	WITH b AS (
+		SELECT (e->>'t')::uuid AS t, (e->>'w')::bigint AS w,
+		    (e->>'n')::bigint AS n
+		FROM json_array_elements(p_batch) e
+	), up AS (
+		INSERT INTO rate_counters AS rc (tenant_id, window_start, count)
+		SELECT b.t, b.w, b.n FROM b WHERE b.n > 0 ORDER BY b.t, b.w
+		ON CONFLICT ON CONSTRAINT rate_counters_pkey
+		    DO UPDATE SET count = rc.count + excluded.count
+		RETURNING rc.tenant_id, rc.window_start, rc.count
+	)
+	SELECT b.t, b.w, COALESCE(up.count, cur.count, 0)::bigint,
+	    COALESCE(tn.requests_per_minute, 0)
+	FROM b
+	LEFT JOIN up ON up.tenant_id = b.t AND up.window_start = b.w
+	LEFT JOIN rate_counters cur ON cur.tenant_id = b.t
+	    AND cur.window_start = b.w
+	LEFT JOIN tenants tn ON tn.id = b.t;
+END
+$$;
+
+-- The API client usage log (src/usage.c): one statement per batch.
+CREATE FUNCTION api.usage_insert(p_batch json) RETURNS void
+LANGUAGE sql AS $$
+	WITH r AS (
+		SELECT * FROM json_to_recordset(p_batch) AS x(client_id text,
+		    tenant uuid, method text, path text, status int,
+		    latency_ms bigint, ip text, at double precision)
+	), ins AS (
+		INSERT INTO api_client_usage (tenant_id, api_client_id, method,
+		    path, status, latency_ms, client_ip, created_at)
+		SELECT c.tenant_id, c.id, r.method, left(r.path, 2000),
+		    r.status, least(r.latency_ms, 2147483647), r.ip,
+		    to_timestamp(r.at)
+		FROM r JOIN api_clients c ON c.client_id = r.client_id
+		    AND c.tenant_id = r.tenant
+	)
+	UPDATE api_clients c SET last_used_at = greatest(c.last_used_at, u.at)
+	FROM (SELECT r.client_id, r.tenant, to_timestamp(max(r.at)) AS at
+	    FROM r GROUP BY r.client_id, r.tenant) u
+	WHERE c.client_id = u.client_id AND c.tenant_id = u.tenant
+$$;

@@ -1,0 +1,238 @@
+-- Authentication state: logins, refresh token rotation and reuse
+-- detection, revocation, and the failure counters that throttle password
+-- guessing. Called by src/handlers/tokens.c. Passwords and client secrets
+-- never reach the database: only their hashes live here, and they are
+-- compared in C (constant time).
+
+-- The current one-minute window.
+CREATE FUNCTION api.minute() RETURNS bigint
+LANGUAGE sql STABLE AS $$
+	SELECT extract(epoch FROM now())::bigint / 60
+$$;
+
+-- Seconds until the window ends when a key is over its limit, else 0.
+-- Failures are counted per client IP and per account *at* that IP, so
+-- that guessing from one address is stopped without letting anyone lock
+-- an account out from elsewhere.
+CREATE FUNCTION api.auth_throttled(p_ip_key text, p_id_key text,
+    p_ip_limit int, p_id_limit int) RETURNS int
+LANGUAGE sql STABLE AS $$
+	SELECT CASE WHEN EXISTS (SELECT 1 FROM auth_failures f
+	    WHERE f.window_start = api.minute() AND (
+		(f.key = p_ip_key AND f.count >= p_ip_limit) OR
+		(f.key = p_id_key AND f.count >= p_id_limit)))
+	THEN 60 - (extract(epoch FROM now())::int % 60)
+	ELSE 0 END
+$$;
+
+CREATE FUNCTION api.auth_failed(p_ip_key text, p_id_key text) RETURNS void
+LANGUAGE sql AS $$
+	DELETE FROM auth_failures WHERE window_start < api.minute() - 1;
+	INSERT INTO auth_failures AS f (key, window_start, count)
+	SELECT k, api.minute(), 1 FROM unnest(ARRAY[p_id_key, p_ip_key]) k
+	ORDER BY k
+	ON CONFLICT (key, window_start) DO UPDATE SET count = f.count + 1;
+$$;
+
+-- A user login's first step: throttling, the user's hash, and the tenant
+-- it selects. tenant_count: how many active tenants of the user match
+-- p_tenant (a slug or an id), or, without p_tenant, how many the user has.
+CREATE FUNCTION api.login_lookup(p_username text, p_tenant text,
+    p_ip_key text, p_id_key text, p_ip_limit int, p_id_limit int)
+RETURNS TABLE (retry_after int, user_id bigint, password_hash text,
+    tenant_count int, tenant_id uuid, tenant_slug text, tenant_name text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	u	users;
+	n	int;
+	tid	uuid;
+	tslug	text;
+	tname	text;
+BEGIN
+	retry_after := api.auth_throttled(p_ip_key, p_id_key, p_ip_limit,
+	    p_id_limit);
+	IF retry_after > 0 THEN
+		RETURN NEXT;
+		RETURN;
+	END IF;
+
+	SELECT * INTO u FROM users WHERE username = p_username AND is_active;
+	IF u.id IS NULL THEN
+		RETURN NEXT;
+		RETURN;
+	END IF;
+
+	SELECT count(*) OVER (), tn.id, tn.slug, tn.name
+	INTO n, tid, tslug, tname
+	FROM memberships m JOIN tenants tn ON tn.id = m.tenant_id
+	WHERE m.user_id = u.id AND tn.is_active AND (p_tenant IS NULL OR
+	    tn.slug = p_tenant OR tn.id::text = lower(p_tenant))
+	ORDER BY tn.slug LIMIT 1;
+
+	user_id := u.id;
+	password_hash := u.password_hash;
+	tenant_count := COALESCE(n, 0);
+	IF tenant_count = 1 THEN
+		tenant_id := tid;
+		tenant_slug := tslug;
+		tenant_name := tname;
+	END IF;
+	RETURN NEXT;
+END
+$$;
+
+-- An API client login's first step.
+CREATE FUNCTION api.client_lookup(p_client_id text, p_ip_key text,
+    p_id_key text, p_ip_limit int, p_id_limit int)
+RETURNS TABLE (retry_after int, client_pk bigint, secret_hash text,
+    tenant_id uuid, tenant_slug text, tenant_name text, roles json,
+    scopes json)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	retry_after := api.auth_throttled(p_ip_key, p_id_key, p_ip_limit,
+	    p_id_limit);
+	IF retry_after > 0 THEN
+		RETURN NEXT;
+		RETURN;
+	END IF;
+
+	-- Unusable clients answer like unknown ones.
+	SELECT c.id, c.secret_hash, tn.id, tn.slug, tn.name, to_json(c.roles),
+	    to_json(c.scopes)
+	INTO client_pk, secret_hash, tenant_id, tenant_slug, tenant_name,
+	    roles, scopes
+	FROM api_clients c JOIN tenants tn ON tn.id = c.tenant_id
+	WHERE c.client_id = p_client_id AND c.is_active AND tn.is_active
+	    AND (c.expires_at IS NULL OR c.expires_at > now());
+	RETURN NEXT;
+END
+$$;
+
+-- A login succeeded: a new session and its first refresh token.
+CREATE FUNCTION api.session_start(p_tenant uuid, p_user bigint,
+    p_client bigint, p_refresh_exp double precision)
+RETURNS TABLE (sid uuid, jti uuid)
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO auth_sessions (tenant_id, user_id, api_client_id)
+	VALUES (p_tenant, p_user, p_client) RETURNING id INTO sid;
+
+	jti := gen_random_uuid();
+	INSERT INTO refresh_tokens (jti, session_id, expires_at)
+	VALUES (jti, sid, to_timestamp(p_refresh_exp));
+	RETURN NEXT;
+END
+$$;
+
+-- Rotation: the presented refresh token is spent and a new one issued. A
+-- spent token presented again means it was stolen or replayed: the whole
+-- session (every token descended from that login) is revoked.
+CREATE FUNCTION api.refresh(p_jti uuid, p_kind text,
+    p_refresh_exp double precision)
+RETURNS TABLE (status int, sid uuid, jti uuid, tenant_id uuid,
+    tenant_slug text, tenant_name text, user_id bigint, client_id text,
+    roles json, scopes json)
+LANGUAGE plpgsql AS $$
+DECLARE
+	rt	refresh_tokens;
+	s	auth_sessions;
+	tn	tenants;
+	c	api_clients;
+	ok	boolean;
+BEGIN
+	status := 401;
+
+	SELECT * INTO rt FROM refresh_tokens r WHERE r.jti = p_jti FOR UPDATE;
+	IF rt.jti IS NULL THEN
+		RETURN NEXT;
+		RETURN;
+	END IF;
+
+	SELECT * INTO s FROM auth_sessions a WHERE a.id = rt.session_id
+	    FOR UPDATE;
+	IF s.revoked_at IS NOT NULL THEN
+		RETURN NEXT;
+		RETURN;
+	END IF;
+
+	IF rt.used_at IS NOT NULL THEN
+		UPDATE auth_sessions SET revoked_at = now(),
+		    revoked_reason = 'refresh token reuse'
+		WHERE id = s.id;
+		RETURN NEXT;
+		RETURN;
+	END IF;
+
+	IF rt.expires_at <= now() OR
+	    (p_kind = 'user') <> (s.user_id IS NOT NULL) THEN
+		RETURN NEXT;
+		RETURN;
+	END IF;
+
+	SELECT * INTO tn FROM tenants t WHERE t.id = s.tenant_id;
+	ok := tn.is_active;
+	IF s.user_id IS NOT NULL THEN
+		ok := ok AND EXISTS (SELECT 1 FROM memberships m
+		    JOIN users u ON u.id = m.user_id
+		    WHERE m.tenant_id = s.tenant_id AND m.user_id = s.user_id
+		    AND u.is_active);
+	ELSE
+		SELECT * INTO c FROM api_clients a
+		    WHERE a.tenant_id = s.tenant_id AND a.id = s.api_client_id;
+		ok := ok AND c.is_active AND
+		    (c.expires_at IS NULL OR c.expires_at > now());
+	END IF;
+	IF NOT COALESCE(ok, false) THEN
+		RETURN NEXT;
+		RETURN;
+	END IF;
+
+	UPDATE refresh_tokens SET used_at = now() WHERE refresh_tokens.jti = rt.jti;
+	jti := gen_random_uuid();
+	INSERT INTO refresh_tokens (jti, session_id, parent_jti, expires_at)
+	VALUES (jti, s.id, rt.jti, to_timestamp(p_refresh_exp));
+
+	status := 200;
+	sid := s.id;
+	tenant_id := tn.id;
+	tenant_slug := tn.slug;
+	tenant_name := tn.name;
+	user_id := s.user_id;
+	client_id := c.client_id;
+	roles := to_json(c.roles);
+	scopes := to_json(c.scopes);
+	RETURN NEXT;
+END
+$$;
+
+-- Logout: the session of this refresh token ends, with every token of it.
+CREATE FUNCTION api.revoke(p_jti uuid) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+	s	uuid;
+BEGIN
+	SELECT session_id INTO s FROM refresh_tokens WHERE jti = p_jti;
+	IF s IS NULL THEN
+		RETURN 401;
+	END IF;
+
+	UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'logout'
+	WHERE id = s AND revoked_at IS NULL;
+	RETURN 204;
+END
+$$;
+
+-- Is a token (already verified cryptographically) still good? A refresh
+-- token must be unspent; any token's session must not be revoked.
+CREATE FUNCTION api.verify(p_jti uuid, p_sid uuid, p_refresh boolean)
+RETURNS int
+LANGUAGE sql STABLE AS $$
+	SELECT CASE
+	    WHEN p_refresh AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
+		JOIN auth_sessions s ON s.id = r.session_id
+		WHERE r.jti = p_jti AND r.used_at IS NULL
+		AND s.revoked_at IS NULL) THEN 401
+	    WHEN p_sid IS NOT NULL AND EXISTS (SELECT 1 FROM auth_sessions s
+		WHERE s.id = p_sid AND s.revoked_at IS NOT NULL) THEN 401
+	    ELSE 200 END
+$$;

@@ -1,0 +1,262 @@
+-- Tasks: the SQL behind src/handlers/tasks.c (and GET
+-- /projects/{id}/tasks/). Every statement is scoped by p_tenant.
+
+CREATE FUNCTION api.task_json(t tasks, project_name text) RETURNS json
+LANGUAGE sql STABLE AS $$
+	SELECT row_to_json(x) FROM (SELECT
+	    t.id,
+	    t.project_id AS project,
+	    project_name,
+	    t.title,
+	    t.description,
+	    t.status,
+	    t.priority,
+	    t.due_date,
+	    api.ts(t.completed_at) AS completed_at,
+	    api.ts(t.created_at) AS created_at,
+	    api.ts(t.updated_at) AS updated_at) x
+$$;
+
+-- A task as retrieve shows it: with its project in full, last.
+CREATE FUNCTION api.task_detail_json(t tasks) RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT left(api.task_json(t, p.name)::text, -1) ||
+	    ',"project_details":' || api.project_json(p)::text || '}'
+	FROM projects p WHERE p.tenant_id = t.tenant_id AND p.id = t.project_id
+$$;
+
+-- Lists for /tasks/, /tasks/by-status/ and /projects/{id}/tasks/
+-- (p_in_project: the project must exist, else 404).
+CREATE FUNCTION api.task_list(p_tenant uuid, p_kind text, p_sub text,
+    p_sid uuid, p_project bigint, p_status text, p_priority text,
+    p_search text, p_ordering text, p_limit bigint, p_offset bigint,
+    p_in_project boolean)
+RETURNS TABLE (status int, total bigint, body text, rpm int)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	pr	record;
+	pat	text := api.contains(p_search);
+BEGIN
+	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
+	IF pr.status <> 0 THEN
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
+		RETURN;
+	END IF;
+
+	IF p_in_project AND NOT EXISTS (SELECT 1 FROM projects p
+	    WHERE p.tenant_id = p_tenant AND p.id = p_project) THEN
+		RETURN QUERY SELECT 404, NULL::bigint,
+		    api.err('not_found', 'Not found.'), pr.rpm;
+		RETURN;
+	END IF;
+
+	RETURN QUERY
+	WITH f AS MATERIALIZED (
+		SELECT * FROM tasks t
+		WHERE t.tenant_id = p_tenant
+		AND (p_project IS NULL OR t.project_id = p_project)
+		AND (p_status IS NULL OR t.status = p_status::task_status)
+		AND (p_priority IS NULL OR
+		    t.priority = p_priority::task_priority)
+		AND (p_search IS NULL OR t.title ILIKE pat)
+	)
+	SELECT 200, (SELECT count(*) FROM f),
+	    (SELECT COALESCE(json_agg(api.task_json(pg::tasks,
+		(SELECT p.name FROM projects p WHERE p.tenant_id = pg.tenant_id
+		AND p.id = pg.project_id))), '[]')
+	    FROM (SELECT * FROM f
+		ORDER BY
+		CASE WHEN p_ordering = 'title' THEN f.title END,
+		CASE WHEN p_ordering = '-title' THEN f.title END DESC,
+		CASE WHEN p_ordering = 'status' THEN f.status END,
+		CASE WHEN p_ordering = '-status' THEN f.status END DESC,
+		CASE WHEN p_ordering = 'priority' THEN f.priority END,
+		CASE WHEN p_ordering = '-priority' THEN f.priority END DESC,
+		CASE WHEN p_ordering = 'due_date' THEN f.due_date END,
+		CASE WHEN p_ordering = '-due_date' THEN f.due_date END DESC,
+		CASE WHEN p_ordering = 'created_at' THEN f.created_at END,
+		CASE WHEN p_ordering = '-created_at' THEN f.created_at END DESC,
+		CASE WHEN p_ordering = 'updated_at' THEN f.updated_at END,
+		CASE WHEN p_ordering = '-updated_at' THEN f.updated_at END DESC,
+		CASE WHEN left(p_ordering, 1) = '-' THEN f.id END DESC,
+		f.id
+		LIMIT p_limit OFFSET p_offset) pg)::text,
+	    pr.rpm;
+END
+$$;
+
+CREATE FUNCTION api.task_get(p_tenant uuid, p_kind text, p_sub text,
+    p_sid uuid, p_id bigint)
+RETURNS TABLE (status int, total bigint, body text, rpm int)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	pr	record;
+BEGIN
+	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
+	IF pr.status <> 0 THEN
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
+		RETURN;
+	END IF;
+
+	RETURN QUERY SELECT 200, NULL::bigint, api.task_detail_json(t),
+	    pr.rpm
+	FROM tasks t WHERE t.tenant_id = p_tenant AND t.id = p_id;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 404, NULL::bigint,
+		    api.err('not_found', 'Not found.'), pr.rpm;
+	END IF;
+END
+$$;
+
+CREATE FUNCTION api.task_create(p_tenant uuid, p_kind text, p_sub text,
+    p_sid uuid, p_project bigint, p_title text, p_description text,
+    p_status text, p_priority text, p_due_date date)
+RETURNS TABLE (status int, total bigint, body text, rpm int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	pr	record;
+	pname	text;
+	t	tasks;
+BEGIN
+	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
+	IF pr.status <> 0 THEN
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
+		RETURN;
+	END IF;
+
+	SELECT p.name INTO pname FROM projects p
+	WHERE p.tenant_id = p_tenant AND p.id = p_project;
+	IF pname IS NULL THEN
+		RETURN QUERY SELECT 400, NULL::bigint,
+		    api.bad_project(p_project), pr.rpm;
+		RETURN;
+	END IF;
+
+	INSERT INTO tasks (tenant_id, project_id, title, description, status,
+	    priority, due_date, completed_at)
+	VALUES (p_tenant, p_project, p_title, COALESCE(p_description, ''),
+	    COALESCE(p_status, 'todo')::task_status,
+	    COALESCE(p_priority, 'medium')::task_priority, p_due_date,
+	    CASE WHEN p_status = 'done' THEN now() END)
+	RETURNING * INTO t;
+
+	RETURN QUERY SELECT 201, NULL::bigint, api.task_json(t, pname)::text,
+	    pr.rpm;
+END
+$$;
+
+-- PUT and PATCH. p_mask: 1 project, 2 title, 4 description, 8 status,
+-- 16 priority, 32 due_date. completed_at is set when the status becomes
+-- done and cleared when it leaves done.
+CREATE FUNCTION api.task_update(p_tenant uuid, p_kind text, p_sub text,
+    p_sid uuid, p_id bigint, p_mask int, p_project bigint, p_title text,
+    p_description text, p_status text, p_priority text, p_due_date date)
+RETURNS TABLE (status int, total bigint, body text, rpm int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	pr	record;
+	t	tasks;
+BEGIN
+	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
+	IF pr.status <> 0 THEN
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
+		RETURN;
+	END IF;
+
+	IF NOT EXISTS (SELECT 1 FROM tasks x
+	    WHERE x.tenant_id = p_tenant AND x.id = p_id) THEN
+		RETURN QUERY SELECT 404, NULL::bigint,
+		    api.err('not_found', 'Not found.'), pr.rpm;
+		RETURN;
+	END IF;
+
+	IF p_mask & 1 <> 0 AND NOT EXISTS (SELECT 1 FROM projects p
+	    WHERE p.tenant_id = p_tenant AND p.id = p_project) THEN
+		RETURN QUERY SELECT 400, NULL::bigint,
+		    api.bad_project(p_project), pr.rpm;
+		RETURN;
+	END IF;
+
+	UPDATE tasks x SET
+	    project_id = CASE WHEN p_mask & 1 <> 0
+		THEN p_project ELSE x.project_id END,
+	    title = CASE WHEN p_mask & 2 <> 0 THEN p_title ELSE x.title END,
+	    description = CASE WHEN p_mask & 4 <> 0
+		THEN p_description ELSE x.description END,
+	    status = CASE WHEN p_mask & 8 <> 0
+		THEN p_status::task_status ELSE x.status END,
+	    priority = CASE WHEN p_mask & 16 <> 0
+		THEN p_priority::task_priority ELSE x.priority END,
+	    due_date = CASE WHEN p_mask & 32 <> 0
+		THEN p_due_date ELSE x.due_date END,
+	    completed_at = CASE
+		WHEN (CASE WHEN p_mask & 8 <> 0 THEN p_status::task_status
+		    ELSE x.status END) = 'done'
+		THEN COALESCE(x.completed_at, now()) END,
+	    updated_at = now()
+	WHERE x.tenant_id = p_tenant AND x.id = p_id
+	RETURNING * INTO t;
+
+	RETURN QUERY SELECT 200, NULL::bigint, api.task_json(t, p.name)::text,
+	    pr.rpm
+	FROM projects p WHERE p.tenant_id = t.tenant_id AND p.id = t.project_id;
+END
+$$;
+
+CREATE FUNCTION api.task_delete(p_tenant uuid, p_kind text, p_sub text,
+    p_sid uuid, p_id bigint)
+RETURNS TABLE (status int, total bigint, body text, rpm int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	pr	record;
+BEGIN
+	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
+	IF pr.status <> 0 THEN
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
+		RETURN;
+	END IF;
+
+	DELETE FROM tasks t WHERE t.tenant_id = p_tenant AND t.id = p_id;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 404, NULL::bigint,
+		    api.err('not_found', 'Not found.'), pr.rpm;
+		RETURN;
+	END IF;
+
+	RETURN QUERY SELECT 204, NULL::bigint, NULL::text, pr.rpm;
+END
+$$;
+
+-- Idempotent: completing a done task keeps its first completed_at.
+CREATE FUNCTION api.task_complete(p_tenant uuid, p_kind text, p_sub text,
+    p_sid uuid, p_id bigint)
+RETURNS TABLE (status int, total bigint, body text, rpm int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	pr	record;
+	t	tasks;
+BEGIN
+	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
+	IF pr.status <> 0 THEN
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
+		RETURN;
+	END IF;
+
+	UPDATE tasks x SET status = 'done',
+	    completed_at = COALESCE(x.completed_at, now()),
+	    updated_at = CASE WHEN x.status = 'done'
+		THEN x.updated_at ELSE now() END
+	WHERE x.tenant_id = p_tenant AND x.id = p_id
+	RETURNING * INTO t;
+
+	IF t.id IS NULL THEN
+		RETURN QUERY SELECT 404, NULL::bigint,
+		    api.err('not_found', 'Not found.'), pr.rpm;
+		RETURN;
+	END IF;
+
+	RETURN QUERY SELECT 200, NULL::bigint, api.task_json(t, p.name)::text,
+	    pr.rpm
+	FROM projects p WHERE p.tenant_id = t.tenant_id AND p.id = t.project_id;
+END
+$$;

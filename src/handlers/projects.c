@@ -1,0 +1,168 @@
+/*
+ * Projects: /api/v1/projects/, /{id}/ and /statistics/.
+ * The SQL is in sql/R__030_projects.sql; the routes and their query
+ * parameters in conf/routes.conf.
+ */
+
+#include "../mtapi.h"
+
+#define SQL_LIST	"SELECT * FROM api.project_list($1, $2, $3, $4, " \
+			"$5, $6, $7, $8, $9)"
+#define SQL_GET		"SELECT * FROM api.project_get($1, $2, $3, $4, $5)"
+#define SQL_CREATE	"SELECT * FROM api.project_create($1, $2, $3, $4, " \
+			"$5, $6, $7)"
+#define SQL_UPDATE	"SELECT * FROM api.project_update($1, $2, $3, $4, " \
+			"$5, $6, $7, $8, $9)"
+#define SQL_DELETE	"SELECT * FROM api.project_delete($1, $2, $3, $4, $5)"
+#define SQL_STATS	"SELECT * FROM api.project_statistics($1, $2, $3, $4)"
+
+#define PATH_PREFIX	"/api/v1/projects/"
+
+int	projects_collection(struct http_request *);
+int	projects_item(struct http_request *);
+int	projects_statistics(struct http_request *);
+
+static int	project_list(struct http_request *, struct api_req *);
+static int	project_create(struct http_request *, struct api_req *);
+static int	project_get(struct http_request *, struct api_req *);
+static int	project_put(struct http_request *, struct api_req *);
+static int	project_patch(struct http_request *, struct api_req *);
+static int	project_update(struct http_request *, struct api_req *, int);
+static int	project_delete(struct http_request *, struct api_req *);
+static int	project_stats(struct http_request *, struct api_req *);
+
+static const char *const statuses[] = { "active", "completed", "archived",
+    NULL };
+
+/* The order is the SQL's p_mask bit order. */
+static const struct field_rule rules[] = {
+	{ "name", FIELD_STRING, FIELD_REQUIRED, 255, NULL },
+	{ "description", FIELD_STRING, FIELD_ALLOW_BLANK, 10000, NULL },
+	{ "status", FIELD_CHOICE, 0, 0, statuses },
+};
+
+#define RULES	(sizeof(rules) / sizeof(rules[0]))
+
+static const struct api_method collection_methods[] = {
+	{ HTTP_METHOD_GET, PERM_READ, 0, project_list, api_list_step, NULL },
+	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, project_create,
+	    api_passthrough, NULL },
+};
+
+static const struct api_method item_methods[] = {
+	{ HTTP_METHOD_GET, PERM_READ, 0, project_get, api_passthrough, NULL },
+	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, project_put,
+	    api_passthrough, NULL },
+	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, project_patch,
+	    api_passthrough, NULL },
+	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, project_delete, api_passthrough,
+	    NULL },
+};
+
+static const struct api_method stats_methods[] = {
+	{ HTTP_METHOD_GET, PERM_READ, 0, project_stats, api_passthrough, NULL },
+};
+
+#define PERM	{ "projects", PRINCIPAL_ANY }
+
+static const struct api_route collection_route = {
+	PERM, collection_methods, 2
+};
+static const struct api_route item_route = { PERM, item_methods, 4 };
+static const struct api_route stats_route = { PERM, stats_methods, 1 };
+
+int
+projects_collection(struct http_request *req)
+{
+	return (api_dispatch(req, &collection_route));
+}
+
+int
+projects_item(struct http_request *req)
+{
+	return (api_dispatch(req, &item_route));
+}
+
+int
+projects_statistics(struct http_request *req)
+{
+	return (api_dispatch(req, &stats_route));
+}
+
+static int
+project_list(struct http_request *req, struct api_req *ar)
+{
+	if (api_qs_check(req, ar) == -1 ||
+	    api_list_begin(req, ar, "-created_at") == -1)
+		return (STEP_RESPONDED);
+
+	api_query(ar, SQL_LIST);
+	api_bind_principal(ar);
+	api_bind(ar, api_arg(req, "status"));
+	api_bind(ar, api_arg(req, "search"));
+	api_list_bind(ar);
+
+	return (STEP_QUERY);
+}
+
+static int
+project_create(struct http_request *req, struct api_req *ar)
+{
+	if (api_validate(req, ar, rules, RULES, 0) == -1)
+		return (STEP_RESPONDED);
+
+	api_query(ar, SQL_CREATE);
+	api_bind_principal(ar);
+	api_bind_fields(ar, RULES);
+
+	return (STEP_QUERY);
+}
+
+static int
+project_get(struct http_request *req, struct api_req *ar)
+{
+	return (api_query_by_id(req, ar, PATH_PREFIX, SQL_GET));
+}
+
+static int
+project_put(struct http_request *req, struct api_req *ar)
+{
+	return (project_update(req, ar, 0));
+}
+
+static int
+project_patch(struct http_request *req, struct api_req *ar)
+{
+	return (project_update(req, ar, 1));
+}
+
+static int
+project_update(struct http_request *req, struct api_req *ar, int partial)
+{
+	if (api_path_id(req, ar, PATH_PREFIX) == -1 ||
+	    api_validate(req, ar, rules, RULES, partial) == -1)
+		return (STEP_RESPONDED);
+
+	api_query(ar, SQL_UPDATE);
+	api_bind_principal(ar);
+	api_bind_int(ar, ar->id);
+	api_bind_mask(ar);
+	api_bind_fields(ar, RULES);
+
+	return (STEP_QUERY);
+}
+
+static int
+project_delete(struct http_request *req, struct api_req *ar)
+{
+	return (api_query_by_id(req, ar, PATH_PREFIX, SQL_DELETE));
+}
+
+static int
+project_stats(struct http_request *req, struct api_req *ar)
+{
+	api_query(ar, SQL_STATS);
+	api_bind_principal(ar);
+
+	return (STEP_QUERY);
+}

@@ -1,0 +1,254 @@
+/*
+ * Tasks: /api/v1/tasks/, /{id}/, /{id}/complete/, /by-status/, and the
+ * task list of one project, /api/v1/projects/{id}/tasks/.
+ * The SQL is in sql/R__040_tasks.sql; the routes and their query
+ * parameters in conf/routes.conf.
+ */
+
+#include "../mtapi.h"
+
+#define SQL_LIST	"SELECT * FROM api.task_list($1, $2, $3, $4, $5, $6, " \
+			"$7, $8, $9, $10, $11, $12)"
+#define SQL_GET		"SELECT * FROM api.task_get($1, $2, $3, $4, $5)"
+#define SQL_CREATE	"SELECT * FROM api.task_create($1, $2, $3, $4, $5, " \
+			"$6, $7, $8, $9, $10)"
+#define SQL_UPDATE	"SELECT * FROM api.task_update($1, $2, $3, $4, $5, " \
+			"$6, $7, $8, $9, $10, $11, $12)"
+#define SQL_DELETE	"SELECT * FROM api.task_delete($1, $2, $3, $4, $5)"
+#define SQL_COMPLETE	"SELECT * FROM api.task_complete($1, $2, $3, $4, $5)"
+
+#define PATH_PREFIX		"/api/v1/tasks/"
+#define PROJECT_PATH_PREFIX	"/api/v1/projects/"
+
+int	tasks_collection(struct http_request *);
+int	tasks_item(struct http_request *);
+int	tasks_by_status(struct http_request *);
+int	tasks_complete(struct http_request *);
+int	projects_tasks(struct http_request *);
+
+static int	task_list(struct http_request *, struct api_req *);
+static int	task_list_by_status(struct http_request *, struct api_req *);
+static int	task_list_of_project(struct http_request *, struct api_req *);
+static int	task_list_query(struct http_request *, struct api_req *,
+		    const char *, int);
+static int	task_create(struct http_request *, struct api_req *);
+static int	task_get(struct http_request *, struct api_req *);
+static int	task_put(struct http_request *, struct api_req *);
+static int	task_patch(struct http_request *, struct api_req *);
+static int	task_update(struct http_request *, struct api_req *, int);
+static int	task_delete(struct http_request *, struct api_req *);
+static int	task_complete(struct http_request *, struct api_req *);
+
+static const char *const statuses[] = { "todo", "in_progress", "done", NULL };
+static const char *const priorities[] = { "low", "medium", "high",
+    "critical", NULL };
+
+/* The order is the SQL's p_mask bit order. */
+static const struct field_rule rules[] = {
+	{ "project", FIELD_PK, FIELD_REQUIRED, 0, NULL },
+	{ "title", FIELD_STRING, FIELD_REQUIRED, 255, NULL },
+	{ "description", FIELD_STRING, FIELD_ALLOW_BLANK, 0, NULL },
+	{ "status", FIELD_CHOICE, 0, 0, statuses },
+	{ "priority", FIELD_CHOICE, 0, 0, priorities },
+	{ "due_date", FIELD_DATE, FIELD_NULLABLE, 0, NULL },
+};
+
+#define RULES	(sizeof(rules) / sizeof(rules[0]))
+
+static const struct api_method collection_methods[] = {
+	{ HTTP_METHOD_GET, PERM_READ, 0, task_list, api_list_step, NULL },
+	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, task_create,
+	    api_passthrough, NULL },
+};
+
+static const struct api_method item_methods[] = {
+	{ HTTP_METHOD_GET, PERM_READ, 0, task_get, api_passthrough, NULL },
+	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, task_put, api_passthrough,
+	    NULL },
+	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, task_patch,
+	    api_passthrough, NULL },
+	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, task_delete, api_passthrough,
+	    NULL },
+};
+
+static const struct api_method by_status_methods[] = {
+	{ HTTP_METHOD_GET, PERM_READ, 0, task_list_by_status, api_list_step,
+	    NULL },
+};
+
+static const struct api_method complete_methods[] = {
+	{ HTTP_METHOD_POST, PERM_WRITE, 0, task_complete, api_passthrough,
+	    NULL },
+};
+
+static const struct api_method project_tasks_methods[] = {
+	{ HTTP_METHOD_GET, PERM_READ, 0, task_list_of_project, api_list_step,
+	    NULL },
+};
+
+#define PERM	{ "tasks", PRINCIPAL_ANY }
+
+static const struct api_route collection_route = {
+	PERM, collection_methods, 2
+};
+static const struct api_route item_route = { PERM, item_methods, 4 };
+static const struct api_route by_status_route = { PERM, by_status_methods, 1 };
+static const struct api_route complete_route = { PERM, complete_methods, 1 };
+static const struct api_route project_tasks_route = {
+	PERM, project_tasks_methods, 1
+};
+
+int
+tasks_collection(struct http_request *req)
+{
+	return (api_dispatch(req, &collection_route));
+}
+
+int
+tasks_item(struct http_request *req)
+{
+	return (api_dispatch(req, &item_route));
+}
+
+int
+tasks_by_status(struct http_request *req)
+{
+	return (api_dispatch(req, &by_status_route));
+}
+
+int
+tasks_complete(struct http_request *req)
+{
+	return (api_dispatch(req, &complete_route));
+}
+
+int
+projects_tasks(struct http_request *req)
+{
+	return (api_dispatch(req, &project_tasks_route));
+}
+
+static int
+task_list(struct http_request *req, struct api_req *ar)
+{
+	const char	*project;
+
+	if (api_qs_check(req, ar) == -1 ||
+	    api_arg_id(req, ar, "project", &project) == -1)
+		return (STEP_RESPONDED);
+
+	return (task_list_query(req, ar, project, 0));
+}
+
+/* ?status= is required here. */
+static int
+task_list_by_status(struct http_request *req, struct api_req *ar)
+{
+	json_t		*errors;
+
+	if (api_qs_check(req, ar) == -1)
+		return (STEP_RESPONDED);
+
+	if (api_arg(req, "status") == NULL) {
+		errors = NULL;
+		fields_error_add(&errors, "status", "This field is required.");
+		api_error_fields(req, errors);
+		return (STEP_RESPONDED);
+	}
+
+	return (task_list_query(req, ar, NULL, 0));
+}
+
+static int
+task_list_of_project(struct http_request *req, struct api_req *ar)
+{
+	char		id[32];
+
+	if (api_path_id(req, ar, PROJECT_PATH_PREFIX) == -1 ||
+	    api_qs_check(req, ar) == -1)
+		return (STEP_RESPONDED);
+
+	(void)snprintf(id, sizeof(id), "%lld", (long long)ar->id);
+	return (task_list_query(req, ar, id, 1));
+}
+
+static int
+task_list_query(struct http_request *req, struct api_req *ar,
+    const char *project, int in_project)
+{
+	if (api_list_begin(req, ar, "-created_at") == -1)
+		return (STEP_RESPONDED);
+
+	api_query(ar, SQL_LIST);
+	api_bind_principal(ar);
+	if (project != NULL)
+		api_bind_owned(ar, kore_strdup(project));
+	else
+		api_bind(ar, NULL);
+	api_bind(ar, api_arg(req, "status"));
+	api_bind(ar, api_arg(req, "priority"));
+	api_bind(ar, api_arg(req, "search"));
+	api_list_bind(ar);
+	api_bind(ar, in_project ? "true" : "false");
+
+	return (STEP_QUERY);
+}
+
+static int
+task_create(struct http_request *req, struct api_req *ar)
+{
+	if (api_validate(req, ar, rules, RULES, 0) == -1)
+		return (STEP_RESPONDED);
+
+	api_query(ar, SQL_CREATE);
+	api_bind_principal(ar);
+	api_bind_fields(ar, RULES);
+
+	return (STEP_QUERY);
+}
+
+static int
+task_get(struct http_request *req, struct api_req *ar)
+{
+	return (api_query_by_id(req, ar, PATH_PREFIX, SQL_GET));
+}
+
+static int
+task_put(struct http_request *req, struct api_req *ar)
+{
+	return (task_update(req, ar, 0));
+}
+
+static int
+task_patch(struct http_request *req, struct api_req *ar)
+{
+	return (task_update(req, ar, 1));
+}
+
+static int
+task_update(struct http_request *req, struct api_req *ar, int partial)
+{
+	if (api_path_id(req, ar, PATH_PREFIX) == -1 ||
+	    api_validate(req, ar, rules, RULES, partial) == -1)
+		return (STEP_RESPONDED);
+
+	api_query(ar, SQL_UPDATE);
+	api_bind_principal(ar);
+	api_bind_int(ar, ar->id);
+	api_bind_mask(ar);
+	api_bind_fields(ar, RULES);
+
+	return (STEP_QUERY);
+}
+
+static int
+task_delete(struct http_request *req, struct api_req *ar)
+{
+	return (api_query_by_id(req, ar, PATH_PREFIX, SQL_DELETE));
+}
+
+static int
+task_complete(struct http_request *req, struct api_req *ar)
+{
+	return (api_query_by_id(req, ar, PATH_PREFIX, SQL_COMPLETE));
+}

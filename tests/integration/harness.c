@@ -1,0 +1,379 @@
+/*
+ * The integration test harness (see harness.h).
+ */
+
+#include <sys/wait.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+
+#include "harness.h"
+
+static json_t	*fixture;
+static int	curl_ready;
+
+static size_t	write_cb(char *, size_t, size_t, void *);
+static size_t	header_cb(char *, size_t, size_t, void *);
+
+struct buf {
+	char	*data;
+	size_t	len;
+};
+
+const char *
+h_env(const char *name)
+{
+	const char	*v;
+
+	v = getenv(name);
+	cr_assert(v != NULL && *v != '\0', "%s is not set: run the tests "
+	    "through make test", name);
+
+	return (v);
+}
+
+const char *
+h_base_url(void)
+{
+	return (h_env("MTAPI_TEST_BASE_URL"));
+}
+
+json_t *
+h_fixture(void)
+{
+	json_error_t	err;
+
+	if (fixture == NULL) {
+		fixture = json_load_file(h_env("MTAPI_TEST_FIXTURE"), 0, &err);
+		cr_assert(fixture != NULL, "fixture: %s", err.text);
+	}
+
+	return (fixture);
+}
+
+json_t *
+h_tenant(int i)
+{
+	json_t		*t;
+
+	t = json_array_get(json_object_get(h_fixture(), "tenants"), i);
+	cr_assert(t != NULL, "no fixture tenant %d", i);
+
+	return (t);
+}
+
+const char *
+h_tenant_str(int i, const char *field)
+{
+	const char	*v;
+
+	v = json_string_value(json_object_get(h_tenant(i), field));
+	cr_assert(v != NULL, "fixture tenant %d has no %s", i, field);
+
+	return (v);
+}
+
+const char *
+h_token(int i)
+{
+	return (h_tenant_str(i, "access_token"));
+}
+
+const char *
+h_client(int i, const char *name, const char *field)
+{
+	json_t		*c;
+	size_t		k;
+	const char	*v;
+
+	json_array_foreach(json_object_get(h_tenant(i), "api_clients"), k, c) {
+		if (strcmp(json_string_value(json_object_get(c, "name")), name))
+			continue;
+		v = json_string_value(json_object_get(c, field));
+		cr_assert(v != NULL, "client %s has no %s", name, field);
+		return (v);
+	}
+
+	cr_assert_fail("fixture tenant %d has no client %s", i, name);
+	return (NULL);
+}
+
+struct h_resp *
+h_req(const char *method, const char *path, const char *token,
+    const char *body, const char **extra)
+{
+	return (h_req_url(method, h_fmt("%s%s", h_base_url(), path), token,
+	    body, extra));
+}
+
+struct h_resp *
+h_req_url(const char *method, const char *url, const char *token,
+    const char *body, const char **extra)
+{
+	CURL			*c;
+	struct curl_slist	*hdrs;
+	struct h_resp		*r;
+	struct buf		b, h;
+	CURLcode		rc;
+	int			has_ctype;
+	size_t			i;
+
+	if (!curl_ready) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		curl_ready = 1;
+	}
+
+	c = curl_easy_init();
+	cr_assert(c != NULL);
+
+	memset(&b, 0, sizeof(b));
+	memset(&h, 0, sizeof(h));
+	hdrs = NULL;
+	has_ctype = 0;
+
+	if (token != NULL)
+		hdrs = curl_slist_append(hdrs,
+		    h_fmt("Authorization: Bearer %s", token));
+	for (i = 0; extra != NULL && extra[i] != NULL; i++) {
+		if (!strncasecmp(extra[i], "content-type:", 13))
+			has_ctype = 1;
+		hdrs = curl_slist_append(hdrs, extra[i]);
+	}
+	if (body != NULL && !has_ctype)
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	/* No "Expect: 100-continue" round trip on larger bodies. */
+	hdrs = curl_slist_append(hdrs, "Expect:");
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (!strcmp(method, "HEAD"))
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+
+	rc = curl_easy_perform(c);
+	cr_assert(rc == CURLE_OK, "%s %s: %s", method, url,
+	    curl_easy_strerror(rc));
+
+	r = calloc(1, sizeof(*r));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	r->body = b.data != NULL ? b.data : strdup("");
+	r->len = b.len;
+	r->headers = h.data != NULL ? h.data : strdup("");
+	r->json = json_loadb(r->body, r->len, 0, NULL);
+
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+
+	return (r);
+}
+
+struct h_resp *
+h_get(const char *path, const char *token)
+{
+	return (h_req("GET", path, token, NULL, NULL));
+}
+
+struct h_resp *
+h_post(const char *path, const char *token, const char *body)
+{
+	return (h_req("POST", path, token, body, NULL));
+}
+
+void
+h_free(struct h_resp *r)
+{
+	if (r == NULL)
+		return;
+	json_decref(r->json);
+	free(r->body);
+	free(r->headers);
+	free(r);
+}
+
+const char *
+h_header(struct h_resp *r, const char *name, char *out, size_t outlen)
+{
+	const char	*p, *end, *v;
+	size_t		len;
+
+	len = strlen(name);
+	for (p = r->headers; *p != '\0'; p = end) {
+		if ((end = strstr(p, "\r\n")) == NULL)
+			end = p + strlen(p);
+		if (!strncasecmp(p, name, len) && p[len] == ':') {
+			v = p + len + 1;
+			while (*v == ' ')
+				v++;
+			(void)snprintf(out, outlen, "%.*s", (int)(end - v), v);
+			return (out);
+		}
+		if (*end != '\0')
+			end += 2;
+	}
+
+	return (NULL);
+}
+
+const char *
+h_str(struct h_resp *r, const char *field)
+{
+	return (json_string_value(json_object_get(r->json, field)));
+}
+
+long long
+h_int(struct h_resp *r, const char *field)
+{
+	json_t		*v;
+
+	v = json_object_get(r->json, field);
+	cr_assert(json_is_integer(v), "field %s is not an integer in %s",
+	    field, r->body);
+
+	return (json_integer_value(v));
+}
+
+const char *
+h_fmt(const char *fmt, ...)
+{
+	static char	ring[8][8192];
+	static int	slot;
+	va_list		ap;
+	char		*out;
+
+	out = ring[slot++ % 8];
+	va_start(ap, fmt);
+	(void)vsnprintf(out, sizeof(ring[0]), fmt, ap);
+	va_end(ap);
+
+	return (out);
+}
+
+int
+h_admin(const char *args, const char *stdin_data, char **out)
+{
+	FILE		*fp;
+	char		cmd[4096], path[256], *buf;
+	size_t		n, cap;
+	int		status, fd;
+
+	(void)snprintf(path, sizeof(path), "/tmp/mtapi-admin-in.%ld.XXXXXX",
+	    (long)getpid());
+	fd = mkstemp(path);
+	cr_assert(fd != -1);
+	if (stdin_data != NULL)
+		cr_assert(write(fd, stdin_data, strlen(stdin_data)) ==
+		    (ssize_t)strlen(stdin_data));
+	close(fd);
+
+	(void)snprintf(cmd, sizeof(cmd), "%s --env %s %s <%s 2>&1",
+	    h_env("MTAPI_TEST_ADMIN"), h_env("MTAPI_ENV_FILE"), args, path);
+
+	fp = popen(cmd, "r");
+	cr_assert(fp != NULL);
+
+	cap = 4096;
+	buf = malloc(cap);
+	n = 0;
+	while (!feof(fp)) {
+		if (n + 1024 > cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+		}
+		n += fread(buf + n, 1, cap - n - 1, fp);
+	}
+	buf[n] = '\0';
+	status = pclose(fp);
+	unlink(path);
+
+	if (out != NULL)
+		*out = buf;
+	else
+		free(buf);
+
+	return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+const char *
+h_unique(const char *prefix)
+{
+	static unsigned int	counter;
+
+	return (h_fmt("%s-%ld-%u", prefix, (long)getpid(), ++counter));
+}
+
+void
+h_new_tenant(const char *prefix, struct h_tenant *t)
+{
+	struct h_resp	*r;
+	char		*out;
+	int		rc;
+
+	memset(t, 0, sizeof(*t));
+	(void)snprintf(t->slug, sizeof(t->slug), "%s", h_unique(prefix));
+	(void)snprintf(t->username, sizeof(t->username), "%s-user", t->slug);
+	(void)snprintf(t->password, sizeof(t->password), "pw-%s-%d",
+	    t->slug, rand());
+
+	rc = h_admin(h_fmt("create-tenant --slug %s --name 'Test %s'",
+	    t->slug, t->slug), NULL, &out);
+	cr_assert(rc == 0, "create-tenant: %s", out);
+	free(out);
+	rc = h_admin(h_fmt("create-user --username %s", t->username),
+	    h_fmt("%s\n", t->password), &out);
+	cr_assert(rc == 0, "create-user: %s", out);
+	free(out);
+	rc = h_admin(h_fmt("add-member --user %s --tenant %s --role admin",
+	    t->username, t->slug), NULL, &out);
+	cr_assert(rc == 0, "add-member: %s", out);
+	free(out);
+
+	r = h_post("/api/v1/auth/token/", NULL,
+	    h_fmt("{\"username\":\"%s\",\"password\":\"%s\"}", t->username,
+	    t->password));
+	cr_assert_eq(r->status, 200, "login of %s: %ld %s", t->username,
+	    r->status, r->body);
+	(void)snprintf(t->access, sizeof(t->access), "%s", h_str(r, "access"));
+	(void)snprintf(t->refresh, sizeof(t->refresh), "%s",
+	    h_str(r, "refresh"));
+	(void)snprintf(t->id, sizeof(t->id), "%s", json_string_value(
+	    json_object_get(json_object_get(r->json, "tenant"), "id")));
+	h_free(r);
+}
+
+static size_t
+write_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct buf	*b = arg;
+	size_t		len = size * n;
+
+	b->data = realloc(b->data, b->len + len + 1);
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+
+	return (len);
+}
+
+static size_t
+header_cb(char *data, size_t size, size_t n, void *arg)
+{
+	return (write_cb(data, size, n, arg));
+}

@@ -1,0 +1,220 @@
+#!/bin/sh
+# make test: the whole suite against the real server and a real, throw-away
+# PostgreSQL database (mtapi_test in the project-local cluster).
+#
+#   1. packages, build (MTAPI_ASAN=1: AddressSanitizer + UBSan build)
+#   2. a fresh database, migrations, a small test data set
+#   3. two servers: plain HTTP (conf/mtapi.conf) and TLS
+#      (conf/mtapi-tls.conf), on their own ports
+#   4. Criterion unit tests, then Criterion + libcurl integration tests,
+#      then the schema and browser tests (tests/docs/)
+#   5. the servers' logs must hold no sandbox violation and no sanitizer
+#      report; everything is stopped and dropped again
+set -eu
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+
+asan="${MTAPI_ASAN:-0}"
+if [ "$asan" = 1 ]; then
+	t="$top/.build/test-asan"
+	appdir="$top/.build/asan/mtapi"
+	bindir="$top/.build/asan/bin"
+	makeflags="ASAN=1"
+else
+	t="$top/.build/test"
+	appdir="$top/.build/mtapi"
+	bindir="$top/.build/bin"
+	makeflags=""
+fi
+http_port="${MTAPI_TEST_HTTP_PORT:-18000}"
+tls_port="${MTAPI_TEST_TLS_PORT:-18443}"
+
+tools/dev/deps.sh test
+tools/dev/keys.sh >/dev/null
+# shellcheck disable=SC2086
+make --no-print-directory $makeflags build tests
+
+rm -rf "$t"
+mkdir -p "$t"
+umask 077
+
+# Settings of the test servers and of the CLI: fresh secrets every run.
+cat >"$t/env" <<EOF
+DEBUG=True
+SECRET_KEY=$(openssl rand -hex 32)
+JWT_SIGNING_KEY=$(openssl rand -hex 32)
+JWT_ALGORITHM=HS256
+JWT_ACCESS_TOKEN_LIFETIME_MINUTES=60
+JWT_REFRESH_TOKEN_LIFETIME_DAYS=1
+JWT_ISSUER=mtapi-test
+JWT_AUDIENCE=mtapi-test-clients
+DB_NAME=mtapi_test
+DB_USER=mtapi_test
+DB_PASSWORD=$(openssl rand -hex 16)
+DB_HOST=127.0.0.1
+DB_PORT=${DB_PORT:-54329}
+ALLOWED_HOSTS=localhost,127.0.0.1
+CORS_ALLOWED_ORIGINS=http://allowed.example
+LOG_LEVEL=INFO
+TLS_RELOAD_SECONDS=1
+EOF
+export MTAPI_ENV_FILE="$t/env"
+set -a
+. "$t/env"
+set +a
+
+pg_was_up=0
+tools/dev/pg.sh status >/dev/null 2>&1 && pg_was_up=1
+tools/dev/pg.sh start
+tools/dev/pg.sh drop-db mtapi_test
+tools/dev/pg.sh ensure-db mtapi_test
+
+admin="$bindir/mtapi-admin"
+"$admin" --env "$t/env" migrate
+"$admin" --env "$t/env" create-test-data --tenants 6 \
+    --projects-per-tenant 5 --tasks-per-project 3 \
+    --base-url "http://127.0.0.1:$http_port" --out "$t/tokens.json" >/dev/null
+
+# The two servers' configurations: the shipped ones with test ports; the
+# TLS one without chroot and privilege drop (the test reloads certs).
+mkdir -p "$t/tls"
+cp .keys/tls/server.pem .keys/tls/key.pem "$t/tls/"
+sed -e "s|^\(\tbind\t\)127.0.0.1 8000|\1127.0.0.1 $http_port|" \
+    conf/mtapi.conf >"$t/http.conf"
+echo "pidfile $t/http.pid" >>"$t/http.conf"
+sed -e "s|^\(\tbind\t\)0.0.0.0 8443|\1127.0.0.1 $tls_port|" \
+    -e "s|cert/server.pem|$t/tls/server.pem|" \
+    -e "s|cert/key.pem|$t/tls/key.pem|" \
+    -e '/^runas/d' -e '/^root/d' \
+    conf/mtapi-tls.conf >"$t/tls.conf"
+echo "pidfile $t/tls.pid" >>"$t/tls.conf"
+grep -q "127.0.0.1 $http_port" "$t/http.conf"
+grep -q "127.0.0.1 $tls_port" "$t/tls.conf"
+
+preload=""
+if [ "$asan" = 1 ]; then
+	preload="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
+	# LeakSanitizer's exit-time scan is not allowed by Kore's sandbox.
+	export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:log_path=$t/asan"
+	export UBSAN_OPTIONS="print_stacktrace=1:log_path=$t/ubsan"
+fi
+
+servers=""
+stop_servers() {
+	for pid in $servers; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in $servers; do
+		wait "$pid" 2>/dev/null || true
+	done
+	servers=""
+}
+
+finish() {
+	rc=$?
+	stop_servers
+	tools/dev/pg.sh start >/dev/null 2>&1 || true
+	tools/dev/pg.sh drop-db mtapi_test >/dev/null 2>&1 || true
+	if [ "$pg_was_up" = 0 ]; then
+		tools/dev/pg.sh stop >/dev/null 2>&1 || true
+	fi
+	exit "$rc"
+}
+trap finish EXIT INT TERM
+
+start_server() {
+	(cd "$appdir" && LD_PRELOAD="$preload" stdbuf -oL kore -fnrc "$1" \
+	    >"$2" 2>&1) &
+	servers="$servers $!"
+}
+
+start_server "$t/http.conf" "$t/http.log"
+start_server "$t/tls.conf" "$t/tls.log"
+
+for url in "http://127.0.0.1:$http_port/health/" \
+    "https://127.0.0.1:$tls_port/health/"; do
+	i=0
+	until curl -skf -o /dev/null "$url"; do
+		i=$((i + 1))
+		if [ "$i" -gt 100 ]; then
+			echo "test: server at $url did not come up" >&2
+			cat "$t/http.log" "$t/tls.log" >&2
+			exit 1
+		fi
+		sleep 0.2
+	done
+done
+
+export MTAPI_TEST_BASE_URL="http://127.0.0.1:$http_port"
+export MTAPI_TEST_TLS_URL="https://127.0.0.1:$tls_port"
+export MTAPI_TEST_TLS_DIR="$t/tls"
+export MTAPI_TEST_FIXTURE="$t/tokens.json"
+export MTAPI_TEST_ADMIN="$admin"
+export MTAPI_TEST_ROOT="$top"
+export MTAPI_TEST_HTTP_LOG="$t/http.log"
+
+passed=0
+failed=0
+
+# Run one Criterion binary; add its synthesis line to the totals.
+run_suite() {
+	name=$(basename "$1")
+	out="$t/$name.out"
+	if "$1" --jobs 2 >"$out" 2>&1; then ok=1; else ok=0; fi
+	line=$(grep -a 'Synthesis:' "$out" | tail -n 1)
+	p=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+	f=$(echo "$line" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
+	c=$(echo "$line" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
+	p=${p:-0}
+	f=$((${f:-0} + ${c:-0}))
+	if [ "$ok" = 0 ] && [ "$f" = 0 ]; then
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" -gt 0 ]; then
+		grep -a -v '^\[----\]' "$out" | tail -n 60 >&2
+	fi
+	printf '%-40s %s\n' "$name" "${line:-no result}"
+}
+
+for bin in "$bindir"/tests/unit/*; do
+	[ -x "$bin" ] && run_suite "$bin"
+done
+for bin in "$bindir"/tests/it/*; do
+	[ -x "$bin" ] && run_suite "$bin"
+done
+
+# The schema and browser tests: they print their own "N passed, N failed".
+if [ -x tests/docs/run.sh ]; then
+	if tests/docs/run.sh >"$t/docs.out" 2>&1; then ok=1; else ok=0; fi
+	line=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed' "$t/docs.out" | tail -n 1)
+	p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	p=${p:-0}
+	f=${f:-0}
+	[ "$ok" = 0 ] && [ "$f" = 0 ] && f=1
+	passed=$((passed + p))
+	failed=$((failed + f))
+	[ "$f" -gt 0 ] && tail -n 60 "$t/docs.out" >&2
+	printf '%-40s %s\n' "docs" "${line:-no result}"
+fi
+
+stop_servers
+
+# The servers must have run clean.
+for log in "$t/http.log" "$t/tls.log" "$t"/asan* "$t"/ubsan*; do
+	[ -f "$log" ] || continue
+	if grep -a -E 'sandbox violation|AddressSanitizer|runtime error:|LeakSanitizer|died' \
+	    "$log" >/dev/null; then
+		echo "test: problems reported in $log:" >&2
+		grep -a -E -B2 -A20 'sandbox violation|AddressSanitizer|runtime error:|LeakSanitizer|died' \
+		    "$log" | head -n 80 >&2
+		failed=$((failed + 1))
+	fi
+done
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

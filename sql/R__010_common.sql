@@ -18,16 +18,17 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 	SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 $$;
 
+-- The error body of API.md, compact like the ones src/response.c writes.
 CREATE FUNCTION api.err(code text, detail text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT json_build_object('detail', detail, 'code', code)::text
+	SELECT format('{"detail":%s,"code":%s}', to_json(detail), to_json(code))
 $$;
 
 -- 400 with DRF's {"field": ["message"]} errors.
 CREATE FUNCTION api.field_err(field text, message text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT json_build_object('detail', 'Invalid input.', 'code', 'invalid',
-	    'errors', json_build_object(field, json_build_array(message)))::text
+	SELECT format('{"detail":"Invalid input.","code":"invalid",'
+	    '"errors":{%s:[%s]}}', to_json(field), to_json(message))
 $$;
 
 -- A "project" that is not a project of this tenant: the same answer

@@ -144,7 +144,7 @@ body_parse(struct http_request *req, struct api_req *ar)
 
 	/* Duplicate keys are refused: which one would count is a guess. */
 	ar->body = json_loadb((const char *)req->http_body->data,
-	    req->http_body->offset, JSON_REJECT_DUPLICATES, &jerr);
+	    len, JSON_REJECT_DUPLICATES, &jerr);
 	if (ar->body == NULL) {
 		(void)snprintf(detail, sizeof(detail),
 		    "JSON parse error - %.160s", jerr.text);

@@ -20,11 +20,14 @@
 
 /*
  * Beyond Kore's list: glibc's stat() is newfstatat (the TLS reload check),
- * and libpq/OpenSSL list a directory when a connection is (re)opened.
+ * libpq/OpenSSL list a directory when a connection is (re)opened, and
+ * glibc 2.34+ starts task threads with clone3 and registers rseq in them.
  */
 KORE_SECCOMP_FILTER("mtapi",
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_ALLOW(getdents64),
+	KORE_SYSCALL_ALLOW(clone3),
+	KORE_SYSCALL_ALLOW(rseq),
 );
 
 struct app	app;

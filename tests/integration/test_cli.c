@@ -40,7 +40,11 @@ static char	*env_copy(const char *, const char *, const char *,
 static char	*read_all(const char *);
 static const char	*field_after(const char *, const char *, char *,
 			    size_t);
+static void	env_cleanup(void);
 static int	unused_port(void);
+
+/* A settings file copy of the running test (secrets: removed in .fini). */
+static char	*env_tmp;
 static void	sleep_ms(long);
 
 Test(cli, unknown_tenant)
@@ -286,7 +290,7 @@ Test(cli, add_member_unknown_user)
 	cli_free(&c);
 }
 
-Test(cli, database_down_is_one_line)
+Test(cli, database_down_is_one_line, .fini = env_cleanup)
 {
 	struct cli	c;
 	char		*env, vars[64];
@@ -310,8 +314,6 @@ Test(cli, database_down_is_one_line)
 	assert_one_line(&c, 1, "database", NULL);
 	cli_free(&c);
 
-	unlink(env);
-	free(env);
 }
 
 Test(cli, bad_scope_creates_nothing)
@@ -463,7 +465,7 @@ Test(cli, migrate_twice_is_a_no_op)
 #define KEY	"0123456789abcdef0123456789abcdef0123456789abcdef-cli-test"
 #define VARS	"DEBUG=False JWT_SIGNING_KEY=" KEY
 
-Test(cli, test_data_refused_without_debug)
+Test(cli, test_data_refused_without_debug, .fini = env_cleanup)
 {
 	struct cli	c;
 	struct stat	st;
@@ -480,8 +482,6 @@ Test(cli, test_data_refused_without_debug)
 	cli_free(&c);
 	cr_assert_eq(stat(out, &st), -1, "%s was written", out);
 
-	unlink(env);
-	free(env);
 }
 
 Test(cli, service_token_is_accepted)
@@ -703,6 +703,8 @@ env_copy(const char *k1, const char *v1, const char *k2, const char *v2)
 	cr_assert(asprintf(&path, "/tmp/mtapi-cli-env.%ld.XXXXXX",
 	    (long)getpid()) != -1);
 	cr_assert((fd = mkstemp(path)) != -1);
+	env_cleanup();
+	env_tmp = path;
 	out = fdopen(fd, "w");
 	in = fopen(h_env("MTAPI_ENV_FILE"), "r");
 	cr_assert(in != NULL && out != NULL);
@@ -723,6 +725,16 @@ env_copy(const char *k1, const char *v1, const char *k2, const char *v2)
 	cr_assert_eq(fclose(out), 0);
 
 	return (path);
+}
+
+static void
+env_cleanup(void)
+{
+	if (env_tmp != NULL) {
+		unlink(env_tmp);
+		free(env_tmp);
+		env_tmp = NULL;
+	}
 }
 
 static char *

@@ -163,6 +163,7 @@ Test(tls, responses_carry_request_id_and_json_errors)
 static char	*orig_cert, *orig_key;
 static size_t	orig_cert_len, orig_key_len;
 static int	swapped;
+static char	newkey[1024], newcert[1024];
 
 static void
 reload_init(void)
@@ -192,6 +193,11 @@ reload_fini(void)
 	}
 	free(orig_cert);
 	free(orig_key);
+	/* The new pair, if the test stopped before moving it into place. */
+	if (newkey[0] != '\0')
+		(void)unlink(newkey);
+	if (newcert[0] != '\0')
+		(void)unlink(newcert);
 }
 
 /* Requests until the served certificate is want (or timeout ms pass). */
@@ -243,7 +249,6 @@ Test(tls, certificate_reload_without_failed_handshakes,
 {
 	struct tls_res	r;
 	char		cmd[4096], path[1024];
-	char		newkey[1024], newcert[1024];
 	char		fp_old[FP_LEN], fp_new[FP_LEN], fp_file[FP_LEN];
 	int		rc;
 

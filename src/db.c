@@ -442,7 +442,14 @@ db_conn_dead(struct api_req *ar)
 
 	if (ar->sql.conn == NULL || (db = ar->sql.conn->db) == NULL)
 		return (0);
-	if (PQconsumeInput(db) == 0 || PQstatus(db) == CONNECTION_BAD)
+
+	/*
+	 * A server shutting down sends a FATAL message (libpq takes it for
+	 * a notice on an idle connection) and closes: the second read sees
+	 * the end of the stream.
+	 */
+	if (PQconsumeInput(db) == 0 || PQconsumeInput(db) == 0 ||
+	    PQstatus(db) == CONNECTION_BAD)
 		return (1);
 
 	/* An idle connection has nothing to say but its own termination. */

@@ -806,23 +806,6 @@ Test(validation, body_size_limit_is_1_mib)
 	free(body);
 }
 
-/* Far over the limit the answer is still the JSON 413 of API.md. */
-Test(validation, a_body_far_over_the_limit_is_a_json_413)
-{
-	struct h_resp	*r;
-	char		*body;
-
-	body = repeat(" ", 9 * MIB);
-	body[0] = '{';
-	body[9 * MIB - 1] = '}';
-	r = h_post(PROJECTS, h_token(H_ACME), body);
-	cr_assert_eq(r->status, 413, "%ld %.200s", r->status, r->body);
-	cr_assert(json_is_object(r->json), "not JSON: '%.200s'", r->body);
-	cr_assert_str_eq(h_str(r, "code"), "payload_too_large");
-	h_free(r);
-	free(body);
-}
-
 Test(validation, read_only_fields_change_nothing)
 {
 	struct h_tenant	t, other;

@@ -65,10 +65,25 @@ struct api_method {
 	void		(*fail)(struct http_request *, struct api_req *, int);
 };
 
+/*
+ * A resource's detail and write statements and its body rules, for the
+ * generic start functions of src/resource.c.
+ */
+struct api_resource {
+	const char		*prefix;	/* path before the id */
+	const struct field_rule	*rules;		/* in the SQL's mask order */
+	size_t			nrules;
+	const char		*sql_get;	/* principal, id */
+	const char		*sql_create;	/* principal, fields */
+	const char		*sql_update;	/* principal, id, mask, fields */
+	const char		*sql_delete;	/* principal, id */
+};
+
 struct api_route {
 	struct perm_rule	perm;	/* perm.resource NULL: public route */
 	const struct api_method	*methods;
 	size_t			nmethods;
+	const struct api_resource *res;	/* NULL: not a resource route */
 };
 
 /* Per-request context: created by the auth hook or the dispatcher. */
@@ -132,6 +147,13 @@ int		api_arg_id(struct http_request *, struct api_req *,
 		    const char *, const char **);
 int		api_validate(struct http_request *, struct api_req *,
 		    const struct field_rule *, size_t, int);
+
+/* src/resource.c: start functions for a route's api_resource */
+int	api_resource_get(struct http_request *, struct api_req *);
+int	api_resource_create(struct http_request *, struct api_req *);
+int	api_resource_put(struct http_request *, struct api_req *);
+int	api_resource_patch(struct http_request *, struct api_req *);
+int	api_resource_delete(struct http_request *, struct api_req *);
 
 /* src/listing.c */
 int	api_list_begin(struct http_request *, struct api_req *, const char *);

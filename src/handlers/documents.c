@@ -16,19 +16,12 @@
 			"$5, $6, $7, $8, $9, $10, $11, $12)"
 #define SQL_DELETE	"SELECT * FROM api.document_delete($1, $2, $3, $4, $5)"
 
-#define PATH_PREFIX	"/api/v1/documents/"
 #define METADATA_MAX	(64 * 1024)
 
 int	documents_collection(struct http_request *);
 int	documents_item(struct http_request *);
 
 static int	document_list(struct http_request *, struct api_req *);
-static int	document_create(struct http_request *, struct api_req *);
-static int	document_get(struct http_request *, struct api_req *);
-static int	document_put(struct http_request *, struct api_req *);
-static int	document_patch(struct http_request *, struct api_req *);
-static int	document_update(struct http_request *, struct api_req *, int);
-static int	document_delete(struct http_request *, struct api_req *);
 
 /* The order is the SQL's p_mask bit order. */
 static const struct field_rule rules[] = {
@@ -40,30 +33,36 @@ static const struct field_rule rules[] = {
 	{ "metadata", FIELD_OBJECT, 0, METADATA_MAX, NULL },
 };
 
-#define RULES	(sizeof(rules) / sizeof(rules[0]))
+static const struct api_resource document = {
+	"/api/v1/documents/", rules, sizeof(rules) / sizeof(rules[0]),
+	SQL_GET, SQL_CREATE, SQL_UPDATE, SQL_DELETE
+};
 
 static const struct api_method collection_methods[] = {
 	{ HTTP_METHOD_GET, PERM_READ, 0, document_list, api_list_step, NULL },
-	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, document_create,
+	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, api_resource_create,
 	    api_passthrough, NULL },
 };
 
 static const struct api_method item_methods[] = {
-	{ HTTP_METHOD_GET, PERM_READ, 0, document_get, api_passthrough, NULL },
-	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, document_put,
-	    api_passthrough, NULL },
-	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, document_patch,
-	    api_passthrough, NULL },
-	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, document_delete, api_passthrough,
+	{ HTTP_METHOD_GET, PERM_READ, 0, api_resource_get, api_passthrough,
 	    NULL },
+	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, api_resource_put,
+	    api_passthrough, NULL },
+	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, api_resource_patch,
+	    api_passthrough, NULL },
+	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, api_resource_delete,
+	    api_passthrough, NULL },
 };
 
 #define PERM	{ "documents", PRINCIPAL_ANY }
 
 static const struct api_route collection_route = {
-	PERM, collection_methods, 2
+	PERM, collection_methods, 2, &document
 };
-static const struct api_route item_route = { PERM, item_methods, 4 };
+static const struct api_route item_route = {
+	PERM, item_methods, 4, &document
+};
 
 int
 documents_collection(struct http_request *req)
@@ -95,57 +94,4 @@ document_list(struct http_request *req, struct api_req *ar)
 	api_list_bind(ar);
 
 	return (STEP_QUERY);
-}
-
-static int
-document_create(struct http_request *req, struct api_req *ar)
-{
-	if (api_validate(req, ar, rules, RULES, 0) == -1)
-		return (STEP_RESPONDED);
-
-	api_query(ar, SQL_CREATE);
-	api_bind_principal(ar);
-	api_bind_fields(ar, RULES);
-
-	return (STEP_QUERY);
-}
-
-static int
-document_get(struct http_request *req, struct api_req *ar)
-{
-	return (api_query_by_id(req, ar, PATH_PREFIX, SQL_GET));
-}
-
-static int
-document_put(struct http_request *req, struct api_req *ar)
-{
-	return (document_update(req, ar, 0));
-}
-
-static int
-document_patch(struct http_request *req, struct api_req *ar)
-{
-	return (document_update(req, ar, 1));
-}
-
-static int
-document_update(struct http_request *req, struct api_req *ar, int partial)
-{
-	if (api_path_id(req, ar, PATH_PREFIX) == -1 ||
-	    api_validate(req, ar, rules, RULES, partial) == -1)
-		return (STEP_RESPONDED);
-
-	api_query(ar, SQL_UPDATE);
-	api_bind_principal(ar);
-	api_bind_int(ar, ar->id);
-	api_bind_mask(ar);
-	api_bind_fields(ar, RULES);
-
-	return (STEP_QUERY);
-}
-
-static int
-document_delete(struct http_request *req, struct api_req *ar)
-{
-	return (api_query_by_id(req, ar, PATH_PREFIX, SQL_DELETE));
 }

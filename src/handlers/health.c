@@ -29,11 +29,11 @@ static const struct api_method live_methods[] = {
 };
 
 static const struct api_route health_route = {
-	{ NULL, 0 }, health_methods, 1
+	{ NULL, 0 }, health_methods, 1, NULL
 };
 
 static const struct api_route live_route = {
-	{ NULL, 0 }, live_methods, 1
+	{ NULL, 0 }, live_methods, 1, NULL
 };
 
 int

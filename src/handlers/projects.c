@@ -16,19 +16,11 @@
 #define SQL_DELETE	"SELECT * FROM api.project_delete($1, $2, $3, $4, $5)"
 #define SQL_STATS	"SELECT * FROM api.project_statistics($1, $2, $3, $4)"
 
-#define PATH_PREFIX	"/api/v1/projects/"
-
 int	projects_collection(struct http_request *);
 int	projects_item(struct http_request *);
 int	projects_statistics(struct http_request *);
 
 static int	project_list(struct http_request *, struct api_req *);
-static int	project_create(struct http_request *, struct api_req *);
-static int	project_get(struct http_request *, struct api_req *);
-static int	project_put(struct http_request *, struct api_req *);
-static int	project_patch(struct http_request *, struct api_req *);
-static int	project_update(struct http_request *, struct api_req *, int);
-static int	project_delete(struct http_request *, struct api_req *);
 static int	project_stats(struct http_request *, struct api_req *);
 
 static const char *const statuses[] = { "active", "completed", "archived",
@@ -41,22 +33,26 @@ static const struct field_rule rules[] = {
 	{ "status", FIELD_CHOICE, 0, 0, statuses },
 };
 
-#define RULES	(sizeof(rules) / sizeof(rules[0]))
+static const struct api_resource project = {
+	"/api/v1/projects/", rules, sizeof(rules) / sizeof(rules[0]),
+	SQL_GET, SQL_CREATE, SQL_UPDATE, SQL_DELETE
+};
 
 static const struct api_method collection_methods[] = {
 	{ HTTP_METHOD_GET, PERM_READ, 0, project_list, api_list_step, NULL },
-	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, project_create,
+	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, api_resource_create,
 	    api_passthrough, NULL },
 };
 
 static const struct api_method item_methods[] = {
-	{ HTTP_METHOD_GET, PERM_READ, 0, project_get, api_passthrough, NULL },
-	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, project_put,
-	    api_passthrough, NULL },
-	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, project_patch,
-	    api_passthrough, NULL },
-	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, project_delete, api_passthrough,
+	{ HTTP_METHOD_GET, PERM_READ, 0, api_resource_get, api_passthrough,
 	    NULL },
+	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, api_resource_put,
+	    api_passthrough, NULL },
+	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, api_resource_patch,
+	    api_passthrough, NULL },
+	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, api_resource_delete,
+	    api_passthrough, NULL },
 };
 
 static const struct api_method stats_methods[] = {
@@ -66,10 +62,14 @@ static const struct api_method stats_methods[] = {
 #define PERM	{ "projects", PRINCIPAL_ANY }
 
 static const struct api_route collection_route = {
-	PERM, collection_methods, 2
+	PERM, collection_methods, 2, &project
 };
-static const struct api_route item_route = { PERM, item_methods, 4 };
-static const struct api_route stats_route = { PERM, stats_methods, 1 };
+static const struct api_route item_route = {
+	PERM, item_methods, 4, &project
+};
+static const struct api_route stats_route = {
+	PERM, stats_methods, 1, NULL
+};
 
 int
 projects_collection(struct http_request *req)
@@ -103,59 +103,6 @@ project_list(struct http_request *req, struct api_req *ar)
 	api_list_bind(ar);
 
 	return (STEP_QUERY);
-}
-
-static int
-project_create(struct http_request *req, struct api_req *ar)
-{
-	if (api_validate(req, ar, rules, RULES, 0) == -1)
-		return (STEP_RESPONDED);
-
-	api_query(ar, SQL_CREATE);
-	api_bind_principal(ar);
-	api_bind_fields(ar, RULES);
-
-	return (STEP_QUERY);
-}
-
-static int
-project_get(struct http_request *req, struct api_req *ar)
-{
-	return (api_query_by_id(req, ar, PATH_PREFIX, SQL_GET));
-}
-
-static int
-project_put(struct http_request *req, struct api_req *ar)
-{
-	return (project_update(req, ar, 0));
-}
-
-static int
-project_patch(struct http_request *req, struct api_req *ar)
-{
-	return (project_update(req, ar, 1));
-}
-
-static int
-project_update(struct http_request *req, struct api_req *ar, int partial)
-{
-	if (api_path_id(req, ar, PATH_PREFIX) == -1 ||
-	    api_validate(req, ar, rules, RULES, partial) == -1)
-		return (STEP_RESPONDED);
-
-	api_query(ar, SQL_UPDATE);
-	api_bind_principal(ar);
-	api_bind_int(ar, ar->id);
-	api_bind_mask(ar);
-	api_bind_fields(ar, RULES);
-
-	return (STEP_QUERY);
-}
-
-static int
-project_delete(struct http_request *req, struct api_req *ar)
-{
-	return (api_query_by_id(req, ar, PATH_PREFIX, SQL_DELETE));
 }
 
 static int

@@ -31,12 +31,6 @@ static int	task_list_by_status(struct http_request *, struct api_req *);
 static int	task_list_of_project(struct http_request *, struct api_req *);
 static int	task_list_query(struct http_request *, struct api_req *,
 		    const char *, int);
-static int	task_create(struct http_request *, struct api_req *);
-static int	task_get(struct http_request *, struct api_req *);
-static int	task_put(struct http_request *, struct api_req *);
-static int	task_patch(struct http_request *, struct api_req *);
-static int	task_update(struct http_request *, struct api_req *, int);
-static int	task_delete(struct http_request *, struct api_req *);
 static int	task_complete(struct http_request *, struct api_req *);
 
 static const char *const statuses[] = { "todo", "in_progress", "done", NULL };
@@ -53,22 +47,26 @@ static const struct field_rule rules[] = {
 	{ "due_date", FIELD_DATE, FIELD_NULLABLE, 0, NULL },
 };
 
-#define RULES	(sizeof(rules) / sizeof(rules[0]))
+static const struct api_resource task = {
+	PATH_PREFIX, rules, sizeof(rules) / sizeof(rules[0]),
+	SQL_GET, SQL_CREATE, SQL_UPDATE, SQL_DELETE
+};
 
 static const struct api_method collection_methods[] = {
 	{ HTTP_METHOD_GET, PERM_READ, 0, task_list, api_list_step, NULL },
-	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, task_create,
+	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, api_resource_create,
 	    api_passthrough, NULL },
 };
 
 static const struct api_method item_methods[] = {
-	{ HTTP_METHOD_GET, PERM_READ, 0, task_get, api_passthrough, NULL },
-	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, task_put, api_passthrough,
+	{ HTTP_METHOD_GET, PERM_READ, 0, api_resource_get, api_passthrough,
 	    NULL },
-	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, task_patch,
+	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, api_resource_put,
 	    api_passthrough, NULL },
-	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, task_delete, api_passthrough,
-	    NULL },
+	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, api_resource_patch,
+	    api_passthrough, NULL },
+	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, api_resource_delete,
+	    api_passthrough, NULL },
 };
 
 static const struct api_method by_status_methods[] = {
@@ -89,13 +87,19 @@ static const struct api_method project_tasks_methods[] = {
 #define PERM	{ "tasks", PRINCIPAL_ANY }
 
 static const struct api_route collection_route = {
-	PERM, collection_methods, 2
+	PERM, collection_methods, 2, &task
 };
-static const struct api_route item_route = { PERM, item_methods, 4 };
-static const struct api_route by_status_route = { PERM, by_status_methods, 1 };
-static const struct api_route complete_route = { PERM, complete_methods, 1 };
+static const struct api_route item_route = {
+	PERM, item_methods, 4, &task
+};
+static const struct api_route by_status_route = {
+	PERM, by_status_methods, 1, NULL
+};
+static const struct api_route complete_route = {
+	PERM, complete_methods, 1, NULL
+};
 static const struct api_route project_tasks_route = {
-	PERM, project_tasks_methods, 1
+	PERM, project_tasks_methods, 1, NULL
 };
 
 int
@@ -194,58 +198,11 @@ task_list_query(struct http_request *req, struct api_req *ar,
 	return (STEP_QUERY);
 }
 
-static int
-task_create(struct http_request *req, struct api_req *ar)
-{
-	if (api_validate(req, ar, rules, RULES, 0) == -1)
-		return (STEP_RESPONDED);
 
-	api_query(ar, SQL_CREATE);
-	api_bind_principal(ar);
-	api_bind_fields(ar, RULES);
 
-	return (STEP_QUERY);
-}
 
-static int
-task_get(struct http_request *req, struct api_req *ar)
-{
-	return (api_query_by_id(req, ar, PATH_PREFIX, SQL_GET));
-}
 
-static int
-task_put(struct http_request *req, struct api_req *ar)
-{
-	return (task_update(req, ar, 0));
-}
 
-static int
-task_patch(struct http_request *req, struct api_req *ar)
-{
-	return (task_update(req, ar, 1));
-}
-
-static int
-task_update(struct http_request *req, struct api_req *ar, int partial)
-{
-	if (api_path_id(req, ar, PATH_PREFIX) == -1 ||
-	    api_validate(req, ar, rules, RULES, partial) == -1)
-		return (STEP_RESPONDED);
-
-	api_query(ar, SQL_UPDATE);
-	api_bind_principal(ar);
-	api_bind_int(ar, ar->id);
-	api_bind_mask(ar);
-	api_bind_fields(ar, RULES);
-
-	return (STEP_QUERY);
-}
-
-static int
-task_delete(struct http_request *req, struct api_req *ar)
-{
-	return (api_query_by_id(req, ar, PATH_PREFIX, SQL_DELETE));
-}
 
 static int
 task_complete(struct http_request *req, struct api_req *ar)

@@ -144,16 +144,24 @@ static const struct api_method revoke_methods[] = {
 
 #define PUBLIC	{ NULL, 0 }
 
-static const struct api_route login_route = { PUBLIC, login_methods, 1 };
-static const struct api_route client_route = { PUBLIC, client_methods, 1 };
+static const struct api_route login_route = {
+	PUBLIC, login_methods, 1, NULL
+};
+static const struct api_route client_route = {
+	PUBLIC, client_methods, 1, NULL
+};
 static const struct api_route refresh_user_route = {
-	PUBLIC, refresh_user_methods, 1
+	PUBLIC, refresh_user_methods, 1, NULL
 };
 static const struct api_route refresh_client_route = {
-	PUBLIC, refresh_client_methods, 1
+	PUBLIC, refresh_client_methods, 1, NULL
 };
-static const struct api_route verify_route = { PUBLIC, verify_methods, 1 };
-static const struct api_route revoke_route = { PUBLIC, revoke_methods, 1 };
+static const struct api_route verify_route = {
+	PUBLIC, verify_methods, 1, NULL
+};
+static const struct api_route revoke_route = {
+	PUBLIC, revoke_methods, 1, NULL
+};
 
 int
 auth_token(struct http_request *req)

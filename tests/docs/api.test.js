@@ -17,11 +17,21 @@ const doc = loadSchema();
 const c = new Conformance(doc);
 const run = crypto.randomBytes(4).toString('hex');
 
-/* A request whose response must conform; authed: it passed the auth hook. */
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/*
+ * A request whose response must conform; authed: it passed the auth hook.
+ * The fixture tenants are shared with the other suites of the run: a
+ * tenant rate limit 429 (documented, so checked too) is waited out and the
+ * request sent again, unless opts.once.
+ */
 async function call(method, path, opts = {}) {
-  const res = await request(method, path, opts);
-  c.check(res, { authed: opts.authed !== undefined ? opts.authed : Boolean(opts.token) && res.status !== 401 });
-  return res;
+  for (let i = 0; ; i++) {
+    const res = await request(method, path, opts);
+    c.check(res, { authed: opts.authed !== undefined ? opts.authed : Boolean(opts.token) && res.status !== 401 });
+    if (res.status !== 429 || !opts.token || opts.once || i === 2) return res;
+    await sleep((Number(res.headers['retry-after']) + 1) * 1000);
+  }
 }
 
 function expect(res, status, code) {
@@ -34,8 +44,6 @@ function admin(args, input) {
   return execFileSync(env('MTAPI_TEST_ADMIN'), ['--env', env('MTAPI_ENV_FILE')].concat(args),
     { input: input || '', encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 }
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /*
  * Logins share the per-IP failure counter with every other suite of the
@@ -336,7 +344,7 @@ module.exports = [
       const token = admin(['create-service-token', '--tenant', slug, '--service', 'docs-tests', '--minutes', '5']).trim();
       let throttled = null;
       for (let i = 0; i < 6 && !throttled; i++) {
-        const r = await call('GET', '/api/v1/projects/', { token });
+        const r = await call('GET', '/api/v1/projects/', { token, once: true });
         if (r.status === 429) throttled = r;
         else expect(r, 200);
       }

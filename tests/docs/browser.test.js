@@ -133,10 +133,20 @@ module.exports = [
       const op = page.locator('#operations-Projects-projects_list');
       await op.locator('.opblock-summary').first().click();
       await op.locator('.try-out__btn').click();
-      await op.locator('button.execute').click();
+      let answer;
+      for (let i = 0; ; i++) {
+        [answer] = await Promise.all([
+          page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/projects/', { timeout: 30000 }),
+          op.locator('button.execute').click(),
+        ]);
+        // The fixture tenant is shared with the other suites: wait out its rate limit.
+        if (answer.status() !== 429 || i === 2) break;
+        await page.waitForTimeout(61000);
+      }
+      assert.strictEqual(answer.status(), 200, 'Try it out did not get 200');
       const status = op.locator('.live-responses-table .response .response-col_status').first();
-      await status.waitFor({ timeout: 30000 });
-      assert.strictEqual((await status.textContent()).trim(), '200', 'Try it out did not get 200');
+      await page.waitForFunction((el) => el && el.textContent.trim() === '200',
+        await status.elementHandle({ timeout: 30000 }), { timeout: 30000 });
       const body = await op.locator('.live-responses-table .response-col_description pre').first().textContent();
       assert.ok(JSON.parse(body).results, 'the response shown is not a project list');
 

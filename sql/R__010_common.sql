@@ -63,11 +63,6 @@ BEGIN
 		status := 403;
 		body := api.err('tenant_inactive',
 		    'Tenant is inactive or does not exist.');
-	ELSIF p_sid IS NOT NULL AND EXISTS (SELECT 1 FROM auth_sessions s
-	    WHERE s.id = p_sid AND s.revoked_at IS NOT NULL) THEN
-		status := 401;
-		body := api.err('token_not_valid',
-		    'Given token not valid for any token type');
 	ELSIF p_kind = 'user' AND NOT EXISTS (SELECT 1 FROM memberships m
 	    JOIN users u ON u.id = m.user_id
 	    WHERE m.tenant_id = p_tenant AND m.user_id = p_sub::bigint
@@ -86,6 +81,12 @@ BEGIN
 		status := 403;
 		body := api.err('permission_denied',
 		    'You do not have permission to perform this action.');
+	-- A principal that is still active, but whose login was revoked.
+	ELSIF p_sid IS NOT NULL AND EXISTS (SELECT 1 FROM auth_sessions s
+	    WHERE s.id = p_sid AND s.revoked_at IS NOT NULL) THEN
+		status := 401;
+		body := api.err('token_not_valid',
+		    'Given token not valid for any token type');
 	END IF;
 END
 $$;

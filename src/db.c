@@ -24,6 +24,9 @@
 #define DB_STEP		5
 #define DB_TASK_WAIT	6
 
+/* Dead idle connections to replace before one statement goes out. */
+#define DB_RESETS_MAX	16
+
 static int	db_init(struct http_request *);
 static int	db_query(struct http_request *);
 static int	db_wait(struct http_request *);
@@ -37,6 +40,7 @@ static void	db_params_free(struct api_req *);
 static void	db_cols_free(struct api_req *);
 static int	db_unavailable(struct api_req *);
 static int	db_conn_broken(struct api_req *);
+static int	db_conn_dead(struct api_req *);
 static void	db_release_reset(struct api_req *);
 
 static struct http_state db_states[] = {
@@ -218,6 +222,18 @@ static int
 db_query(struct http_request *req)
 {
 	struct api_req	*ar = http_state_get(req);
+
+	/*
+	 * A pooled connection that died while idle (the database restarted)
+	 * would fail this statement after sending it: look first. Reading an
+	 * idle non-blocking libpq socket costs one recv().
+	 */
+	if (ar->sql_resets < DB_RESETS_MAX && db_conn_dead(ar)) {
+		ar->sql_resets++;
+		db_release_reset(ar);
+		req->fsm_state = DB_INIT;
+		return (HTTP_STATE_CONTINUE);
+	}
 
 	if (!kore_pgsql_query_param_fields(&ar->sql, ar->query, 0,
 	    ar->nparams, ar->params, NULL, NULL)) {
@@ -416,6 +432,32 @@ db_conn_broken(struct api_req *ar)
 {
 	return (ar->sql.conn != NULL && ar->sql.conn->db != NULL &&
 	    PQstatus(ar->sql.conn->db) == CONNECTION_BAD);
+}
+
+static int
+db_conn_dead(struct api_req *ar)
+{
+	PGconn		*db;
+	PGresult	*res;
+
+	if (ar->sql.conn == NULL || (db = ar->sql.conn->db) == NULL)
+		return (0);
+
+	/*
+	 * A server shutting down sends a FATAL message (libpq takes it for
+	 * a notice on an idle connection) and closes: the second read sees
+	 * the end of the stream.
+	 */
+	if (PQconsumeInput(db) == 0 || PQconsumeInput(db) == 0 ||
+	    PQstatus(db) == CONNECTION_BAD)
+		return (1);
+
+	/* An idle connection has nothing to say but its own termination. */
+	if (PQisBusy(db) || (res = PQgetResult(db)) == NULL)
+		return (0);
+	PQclear(res);
+
+	return (1);
 }
 
 /*

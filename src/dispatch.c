@@ -143,8 +143,9 @@ body_parse(struct http_request *req, struct api_req *ar)
 	}
 
 	/* Duplicate keys are refused: which one would count is a guess. */
+	/* Any JSON value: a scalar is a validation error, not a parse one. */
 	ar->body = json_loadb((const char *)req->http_body->data,
-	    len, JSON_REJECT_DUPLICATES, &jerr);
+	    len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (ar->body == NULL) {
 		(void)snprintf(detail, sizeof(detail),
 		    "JSON parse error - %.160s", jerr.text);

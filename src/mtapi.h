@@ -91,6 +91,7 @@ struct api_req {
 	struct kore_pgsql	sql;
 	int			sql_active;
 	int			sql_retried;
+	int			sql_resets;
 	const char		*query;
 	const char		*params[API_PARAMS_MAX];
 	char			*owned[API_PARAMS_MAX];

@@ -119,6 +119,7 @@ notfound:
 int
 api_qs_check(struct http_request *req, struct api_req *ar)
 {
+	struct http_arg	*q;
 	char		*copy, *p, *tok, *eq;
 	json_t		*errors;
 	u_int8_t	method;
@@ -133,7 +134,14 @@ api_qs_check(struct http_request *req, struct api_req *ar)
 	if (req->query_string == NULL)
 		return (0);
 
+	/* Values go to PostgreSQL as text: they must be UTF-8. */
 	errors = NULL;
+	TAILQ_FOREACH(q, &(req->arguments), list) {
+		if (!fields_utf8_valid(q->s_value))
+			fields_error_add(&errors, q->name,
+			    "Enter a valid value.");
+	}
+
 	copy = kore_strdup(req->query_string);
 	for (p = copy; (tok = strsep(&p, "&")) != NULL;) {
 		if ((eq = strchr(tok, '=')) == NULL || eq[1] == '\0')

@@ -7,6 +7,7 @@
  */
 
 #include <string.h>
+#include <time.h>
 
 #include "mtapi.h"
 #include "bgquery.h"
@@ -22,6 +23,7 @@ static u_int64_t	usage_dropped;
 static struct bg_query	usage_query;
 
 static void	usage_done(int, void *);
+static double	wall_clock(void);
 static void	usage_keep_from(size_t);
 
 void
@@ -56,7 +58,7 @@ usage_record(struct http_request *req, struct api_req *ar)
 	    "status", ar->status,
 	    "latency_ms", (json_int_t)(kore_time_ms() - ar->started),
 	    "ip", api_client_ip(req, ip, sizeof(ip)),
-	    "at", (double)kore_time_ms() / 1000.0);
+	    "at", wall_clock());
 	if (rec != NULL)
 		json_array_append_new(usage_buf, rec);
 }
@@ -90,6 +92,16 @@ usage_flush(void *unused, u_int64_t now)
 	if (bg_query_start(&usage_query, USAGE_SQL, text) == 0)
 		usage_sent = n;
 	free(text);
+}
+
+/* kore_time_ms() is monotonic: the log wants the time of day. */
+static double
+wall_clock(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 }
 
 /* Sent records leave the buffer; failed ones are sent again later. */

@@ -31,6 +31,8 @@ static char	*trim_dup(const char *);
 static const char	*json_type_name(json_t *);
 static int	mime_token(const char *, size_t);
 static int	real_integral(json_t *, double *);
+static int	integer_text(const char *, int64_t *);
+static void	real_text(double, char *, size_t);
 
 int
 fields_validate(json_t *body, const struct field_rule *rules, size_t n,
@@ -101,6 +103,45 @@ fields_error_add(json_t **errors, const char *field, const char *msg)
 	}
 
 	json_array_append_new(list, json_string(msg));
+}
+
+/* Well-formed UTF-8 (RFC 3629: no overlongs, surrogates, > U+10FFFF)? */
+int
+fields_utf8_valid(const char *str)
+{
+	static const unsigned int	min[4] = { 0, 0x80, 0x800, 0x10000 };
+	const unsigned char		*s = (const unsigned char *)str;
+	unsigned int			cp, n, i;
+
+	while (*s != '\0') {
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if ((*s & 0xe0) == 0xc0) {
+			n = 1;
+			cp = *s & 0x1f;
+		} else if ((*s & 0xf0) == 0xe0) {
+			n = 2;
+			cp = *s & 0x0f;
+		} else if ((*s & 0xf8) == 0xf0) {
+			n = 3;
+			cp = *s & 0x07;
+		} else {
+			return (0);
+		}
+		s++;
+		for (i = 0; i < n; i++, s++) {
+			if ((*s & 0xc0) != 0x80)
+				return (0);
+			cp = (cp << 6) | (*s & 0x3f);
+		}
+		if (cp < min[n] || (cp >= 0xd800 && cp <= 0xdfff) ||
+		    cp > 0x10ffff)
+			return (0);
+	}
+
+	return (1);
 }
 
 size_t
@@ -199,7 +240,9 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 	case FIELD_CHOICE:
 	case FIELD_DATE:
 	case FIELD_MIME:
-		if ((r->flags & FIELD_NO_TRIM) && json_is_string(v))
+		/* DRF trims CharFields only: choices and dates are exact. */
+		if (json_is_string(v) && ((r->flags & FIELD_NO_TRIM) ||
+		    r->type == FIELD_CHOICE || r->type == FIELD_DATE))
 			s = strdup(json_string_value(v));
 		else
 			s = string_value(v);
@@ -236,7 +279,8 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 			iv = json_integer_value(v);
 		} else if (json_is_real(v) && real_integral(v, &d)) {
 			iv = (int64_t)d;
-		} else {
+		} else if (!json_is_string(v) ||
+		    integer_text(json_string_value(v), &iv) == -1) {
 			fields_error_add(errors, r->name, MSG_INTEGER);
 			return (-1);
 		}
@@ -268,7 +312,8 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 	}
 
 	len = fields_utf8_len(fv->text);
-	if (len == 0 && !(r->flags & FIELD_ALLOW_BLANK)) {
+	if (len == 0 && !(r->flags & FIELD_ALLOW_BLANK) &&
+	    (r->type == FIELD_STRING || r->type == FIELD_MIME)) {
 		fields_error_add(errors, r->name, MSG_BLANK);
 		return (-1);
 	}
@@ -321,7 +366,7 @@ string_value(json_t *v)
 		return (strdup(buf));
 	}
 	if (json_is_real(v)) {
-		(void)snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
+		real_text(json_real_value(v), buf, sizeof(buf));
 		return (strdup(buf));
 	}
 
@@ -394,4 +439,53 @@ real_integral(json_t *v, double *out)
 
 	*out = d;
 	return (1);
+}
+
+/*
+ * DRF's IntegerField reads "42", " 42 ", "+42" and "42.000" too:
+ * int(re.sub(r'\.0*\s*$', '', str(data))).
+ */
+static int
+integer_text(const char *s, int64_t *out)
+{
+	char		*end;
+	long long	v;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!isdigit((unsigned char)*s) && !((*s == '+' || *s == '-') &&
+	    isdigit((unsigned char)s[1])))
+		return (-1);
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0)
+		return (-1);
+	if (*end == '.') {
+		for (end++; *end == '0'; end++)
+			;
+	}
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end != '\0')
+		return (-1);
+
+	*out = v;
+	return (0);
+}
+
+/* Python's str(float): the shortest text that reads back, "3" as "3.0". */
+static void
+real_text(double d, char *buf, size_t len)
+{
+	int		prec;
+
+	for (prec = 1; prec <= 17; prec++) {
+		(void)snprintf(buf, len, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+
+	if (strspn(buf, "-0123456789") == strlen(buf))
+		(void)strncat(buf, ".0", len - strlen(buf) - 1);
 }

@@ -60,6 +60,9 @@ void	fields_free(struct field_result *);
 /* Add message to errors[field] (creating both as needed). */
 void	fields_error_add(json_t **, const char *, const char *);
 
+/* Is s well-formed UTF-8? */
+int	fields_utf8_valid(const char *);
+
 /* Number of Unicode code points in a UTF-8 string. */
 size_t	fields_utf8_len(const char *);
 

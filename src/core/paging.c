@@ -10,8 +10,6 @@
 
 #include "paging.h"
 
-#define PARAMS_MAX	32
-
 static int	param_cmp(const void *, const void *);
 static size_t	param_name_len(const char *);
 
@@ -48,7 +46,7 @@ paging_offset(int64_t page, int64_t size)
 char *
 paging_link(const char *base, const char *query, int64_t page)
 {
-	char		*copy, *p, *tok, *params[PARAMS_MAX + 1], *out;
+	char		*copy, *p, *tok, **params, *out;
 	char		pagebuf[40];
 	size_t		n, i, len;
 
@@ -57,13 +55,22 @@ paging_link(const char *base, const char *query, int64_t page)
 	if (copy == NULL)
 		return (NULL);
 
+	/* At most one parameter per '&', plus the page. */
+	for (len = 2, p = copy; *p != '\0'; p++) {
+		if (*p == '&')
+			len++;
+	}
+	if ((params = calloc(len, sizeof(*params))) == NULL) {
+		free(copy);
+		return (NULL);
+	}
+
 	for (p = copy; (tok = strsep(&p, "&")) != NULL;) {
 		if (*tok == '\0')
 			continue;
 		if (param_name_len(tok) == 4 && !strncmp(tok, "page", 4))
 			continue;
-		if (n < PARAMS_MAX)
-			params[n++] = tok;
+		params[n++] = tok;
 	}
 
 	if (page > 1) {
@@ -77,17 +84,15 @@ paging_link(const char *base, const char *query, int64_t page)
 	for (i = 0; i < n; i++)
 		len += strlen(params[i]) + 1;
 
-	if ((out = malloc(len)) == NULL) {
-		free(copy);
-		return (NULL);
+	if ((out = malloc(len)) != NULL) {
+		(void)strcpy(out, base);
+		for (i = 0; i < n; i++) {
+			(void)strcat(out, i == 0 ? "?" : "&");
+			(void)strcat(out, params[i]);
+		}
 	}
 
-	(void)strcpy(out, base);
-	for (i = 0; i < n; i++) {
-		(void)strcat(out, i == 0 ? "?" : "&");
-		(void)strcat(out, params[i]);
-	}
-
+	free(params);
 	free(copy);
 	return (out);
 }

@@ -256,13 +256,33 @@ settings_host_allowed(const struct settings *s, const char *host)
 	const char	*p, *end;
 	char		name[256];
 
-	/* Strip the port: "[::1]:8000" -> "[::1]", "a.b:443" -> "a.b". */
+	/*
+	 * Django's host syntax first: a name of [a-z0-9.-] or a bracketed
+	 * IPv6 address, then an optional :port. Anything else (a "/", "@",
+	 * "?" ...) could smuggle another host into the links we build.
+	 */
 	if (*host == '[') {
-		if ((end = strchr(host, ']')) == NULL)
+		if ((end = strchr(host, ']')) == NULL || end == host + 1)
 			return (0);
+		for (p = host + 1; p < end; p++) {
+			if (!isxdigit((unsigned char)*p) && *p != ':' &&
+			    *p != '.')
+				return (0);
+		}
 		end++;
-	} else if ((end = strchr(host, ':')) == NULL) {
-		end = host + strlen(host);
+	} else {
+		for (end = host; *end != '\0' && *end != ':'; end++) {
+			if (!isalnum((unsigned char)*end) && *end != '.' &&
+			    *end != '-')
+				return (0);
+		}
+	}
+	if (*end == ':') {
+		if (end[1] == '\0' || strspn(end + 1, "0123456789") !=
+		    strlen(end + 1))
+			return (0);
+	} else if (*end != '\0') {
+		return (0);
 	}
 
 	hlen = end - host;

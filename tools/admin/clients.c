@@ -60,7 +60,6 @@ cmd_create_api_client(struct admin *adm)
 		admin_fail(adm, "tenant %s already has an API client named '%s'",
 		    slug, name);
 	PQclear(res);
-	PQfinish(adm->db);
 
 	printf("client_id:     %s\nclient_secret: %s\n", client_id, secret);
 	printf("(the secret is shown only now: only its hash is stored)\n");
@@ -95,7 +94,6 @@ cmd_revoke_api_client(struct admin *adm)
 	    "WHERE c.client_id = $1 AND s.tenant_id = c.tenant_id "
 	    "AND s.api_client_id = c.id AND s.revoked_at IS NULL", 1, p));
 	admin_commit(adm);
-	PQfinish(adm->db);
 
 	printf("revoked API client %s\n", id);
 	return (0);
@@ -137,6 +135,5 @@ cmd_usage(struct admin *adm)
 	printf("%d request%s\n", n, n == 1 ? "" : "s");
 
 	PQclear(res);
-	PQfinish(adm->db);
 	return (0);
 }

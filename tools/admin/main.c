@@ -73,7 +73,7 @@ main(int argc, char **argv)
 	const char		*envfile;
 	char			err[512];
 	size_t			i;
-	int			first;
+	int			first, rc;
 
 	memset(&adm, 0, sizeof(adm));
 	current = &adm;
@@ -109,7 +109,12 @@ main(int argc, char **argv)
 	if (cmd->needs_db)
 		admin_connect(&adm);
 
-	return (cmd->run(&adm));
+	rc = cmd->run(&adm);
+	if (adm.db != NULL)
+		PQfinish(adm.db);
+	settings_free(&adm.s);
+
+	return (rc);
 }
 
 void
@@ -138,8 +143,14 @@ admin_fail(struct admin *adm, const char *fmt, ...)
 	fputc('\n', stderr);
 
 	/* Closing an open transaction rolls it back. */
-	if (adm != NULL && adm->db != NULL)
-		PQfinish(adm->db);
+	if (adm == NULL)
+		adm = current;
+	if (adm != NULL) {
+		if (adm->db != NULL)
+			PQfinish(adm->db);
+		adm->db = NULL;
+		settings_free(&adm->s);
+	}
 
 	exit(1);
 }
@@ -293,11 +304,9 @@ admin_list_json(struct admin *adm, const char *name, const char *def,
 	for (p = copy; (tok = strsep(&p, ",")) != NULL;) {
 		if (*tok == '\0')
 			continue;
-		if (valid != NULL && !valid(tok)) {
-			free(copy);
-			json_decref(arr);
+		/* The message needs tok: fail before freeing (exit frees). */
+		if (valid != NULL && !valid(tok))
 			admin_fail(adm, "--%s: '%s' is not valid", name, tok);
-		}
 		json_array_append_new(arr, json_string(tok));
 	}
 	free(copy);

@@ -91,7 +91,6 @@ cmd_migrate(struct admin *adm)
 	if (applied == 0)
 		printf("migrations: nothing to apply\n");
 
-	PQfinish(adm->db);
 	return (0);
 }
 

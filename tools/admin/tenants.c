@@ -44,7 +44,6 @@ cmd_create_tenant(struct admin *adm)
 	printf("created tenant %s (%s)%s\n", slug, PQgetvalue(res, 0, 0),
 	    p[2][0] == 'f' ? ", inactive" : "");
 	PQclear(res);
-	PQfinish(adm->db);
 
 	return (0);
 }
@@ -74,7 +73,6 @@ cmd_set_tenant_active(struct admin *adm)
 	printf("tenant %s is now %s\n", slug,
 	    p[1][0] == 't' ? "active" : "inactive");
 	PQclear(res);
-	PQfinish(adm->db);
 
 	return (0);
 }
@@ -103,7 +101,6 @@ cmd_set_rate_limit(struct admin *adm)
 
 	printf("tenant %s: %ld requests per minute\n", slug, rpm);
 	PQclear(res);
-	PQfinish(adm->db);
 
 	return (0);
 }

@@ -217,7 +217,6 @@ cmd_create_test_data(struct admin *adm)
 		(void)unlink(tmp);
 		admin_fail(NULL, "cannot write %s: %s", out, strerror(errno));
 	}
-	PQfinish(adm->db);
 
 	printf("created %ld tenants, %ld projects and %ld tasks each tenant; "
 	    "credentials in %s\n", ntenants, nprojects, nprojects * ntasks, out);

@@ -46,7 +46,6 @@ cmd_create_service_token(struct admin *adm)
 		admin_fail(adm, "tenant '%s' is inactive", slug);
 	(void)snprintf(c.tenant, sizeof(c.tenant), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
-	PQfinish(adm->db);
 
 	c.token_type = TOKEN_TYPE_ACCESS;
 	c.auth_type = AUTH_TYPE_SERVICE;

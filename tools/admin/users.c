@@ -52,7 +52,6 @@ cmd_create_user(struct admin *adm)
 
 	printf("created user %s (id %s)\n", username, PQgetvalue(res, 0, 0));
 	PQclear(res);
-	PQfinish(adm->db);
 
 	return (0);
 }
@@ -87,7 +86,6 @@ cmd_add_member(struct admin *adm)
 
 	printf("user %s is a %s of %s\n", user, role, slug);
 	PQclear(res);
-	PQfinish(adm->db);
 
 	return (0);
 }

@@ -70,6 +70,14 @@ tools/dev/pg.sh start
 tools/dev/pg.sh drop-db mtapi_test
 tools/dev/pg.sh ensure-db mtapi_test
 
+if [ "$asan" = 1 ]; then
+	# Leaks are checked in the unit tests and in the set-up commands
+	# below; the servers (Kore's sandbox forbids LeakSanitizer's exit-time
+	# scan) and the CLI's error exits run without the leak check.
+	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+fi
+
 admin="$bindir/mtapi-admin"
 "$admin" --env "$t/env" migrate
 "$admin" --env "$t/env" create-test-data --tenants 6 \
@@ -95,7 +103,6 @@ grep -q "127.0.0.1 $tls_port" "$t/tls.conf"
 preload=""
 if [ "$asan" = 1 ]; then
 	preload="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
-	# LeakSanitizer's exit-time scan is not allowed by Kore's sandbox.
 	export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:log_path=$t/asan"
 	export UBSAN_OPTIONS="print_stacktrace=1:log_path=$t/ubsan"
 fi
@@ -105,6 +112,27 @@ stop_servers() {
 	for pid in $servers; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
+	# Kore drains and exits; a server still there after 20 s is killed
+	# and reported.
+	i=0
+	while [ "$i" -lt 100 ]; do
+		alive=0
+		for pid in $servers; do
+			kill -0 "$pid" 2>/dev/null && alive=1
+		done
+		[ "$alive" = 0 ] && break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	if [ "$alive" = 1 ]; then
+		echo "test: a server did not stop within 20 s: killed" >&2
+		pkill -KILL -f "kore \\[(parent|wrk)" -P "$(echo $servers | tr ' ' ',')" \
+		    2>/dev/null || true
+		for pid in $servers; do
+			pkill -KILL -P "$pid" 2>/dev/null || true
+			kill -KILL "$pid" 2>/dev/null || true
+		done
+	fi
 	for pid in $servers; do
 		wait "$pid" 2>/dev/null || true
 	done
@@ -180,7 +208,12 @@ run_suite() {
 }
 
 for bin in "$bindir"/tests/unit/*; do
-	[ -x "$bin" ] && run_suite "$bin"
+	[ -x "$bin" ] || continue
+	if [ "$asan" = 1 ]; then
+		ASAN_OPTIONS="detect_leaks=1:log_path=$t/asan-unit" run_suite "$bin"
+	else
+		run_suite "$bin"
+	fi
 done
 for bin in "$bindir"/tests/it/*; do
 	[ -x "$bin" ] && run_suite "$bin"

@@ -1,0 +1,582 @@
+/*
+ * Rate limits over HTTP: the per-tenant request limit (X-RateLimit-*
+ * headers, 429 throttled with Retry-After) and the throttling of failed
+ * logins per account at an address and per address.
+ *
+ * What these tests assume of the server, from src/ratelimit.c and
+ * sql/R__020_auth.sql:
+ *  - Limits count in fixed one-minute windows (minutes since the epoch).
+ *    A test that must stay in one window waits for a fresh one when the
+ *    current one is nearly over.
+ *  - A server worker learns a tenant's limit from the database with the
+ *    tenant's first request (until then it applies the default, and
+ *    reports it in X-RateLimit-Limit), and reconciles its counts with the
+ *    other workers every 200 ms. The exact-count test therefore sends
+ *    every request over one keep-alive connection (one worker); the
+ *    cross-connection test allows one request admitted by a worker that
+ *    sees the tenant for the first time.
+ *  - Failed logins count per client IP and per account at that IP. Each
+ *    test fails logins from addresses of its own (127.13.y.z), so that the
+ *    limit of 127.0.0.1, shared by every test, is never touched.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+
+#include "harness.h"
+
+#define LOGIN		"/api/v1/auth/token/"
+#define CLIENT_LOGIN	"/api/v1/auth/api-client/token/"
+#define PROJECTS	"/api/v1/projects/"
+
+/* This file's second address octet: 127.13.y.z. */
+#define IP_OCTET	13
+
+struct buf {
+	char	*data;
+	size_t	len;
+};
+
+static size_t
+collect(char *data, size_t size, size_t n, void *arg)
+{
+	struct buf	*b = arg;
+	size_t		len = size * n;
+
+	b->data = realloc(b->data, b->len + len + 1);
+	cr_assert(b->data != NULL);
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+
+	return (len);
+}
+
+/*
+ * A request over handle (kept between calls: one keep-alive connection),
+ * or over a handle of its own when handle is NULL; from local address ip
+ * unless ip is NULL. *reused, if not NULL, says whether an open
+ * connection carried it.
+ */
+static struct h_resp *
+request(CURL *handle, const char *ip, const char *method, const char *path,
+    const char *token, const char *body, int *reused)
+{
+	CURL			*c;
+	struct curl_slist	*hdrs;
+	struct h_resp		*r;
+	struct buf		b, h;
+	CURLcode		rc;
+	long			connects;
+
+	memset(&b, 0, sizeof(b));
+	memset(&h, 0, sizeof(h));
+	c = handle;
+	if (c == NULL)
+		cr_assert((c = curl_easy_init()) != NULL);
+
+	hdrs = curl_slist_append(NULL, "Expect:");
+	if (body != NULL)
+		hdrs = curl_slist_append(hdrs,
+		    "Content-Type: application/json");
+	if (token != NULL)
+		hdrs = curl_slist_append(hdrs,
+		    h_fmt("Authorization: Bearer %s", token));
+
+	curl_easy_setopt(c, CURLOPT_URL, h_fmt("%s%s", h_base_url(), path));
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (ip != NULL)
+		curl_easy_setopt(c, CURLOPT_INTERFACE, h_fmt("host!%s", ip));
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if (body != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	else
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+
+	rc = curl_easy_perform(c);
+	cr_assert(rc == CURLE_OK, "%s %s: %s", method, path,
+	    curl_easy_strerror(rc));
+
+	r = calloc(1, sizeof(*r));
+	cr_assert(r != NULL);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	r->body = b.data != NULL ? b.data : strdup("");
+	r->len = b.len;
+	r->headers = h.data != NULL ? h.data : strdup("");
+	r->json = json_loadb(r->body, r->len, 0, NULL);
+	if (reused != NULL) {
+		connects = -1;
+		curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+		*reused = connects == 0;
+	}
+
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hdrs);
+	if (handle == NULL)
+		curl_easy_cleanup(c);
+
+	return (r);
+}
+
+/* The n-th address of this test (Criterion runs each in a process). */
+static void
+own_ip(int n, char *buf, size_t len)
+{
+	long	pid = (long)getpid();
+
+	(void)snprintf(buf, len, "127.%d.%ld.%ld", IP_OCTET + n,
+	    1 + (pid / 250) % 250, 1 + pid % 250);
+}
+
+static struct h_resp *
+login_from(const char *ip, const char *username, const char *password)
+{
+	struct h_resp	*r;
+	json_t		*o;
+	char		*s;
+
+	o = json_pack("{s:s, s:s}", "username", username, "password",
+	    password);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	r = request(NULL, ip, "POST", LOGIN, NULL, s, NULL);
+	free(s);
+
+	return (r);
+}
+
+static struct h_resp *
+client_login_from(const char *ip, const char *id, const char *secret)
+{
+	struct h_resp	*r;
+	json_t		*o;
+	char		*s;
+
+	o = json_pack("{s:s, s:s}", "client_id", id, "client_secret", secret);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	r = request(NULL, ip, "POST", CLIENT_LOGIN, NULL, s, NULL);
+	free(s);
+
+	return (r);
+}
+
+static void
+admin_ok(const char *args, char **out)
+{
+	char		*buf;
+	int		rc;
+
+	rc = h_admin(args, NULL, &buf);
+	cr_assert_eq(rc, 0, "mtapi-admin %s: %s", args, buf);
+	if (out != NULL)
+		*out = buf;
+	else
+		free(buf);
+}
+
+/* A header's value as a number; fails the test if it is absent. */
+static long
+header_long(struct h_resp *r, const char *name)
+{
+	char		buf[64], *end;
+	long		v;
+
+	cr_assert_not_null(h_header(r, name, buf, sizeof(buf)),
+	    "no %s header: %ld %s", name, r->status, r->body);
+	v = strtol(buf, &end, 10);
+	cr_assert(end != buf && *end == '\0', "%s: %s", name, buf);
+
+	return (v);
+}
+
+/* 429 throttled with a Retry-After within what is left of the window. */
+static void
+assert_throttled(struct h_resp *r, const char *what)
+{
+	long		retry;
+
+	cr_assert_eq(r->status, 429, "%s: %ld %s", what, r->status, r->body);
+	cr_assert_str_eq(h_str(r, "code"), "throttled", "%s: %s", what,
+	    r->body);
+	cr_assert_not_null(h_str(r, "detail"));
+	retry = header_long(r, "retry-after");
+	cr_assert(retry >= 1 && retry <= 60, "%s: Retry-After %ld", what,
+	    retry);
+	cr_assert(retry <= 60 - time(NULL) % 60 + 1, "%s: Retry-After %ld "
+	    "goes past the end of the window", what, retry);
+	cr_assert_null(h_str(r, "access"), "%s: %s", what, r->body);
+	cr_assert_null(json_object_get(r->json, "results"));
+}
+
+/*
+ * Make sure at least need seconds are left of the current one-minute
+ * window, waiting for the next one if not.
+ */
+static void
+fresh_window(int need)
+{
+	time_t		now;
+
+	now = time(NULL);
+	if (now % 60 + need >= 59) {
+		sleep((unsigned int)(60 - now % 60 + 1));
+		cr_log_info("waited for a new rate limit window");
+	}
+}
+
+/* ---- the per-tenant request limit ---- */
+
+Test(rate_limit, headers_on_authenticated_responses)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	CURL		*c;
+	long		first;
+	int		reused;
+	const long	limit = 1000;
+
+	h_new_tenant("rlhdr", &t);
+	admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %ld", t.slug,
+	    limit), NULL);
+	fresh_window(10);
+	cr_assert((c = curl_easy_init()) != NULL);
+
+	/* The first request: the worker's limit before it learns ours. */
+	r = request(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	first = header_long(r, "x-ratelimit-remaining");
+	cr_assert(header_long(r, "x-ratelimit-limit") > 0);
+	cr_assert(first >= 0 && first < header_long(r, "x-ratelimit-limit"),
+	    "remaining %ld", first);
+	h_free(r);
+
+	/* A 404 and a 400 are charged and carry the headers too. */
+	r = request(c, NULL, "GET", "/api/v1/projects/987654321/", t.access,
+	    NULL, &reused);
+	cr_assert_eq(r->status, 404, "%ld %s", r->status, r->body);
+	cr_assert(reused, "the connection was not kept alive");
+	cr_assert_eq(header_long(r, "x-ratelimit-limit"), limit);
+	cr_assert_eq(header_long(r, "x-ratelimit-remaining"), limit - 2);
+	h_free(r);
+
+	r = request(c, NULL, "POST", PROJECTS, t.access, "{}", NULL);
+	cr_assert_eq(r->status, 400, "%ld %s", r->status, r->body);
+	cr_assert_eq(header_long(r, "x-ratelimit-limit"), limit);
+	cr_assert_eq(header_long(r, "x-ratelimit-remaining"), limit - 3);
+	h_free(r);
+
+	/* Unauthenticated requests are charged to no tenant. */
+	r = request(c, NULL, "GET", PROJECTS, NULL, NULL, NULL);
+	cr_assert_eq(r->status, 401);
+	h_free(r);
+
+	r = request(c, NULL, "GET", PROJECTS, t.access, NULL, &reused);
+	cr_assert_eq(r->status, 200);
+	cr_assert(reused, "the connection was not kept alive");
+	cr_assert_eq(header_long(r, "x-ratelimit-limit"), limit);
+	cr_assert_eq(header_long(r, "x-ratelimit-remaining"), limit - 4);
+	h_free(r);
+
+	curl_easy_cleanup(c);
+}
+
+/*
+ * set-rate-limit 5: over one connection, requests 1..5 pass (the first
+ * teaches the worker the limit), the 6th is 429 throttled.
+ */
+Test(rate_limit, tenant_limit_throttles, .timeout = 120)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	CURL		*c;
+	int		i, reused;
+	const int	limit = 5;
+
+	h_new_tenant("rlten", &t);
+	admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %d", t.slug,
+	    limit), NULL);
+	fresh_window(10);
+	cr_assert((c = curl_easy_init()) != NULL);
+
+	for (i = 1; i <= limit; i++) {
+		r = request(c, NULL, "GET", PROJECTS, t.access, NULL, &reused);
+		cr_assert_eq(r->status, 200, "request %d of %d: %ld %s", i,
+		    limit, r->status, r->body);
+		if (i > 1) {
+			cr_assert(reused, "request %d: not on the same "
+			    "connection", i);
+			cr_assert_eq(header_long(r, "x-ratelimit-limit"),
+			    limit, "request %d", i);
+			cr_assert_eq(header_long(r, "x-ratelimit-remaining"),
+			    limit - i, "request %d", i);
+		} else {
+			cr_assert(header_long(r, "x-ratelimit-limit") > 0);
+			cr_assert(header_long(r, "x-ratelimit-remaining") >= 0);
+		}
+		h_free(r);
+	}
+
+	r = request(c, NULL, "GET", PROJECTS, t.access, NULL, &reused);
+	assert_throttled(r, "request limit + 1");
+	cr_assert_eq(header_long(r, "x-ratelimit-limit"), limit);
+	cr_assert_eq(header_long(r, "x-ratelimit-remaining"), 0);
+	h_free(r);
+
+	/* Writes are throttled alike, and do not happen. */
+	r = request(c, NULL, "POST", PROJECTS, t.access,
+	    "{\"name\": \"throttled\"}", NULL);
+	assert_throttled(r, "POST over the limit");
+	h_free(r);
+
+	/* Another tenant is not affected. */
+	r = request(c, NULL, "GET", PROJECTS, h_token(H_INITECH), NULL, NULL);
+	cr_assert_eq(r->status, 200, "another tenant: %ld %s", r->status,
+	    r->body);
+	h_free(r);
+
+	curl_easy_cleanup(c);
+}
+
+/*
+ * The limit holds for the tenant, not per connection: after it is used
+ * up on one connection, new connections are throttled too (a worker that
+ * has never seen the tenant may admit one request before it learns).
+ */
+Test(rate_limit, limit_is_per_tenant_not_per_connection, .timeout = 120)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	CURL		*c;
+	int		i, admitted;
+	const int	limit = 3;
+
+	h_new_tenant("rlconn", &t);
+	admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %d", t.slug,
+	    limit), NULL);
+	fresh_window(10);
+	cr_assert((c = curl_easy_init()) != NULL);
+
+	for (i = 1; i <= limit; i++) {
+		r = request(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+		cr_assert_eq(r->status, 200, "request %d: %ld %s", i,
+		    r->status, r->body);
+		h_free(r);
+	}
+	r = request(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+	assert_throttled(r, "over the limit");
+	h_free(r);
+	curl_easy_cleanup(c);
+
+	/* Past a reconciliation (200 ms), on new connections. */
+	usleep(600 * 1000);
+	admitted = 0;
+	for (i = 0; i < 6; i++) {
+		r = request(NULL, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+		if (r->status == 200)
+			admitted++;
+		else
+			assert_throttled(r, "new connection over the limit");
+		h_free(r);
+		usleep(300 * 1000);
+	}
+	cr_assert(admitted <= 1, "%d requests over the limit admitted on new "
+	    "connections", admitted);
+}
+
+/* ---- failed logins ---- */
+
+/*
+ * Failures count in one-minute windows: a test whose failures straddled
+ * two windows proves nothing and runs again, from new addresses, in the
+ * window it ended in (which then has most of its minute left).
+ */
+#define ATTEMPTS	3
+
+static int
+window_changed(time_t start)
+{
+	if (time(NULL) / 60 == start / 60)
+		return (0);
+	cr_log_info("a rate limit window ended during the test: again");
+	return (1);
+}
+
+/*
+ * 10 failures for one account from one address: the 11th attempt, even
+ * with the right password, is 429 throttled. The account is not locked
+ * for other addresses, and the address is not locked for other accounts.
+ */
+Test(login_throttle, per_account_at_an_address, .timeout = 120)
+{
+	struct h_tenant	t, u;
+	struct h_resp	*r, *r2;
+	char		ip[32], other[32];
+	time_t		start;
+	int		i, attempt;
+
+	h_new_tenant("ltacct", &t);
+	h_new_tenant("ltacct2", &u);
+	own_ip(ATTEMPTS, other, sizeof(other));
+
+	for (attempt = 0;; attempt++) {
+		cr_assert(attempt < ATTEMPTS, "no attempt within one window");
+		own_ip(attempt, ip, sizeof(ip));
+		start = time(NULL);
+		for (i = 1; i <= 10; i++) {
+			r = login_from(ip, t.username, "wrong-password");
+			cr_assert_eq(r->status, 401, "failure %d: %ld %s", i,
+			    r->status, r->body);
+			h_free(r);
+		}
+		r = login_from(ip, t.username, t.password);
+		r2 = login_from(ip, t.username, "wrong-password");
+		if (!window_changed(start))
+			break;
+		h_free(r);
+		h_free(r2);
+	}
+	assert_throttled(r, "11th attempt, right password");
+	assert_throttled(r2, "12th attempt, wrong password");
+	h_free(r);
+	h_free(r2);
+
+	/* The same account from another address. */
+	r = login_from(other, t.username, t.password);
+	cr_assert_eq(r->status, 200, "same account, another address: %ld %s",
+	    r->status, r->body);
+	h_free(r);
+
+	/* Another account from the throttled address. */
+	r = login_from(ip, u.username, u.password);
+	cr_assert_eq(r->status, 200, "another account, same address: %ld %s",
+	    r->status, r->body);
+	h_free(r);
+}
+
+/* Nine failures are not yet throttled: the 10th try with the right
+ * password succeeds. */
+Test(login_throttle, below_the_limit_logs_in, .timeout = 120)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	char		ip[32];
+	int		i;
+
+	own_ip(ATTEMPTS + 1, ip, sizeof(ip));
+	h_new_tenant("ltbelow", &t);
+
+	for (i = 1; i <= 9; i++) {
+		r = login_from(ip, t.username, "wrong-password");
+		cr_assert_eq(r->status, 401, "failure %d: %ld %s", i,
+		    r->status, r->body);
+		h_free(r);
+	}
+	r = login_from(ip, t.username, t.password);
+	cr_assert_eq(r->status, 200, "after 9 failures: %ld %s", r->status,
+	    r->body);
+	h_free(r);
+}
+
+/*
+ * 50 failures from one address, each for another (unknown) account: the
+ * address is throttled for every account, real ones with their right
+ * password included, and for API client logins; other addresses are not.
+ */
+Test(login_throttle, per_address, .timeout = 300)
+{
+	struct h_tenant	t;
+	struct h_resp	*r, *r2;
+	char		ip[32], other[32];
+	time_t		start;
+	int		i, attempt;
+
+	h_new_tenant("ltip", &t);
+	own_ip(2 * ATTEMPTS + 2, other, sizeof(other));
+
+	for (attempt = 0;; attempt++) {
+		cr_assert(attempt < ATTEMPTS, "no attempt within one window");
+		own_ip(ATTEMPTS + 2 + attempt, ip, sizeof(ip));
+		start = time(NULL);
+		for (i = 1; i <= 50; i++) {
+			r = login_from(ip, h_unique("ghost"), "wrong-password");
+			cr_assert_eq(r->status, 401, "failure %d: %ld %s", i,
+			    r->status, r->body);
+			h_free(r);
+		}
+		r = login_from(ip, t.username, t.password);
+		r2 = client_login_from(ip, h_client(H_ACME, "readonly",
+		    "client_id"), h_client(H_ACME, "readonly",
+		    "client_secret"));
+		if (!window_changed(start))
+			break;
+		h_free(r);
+		h_free(r2);
+	}
+	assert_throttled(r, "51st attempt from the address");
+	assert_throttled(r2, "API client login from the throttled address");
+	h_free(r);
+	h_free(r2);
+
+	r = login_from(other, t.username, t.password);
+	cr_assert_eq(r->status, 200, "another address: %ld %s", r->status,
+	    r->body);
+	h_free(r);
+}
+
+/* The same for API clients: 10 bad secrets for a client at an address. */
+Test(login_throttle, api_client_secret_guessing, .timeout = 120)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	char		ip[32], other[32], *out, id[128], secret[128];
+	const char	*p;
+	time_t		start;
+	int		i, attempt;
+
+	h_new_tenant("ltcli", &t);
+	admin_ok(h_fmt("create-api-client --name guessed --tenant %s "
+	    "--roles read --scopes read:projects", t.slug), &out);
+	cr_assert_not_null(p = strstr(out, "client_id:"), "%s", out);
+	cr_assert(sscanf(p, "client_id: %127s", id) == 1, "%s", out);
+	cr_assert_not_null(p = strstr(out, "client_secret:"), "%s", out);
+	cr_assert(sscanf(p, "client_secret: %127s", secret) == 1, "%s", out);
+	free(out);
+	own_ip(3 * ATTEMPTS + 3, other, sizeof(other));
+
+	for (attempt = 0;; attempt++) {
+		cr_assert(attempt < ATTEMPTS, "no attempt within one window");
+		own_ip(2 * ATTEMPTS + 3 + attempt, ip, sizeof(ip));
+		start = time(NULL);
+		for (i = 1; i <= 10; i++) {
+			r = client_login_from(ip, id, "wrong-secret");
+			cr_assert_eq(r->status, 401, "failure %d: %ld %s", i,
+			    r->status, r->body);
+			h_free(r);
+		}
+		r = client_login_from(ip, id, secret);
+		if (!window_changed(start))
+			break;
+		h_free(r);
+	}
+	assert_throttled(r, "11th attempt, right secret");
+	h_free(r);
+
+	r = client_login_from(other, id, secret);
+	cr_assert_eq(r->status, 200, "another address: %ld %s", r->status,
+	    r->body);
+	h_free(r);
+}

@@ -1,0 +1,817 @@
+/*
+ * The operator command, mtapi-admin: bad input fails with status 1 (usage
+ * errors: 2) and one clear line on stderr, nothing is left half-written,
+ * and what it makes (API clients, service tokens) works at the API.
+ */
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+struct cli {
+	int	status;
+	char	*out;
+	char	*err;
+};
+
+static void	cli_run(struct cli *, const char *, const char *,
+		    const char *, const char *);
+static void	cli(struct cli *, const char *, const char *);
+static void	cli_free(struct cli *);
+static void	assert_one_line(struct cli *, int, const char *,
+		    const char *);
+static void	assert_usage_error(struct cli *, const char *, const char *);
+static char	*env_copy(const char *, const char *, const char *,
+		    const char *);
+static char	*read_all(const char *);
+static const char	*field_after(const char *, const char *, char *,
+			    size_t);
+static void	env_cleanup(void);
+static int	unused_port(void);
+
+/* A settings file copy of the running test (secrets: removed in .fini). */
+static char	*env_tmp;
+static void	sleep_ms(long);
+
+Test(cli, unknown_tenant)
+{
+	struct cli	c;
+	const char	*slug;
+
+	slug = h_unique("no-such-tenant");
+	cli(&c, h_fmt("set-tenant-active --tenant %s --active no", slug), NULL);
+	assert_one_line(&c, 1, "unknown tenant", slug);
+	cli_free(&c);
+
+	cli(&c, h_fmt("set-rate-limit --tenant %s --per-minute 5", slug), NULL);
+	assert_one_line(&c, 1, "unknown tenant", slug);
+	cli_free(&c);
+
+	cli(&c, h_fmt("add-member --user acme-user --tenant %s", slug), NULL);
+	assert_one_line(&c, 1, "unknown tenant", slug);
+	cli_free(&c);
+
+	cli(&c, h_fmt("create-api-client --name x --tenant %s "
+	    "--scopes read:projects", slug), NULL);
+	assert_one_line(&c, 1, "unknown tenant", slug);
+	cli_free(&c);
+
+	cli(&c, h_fmt("create-service-token --tenant %s --service s "
+	    "--minutes 5", slug), NULL);
+	assert_one_line(&c, 1, "unknown tenant", slug);
+	cli_free(&c);
+}
+
+Test(cli, duplicate_slug_changes_nothing)
+{
+	struct cli	c;
+	struct h_tenant	t;
+	struct h_resp	*r;
+
+	h_new_tenant("dup", &t);
+
+	/* Inactive on the second try would lock the first one's users out. */
+	cli(&c, h_fmt("create-tenant --slug %s --name Other --inactive",
+	    t.slug), NULL);
+	assert_one_line(&c, 1, "already exists", t.slug);
+	cli_free(&c);
+
+	r = h_get("/api/v1/projects/", t.access);
+	cr_assert_eq(r->status, 200, "the tenant changed: %ld %s", r->status,
+	    r->body);
+	h_free(r);
+
+	cli(&c, "create-tenant --slug acme --name Acme", NULL);
+	assert_one_line(&c, 1, "already exists", "acme");
+	cli_free(&c);
+}
+
+Test(cli, bad_slug)
+{
+	const char	*bad[] = { "Bad_Slug", "-lead", "UPPER", "sp\\ ace",
+			    "dot.ted", "\\'\\'",
+			    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			    NULL };
+	struct cli	c;
+	size_t		i;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		cli(&c, h_fmt("create-tenant --slug %s --name x", bad[i]),
+		    NULL);
+		assert_one_line(&c, 1, "--slug", NULL);
+		cli_free(&c);
+	}
+}
+
+Test(cli, bad_scope_names_the_scope)
+{
+	struct cli	c;
+	struct h_tenant	t;
+
+	h_new_tenant("scope", &t);
+	cli(&c, h_fmt("create-api-client --name %s --tenant %s "
+	    "--scopes read:projects,read:nothing", h_unique("c"), t.slug),
+	    NULL);
+	assert_one_line(&c, 1, "--scopes", "read:nothing");
+	cli_free(&c);
+
+	cli(&c, h_fmt("create-api-client --name %s --tenant %s "
+	    "--scopes admin:projects", h_unique("c"), t.slug), NULL);
+	assert_one_line(&c, 1, "--scopes", "admin:projects");
+	cli_free(&c);
+
+	cli(&c, h_fmt("create-service-token --tenant %s --service s "
+	    "--minutes 5 --scopes write:everything", t.slug), NULL);
+	assert_one_line(&c, 1, "--scopes", "write:everything");
+	cli_free(&c);
+}
+
+Test(cli, bad_role)
+{
+	struct cli	c;
+	struct h_tenant	t;
+
+	h_new_tenant("role", &t);
+	cli(&c, h_fmt("add-member --user %s --tenant %s --role god",
+	    t.username, t.slug), NULL);
+	assert_one_line(&c, 1, "--role", NULL);
+	cli_free(&c);
+
+	cli(&c, h_fmt("create-api-client --name %s --tenant %s --roles "
+	    "read,superuser --scopes read:projects", h_unique("c"), t.slug),
+	    NULL);
+	assert_one_line(&c, 1, "--roles", "superuser");
+	cli_free(&c);
+
+	/* The member's role did not change: still an admin of it. */
+	cli(&c, h_fmt("add-member --user %s --tenant %s --role admin",
+	    t.username, t.slug), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+}
+
+Test(cli, missing_required_options)
+{
+	struct {
+		const char	*args;
+		const char	*option;
+	} cases[] = {
+		{ "create-tenant --name x", "--slug" },
+		{ "create-tenant --slug x-missing-name", "--name" },
+		{ "create-tenant --slug x-empty-name --name ''", "--name" },
+		{ "set-tenant-active --tenant acme", "--active" },
+		{ "set-rate-limit --tenant acme", "--per-minute" },
+		{ "create-user", "--username" },
+		{ "add-member --tenant acme", "--user" },
+		{ "create-api-client --tenant acme --scopes read:projects",
+		    "--name" },
+		{ "create-api-client --name x --tenant acme", "--scopes" },
+		{ "revoke-api-client", "--client-id" },
+		{ "create-service-token --tenant acme --service s",
+		    "--minutes" },
+		{ "usage", "--client" },
+	};
+	struct cli	c;
+	size_t		i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cli(&c, cases[i].args, NULL);
+		assert_one_line(&c, 1, cases[i].option, NULL);
+		cli_free(&c);
+	}
+}
+
+Test(cli, bad_numbers)
+{
+	struct cli	c;
+
+	cli(&c, h_fmt("create-tenant --slug %s --name x --rate-limit many",
+	    h_unique("num")), NULL);
+	assert_one_line(&c, 1, "--rate-limit", NULL);
+	cli_free(&c);
+
+	cli(&c, "create-service-token --tenant acme --service s --minutes -5",
+	    NULL);
+	assert_one_line(&c, 1, "--minutes", NULL);
+	cli_free(&c);
+
+	cli(&c, "create-service-token --tenant acme --service s --minutes 0",
+	    NULL);
+	assert_one_line(&c, 1, "--minutes", NULL);
+	cli_free(&c);
+}
+
+Test(cli, unknown_option_and_command_are_usage_errors)
+{
+	struct cli	c;
+
+	cli(&c, "create-tenant --slug x --name y --bogus", NULL);
+	assert_usage_error(&c, "--bogus", "create-tenant");
+	cli_free(&c);
+
+	cli(&c, "migrate --force", NULL);
+	assert_usage_error(&c, "--force", "migrate");
+	cli_free(&c);
+
+	cli(&c, "frobnicate --slug x", NULL);
+	assert_usage_error(&c, "frobnicate", NULL);
+	cli_free(&c);
+
+	cli(&c, "create-tenant stray --slug x --name y", NULL);
+	assert_usage_error(&c, "stray", "create-tenant");
+	cli_free(&c);
+
+	cli(&c, "", NULL);
+	cr_assert_eq(c.status, 2, "no command: status %d", c.status);
+	cr_assert_not_null(strstr(c.err, "usage"), "%s", c.err);
+	cli_free(&c);
+}
+
+Test(cli, create_user_with_empty_password_creates_nothing)
+{
+	struct cli	c;
+	const char	*user;
+	char		name[128];
+
+	(void)snprintf(name, sizeof(name), "%s", h_unique("nopw"));
+	user = name;
+	cli(&c, h_fmt("create-user --username %s", user), "");
+	assert_one_line(&c, 1, "password", NULL);
+	cli_free(&c);
+
+	cli(&c, h_fmt("create-user --username %s", user), "\n");
+	assert_one_line(&c, 1, "password", NULL);
+	cli_free(&c);
+
+	cli(&c, h_fmt("create-user --username %s", user), "short\n");
+	assert_one_line(&c, 1, "password", NULL);
+	cli_free(&c);
+
+	/* Not made: adding it to a tenant finds no such user. */
+	cli(&c, h_fmt("add-member --user %s --tenant acme", user), NULL);
+	assert_one_line(&c, 1, "unknown user", user);
+	cli_free(&c);
+
+	/* And the name is still free. */
+	cli(&c, h_fmt("create-user --username %s", user),
+	    "a-good-long-password\n");
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+	cli(&c, h_fmt("create-user --username %s", user),
+	    "a-good-long-password\n");
+	assert_one_line(&c, 1, "already exists", user);
+	cli_free(&c);
+}
+
+Test(cli, add_member_unknown_user)
+{
+	struct cli	c;
+	const char	*user;
+
+	user = h_unique("ghost");
+	cli(&c, h_fmt("add-member --user %s --tenant acme --role viewer", user),
+	    NULL);
+	assert_one_line(&c, 1, "unknown user", user);
+	cli_free(&c);
+}
+
+Test(cli, database_down_is_one_line, .fini = env_cleanup)
+{
+	struct cli	c;
+	char		*env, vars[64];
+	int		port;
+
+	port = unused_port();
+	env = env_copy("DB_PORT", h_fmt("%d", port), NULL, NULL);
+	(void)snprintf(vars, sizeof(vars), "DB_PORT=%d", port);
+
+	cli_run(&c, env, vars, "create-tenant --slug never-made --name x",
+	    NULL);
+	assert_one_line(&c, 1, "database", NULL);
+	cli_free(&c);
+
+	cli_run(&c, env, vars, "migrate", NULL);
+	assert_one_line(&c, 1, "database", NULL);
+	cli_free(&c);
+
+	cli_run(&c, env, vars, "create-user --username never-made",
+	    "long-password\n");
+	assert_one_line(&c, 1, "database", NULL);
+	cli_free(&c);
+
+}
+
+Test(cli, bad_scope_creates_nothing)
+{
+	struct cli	c;
+	struct h_tenant	t;
+	char		name[128];
+
+	h_new_tenant("half", &t);
+	(void)snprintf(name, sizeof(name), "%s", h_unique("client"));
+
+	cli(&c, h_fmt("create-api-client --name %s --tenant %s --scopes "
+	    "read:projects,bogus", name, t.slug), NULL);
+	cr_assert_eq(c.status, 1);
+	cr_assert_null(strstr(c.out, "client_secret"), "%s", c.out);
+	cli_free(&c);
+
+	/* The name was not taken by the failed attempt. */
+	cli(&c, h_fmt("create-api-client --name %s --tenant %s --scopes "
+	    "read:projects", name, t.slug), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+
+	/* But now it is. */
+	cli(&c, h_fmt("create-api-client --name %s --tenant %s --scopes "
+	    "read:projects", name, t.slug), NULL);
+	assert_one_line(&c, 1, "already has", name);
+	cli_free(&c);
+}
+
+Test(cli, api_client_secret_is_shown_once_and_works)
+{
+	struct cli	c;
+	struct h_tenant	t;
+	struct h_resp	*r;
+	char		id[128], secret[256], access[2048];
+	json_t		*scopes;
+
+	h_new_tenant("apic", &t);
+	cli(&c, h_fmt("create-api-client --name %s --tenant %s --roles read "
+	    "--scopes read:projects,read:tasks", h_unique("svc"), t.slug),
+	    NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cr_assert_not_null(field_after(c.out, "client_id:", id, sizeof(id)),
+	    "%s", c.out);
+	cr_assert_not_null(field_after(c.out, "client_secret:", secret,
+	    sizeof(secret)), "%s", c.out);
+	cr_assert_gt(strlen(secret), 30, "a short secret: %s", secret);
+	/* Once: the secret appears one time in the output. */
+	cr_assert_null(strstr(strstr(c.out, secret) + 1, secret),
+	    "secret printed twice");
+	cr_assert_null(strstr(c.err, secret), "secret on stderr");
+	cli_free(&c);
+
+	r = h_post("/api/v1/auth/api-client/token/", NULL, h_fmt(
+	    "{\"client_id\":\"%s\",\"client_secret\":\"%s\"}", id, secret));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
+	    r->json, "tenant"), "slug")), t.slug);
+	scopes = json_object_get(r->json, "scopes");
+	cr_assert_eq(json_array_size(scopes), 2, "%s", r->body);
+	(void)snprintf(access, sizeof(access), "%s", h_str(r, "access"));
+	h_free(r);
+
+	/* The token is this tenant's, with exactly these scopes. */
+	r = h_get("/api/v1/projects/", access);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_eq(h_int(r, "count"), 0, "another tenant's data: %s",
+	    r->body);
+	h_free(r);
+	r = h_get("/api/v1/documents/", access);
+	cr_assert_eq(r->status, 403, "%s", r->body);
+	h_free(r);
+	r = h_post("/api/v1/projects/", access, "{\"name\":\"not allowed\"}");
+	cr_assert_eq(r->status, 403, "%s", r->body);
+	h_free(r);
+}
+
+Test(cli, revoked_client_is_refused)
+{
+	struct cli	c;
+	struct h_tenant	t;
+	struct h_resp	*r;
+	char		id[128], secret[256], access[2048], refresh[2048];
+
+	h_new_tenant("revoke", &t);
+	cli(&c, h_fmt("create-api-client --name %s --tenant %s --scopes "
+	    "read:projects", h_unique("rv"), t.slug), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cr_assert_not_null(field_after(c.out, "client_id:", id, sizeof(id)));
+	cr_assert_not_null(field_after(c.out, "client_secret:", secret,
+	    sizeof(secret)));
+	cli_free(&c);
+
+	r = h_post("/api/v1/auth/api-client/token/", NULL, h_fmt(
+	    "{\"client_id\":\"%s\",\"client_secret\":\"%s\"}", id, secret));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	(void)snprintf(access, sizeof(access), "%s", h_str(r, "access"));
+	(void)snprintf(refresh, sizeof(refresh), "%s", h_str(r, "refresh"));
+	h_free(r);
+
+	cli(&c, h_fmt("revoke-api-client --client-id %s", id), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+
+	r = h_post("/api/v1/auth/api-client/token/", NULL, h_fmt(
+	    "{\"client_id\":\"%s\",\"client_secret\":\"%s\"}", id, secret));
+	cr_assert_eq(r->status, 401, "revoked client logged in: %ld %s",
+	    r->status, r->body);
+	h_free(r);
+
+	/* What it already holds stops working too. */
+	r = h_post("/api/v1/auth/api-client/token/refresh/", NULL, h_fmt(
+	    "{\"refresh\":\"%s\"}", refresh));
+	cr_assert_eq(r->status, 401, "%ld %s", r->status, r->body);
+	h_free(r);
+	/* 401 (its login was ended) or 403 (client revoked): refused. */
+	r = h_get("/api/v1/projects/", access);
+	cr_assert(r->status == 401 || r->status == 403, "%ld %s", r->status,
+	    r->body);
+	h_free(r);
+
+	/* Revoking again: still fine; an unknown id: one line. */
+	cli(&c, h_fmt("revoke-api-client --client-id %s", id), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+	cli(&c, h_fmt("revoke-api-client --client-id %s", h_unique("mtc_no")),
+	    NULL);
+	assert_one_line(&c, 1, "unknown API client", NULL);
+	cli_free(&c);
+}
+
+Test(cli, migrate_twice_is_a_no_op)
+{
+	struct cli	c;
+	int		i;
+
+	for (i = 0; i < 2; i++) {
+		cli(&c, "migrate", NULL);
+		cr_assert_eq(c.status, 0, "%s", c.err);
+		cr_assert_not_null(strstr(c.out, "nothing to apply"), "%s",
+		    c.out);
+		cr_assert_null(strstr(c.out, "applied "), "%s", c.out);
+		cr_assert_eq(c.err[0], '\0', "%s", c.err);
+		cli_free(&c);
+	}
+}
+
+#define KEY	"0123456789abcdef0123456789abcdef0123456789abcdef-cli-test"
+#define VARS	"DEBUG=False JWT_SIGNING_KEY=" KEY
+
+Test(cli, test_data_refused_without_debug, .fini = env_cleanup)
+{
+	struct cli	c;
+	struct stat	st;
+	char		*env, out[256];
+
+	env = env_copy("DEBUG", "False", "JWT_SIGNING_KEY", KEY);
+	(void)snprintf(out, sizeof(out), "/tmp/mtapi-cli-testdata.%ld.json",
+	    (long)getpid());
+	unlink(out);
+
+	cli_run(&c, env, VARS, h_fmt("create-test-data --tenants 1 --out %s",
+	    out), NULL);
+	assert_one_line(&c, 1, "DEBUG", "--force");
+	cli_free(&c);
+	cr_assert_eq(stat(out, &st), -1, "%s was written", out);
+
+}
+
+Test(cli, service_token_is_accepted)
+{
+	struct cli	c;
+	struct h_tenant	t;
+	struct h_resp	*r;
+	char		tok[4096];
+	size_t		dots, i;
+
+	h_new_tenant("svc", &t);
+	cli(&c, h_fmt("create-service-token --tenant %s --service reporter "
+	    "--minutes 5 --scopes read:projects", t.slug), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	(void)snprintf(tok, sizeof(tok), "%s", c.out);
+	tok[strcspn(tok, "\r\n")] = '\0';
+	cli_free(&c);
+
+	for (dots = 0, i = 0; tok[i] != '\0'; i++)
+		dots += tok[i] == '.';
+	cr_assert_eq(dots, 2, "not a JWT: %s", tok);
+
+	r = h_post("/api/v1/auth/token/verify/", NULL, h_fmt(
+	    "{\"token\":\"%s\"}", tok));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	h_free(r);
+
+	r = h_get("/api/v1/projects/", tok);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_eq(h_int(r, "count"), 0);
+	h_free(r);
+
+	/* Only its scopes. */
+	r = h_get("/api/v1/tasks/", tok);
+	cr_assert_eq(r->status, 403, "%s", r->body);
+	h_free(r);
+
+	/* An inactive tenant gets no token. */
+	cli(&c, "create-service-token --tenant umbrella --service s "
+	    "--minutes 5", NULL);
+	assert_one_line(&c, 1, "inactive", "umbrella");
+	cli_free(&c);
+}
+
+Test(cli, usage_of_a_fresh_client_then_its_requests, .timeout = 60)
+{
+	struct cli	c;
+	struct h_tenant	t;
+	struct h_resp	*r;
+	char		id[128], secret[256], access[2048];
+	int		i;
+
+	h_new_tenant("usage", &t);
+	cli(&c, h_fmt("create-api-client --name %s --tenant %s --scopes "
+	    "read:projects", h_unique("u"), t.slug), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cr_assert_not_null(field_after(c.out, "client_id:", id, sizeof(id)));
+	cr_assert_not_null(field_after(c.out, "client_secret:", secret,
+	    sizeof(secret)));
+	cli_free(&c);
+
+	cli(&c, h_fmt("usage --client %s", id), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cr_assert_not_null(strstr(c.out, "0 requests"), "%s", c.out);
+	cr_assert_null(strstr(c.out, "/api/"), "%s", c.out);
+	cli_free(&c);
+
+	r = h_post("/api/v1/auth/api-client/token/", NULL, h_fmt(
+	    "{\"client_id\":\"%s\",\"client_secret\":\"%s\"}", id, secret));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	(void)snprintf(access, sizeof(access), "%s", h_str(r, "access"));
+	h_free(r);
+	r = h_get("/api/v1/projects/?page_size=7", access);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	h_free(r);
+
+	/* Recorded within a few seconds (the server batches them). */
+	for (i = 0; i < 50; i++) {
+		cli(&c, h_fmt("usage --client %s", id), NULL);
+		cr_assert_eq(c.status, 0, "%s", c.err);
+		if (strstr(c.out, "/api/v1/projects/") != NULL)
+			break;
+		cli_free(&c);
+		sleep_ms(200);
+	}
+	cr_assert_lt(i, 50, "the request never showed up in usage");
+	cr_assert_not_null(strstr(c.out, "GET"), "%s", c.out);
+	cr_assert_not_null(strstr(c.out, "200"), "%s", c.out);
+	cli_free(&c);
+
+	cli(&c, h_fmt("usage --client %s --since 2999-01-01T00:00:00Z", id),
+	    NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cr_assert_not_null(strstr(c.out, "0 requests"), "%s", c.out);
+	cli_free(&c);
+}
+
+/* Run mtapi-admin with the suite's settings. */
+static void
+cli(struct cli *c, const char *args, const char *in)
+{
+	cli_run(c, h_env("MTAPI_ENV_FILE"), NULL, args, in);
+}
+
+/*
+ * Run "VARS mtapi-admin --env ENV ARGS" with stdin in; stdout and stderr
+ * apart. The environment wins over the file (as with python-dotenv), and
+ * make test exports the suite's settings: a changed value goes in both.
+ */
+static void
+cli_run(struct cli *c, const char *env, const char *vars, const char *args,
+    const char *in)
+{
+	char		inpath[128], outpath[128], errpath[128], *cmd;
+	int		fd, st;
+	size_t		len;
+
+	(void)snprintf(inpath, sizeof(inpath), "/tmp/mtapi-cli-in.%ld.XXXXXX",
+	    (long)getpid());
+	(void)snprintf(outpath, sizeof(outpath),
+	    "/tmp/mtapi-cli-out.%ld.XXXXXX", (long)getpid());
+	(void)snprintf(errpath, sizeof(errpath),
+	    "/tmp/mtapi-cli-err.%ld.XXXXXX", (long)getpid());
+	cr_assert((fd = mkstemp(inpath)) != -1);
+	if (in != NULL) {
+		len = strlen(in);
+		cr_assert_eq(write(fd, in, len), (ssize_t)len);
+	}
+	close(fd);
+	cr_assert((fd = mkstemp(outpath)) != -1);
+	close(fd);
+	cr_assert((fd = mkstemp(errpath)) != -1);
+	close(fd);
+
+	cr_assert(asprintf(&cmd, "%s %s --env %s %s <%s >%s 2>%s",
+	    vars != NULL ? vars : "", h_env("MTAPI_TEST_ADMIN"), env, args,
+	    inpath, outpath, errpath) != -1);
+	st = system(cmd);
+	free(cmd);
+	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	c->out = read_all(outpath);
+	c->err = read_all(errpath);
+	unlink(inpath);
+	unlink(outpath);
+	unlink(errpath);
+}
+
+static void
+cli_free(struct cli *c)
+{
+	free(c->out);
+	free(c->err);
+	c->out = c->err = NULL;
+}
+
+/*
+ * Status status, and stderr is exactly one line, "mtapi-admin: ...",
+ * readable text that holds want (and want2 when not NULL).
+ */
+static void
+assert_one_line(struct cli *c, int status, const char *want,
+    const char *want2)
+{
+	size_t		i, len;
+
+	cr_assert_eq(c->status, status, "status %d, want %d; stderr: %s",
+	    c->status, status, c->err);
+	len = strlen(c->err);
+	cr_assert(len > 0 && c->err[len - 1] == '\n' &&
+	    strchr(c->err, '\n') == c->err + len - 1,
+	    "not one line on stderr: '%s'", c->err);
+	cr_assert(!strncmp(c->err, "mtapi-admin: ", 13), "%s", c->err);
+	for (i = 0; i < len - 1; i++)
+		cr_assert(isprint((unsigned char)c->err[i]),
+		    "unreadable byte 0x%02x at %zu: %s",
+		    (unsigned char)c->err[i], i, c->err);
+	cr_assert(len < 300, "not short: %s", c->err);
+	cr_assert_not_null(strstr(c->err, want), "'%s' lacks '%s'", c->err,
+	    want);
+	if (want2 != NULL)
+		cr_assert_not_null(strstr(c->err, want2), "'%s' lacks '%s'",
+		    c->err, want2);
+	cr_assert_null(strstr(c->out, "created"), "stdout: %s", c->out);
+}
+
+/*
+ * Status 2; the first stderr line names what was wrong; the rest is the
+ * usage (of cmd, when given).
+ */
+static void
+assert_usage_error(struct cli *c, const char *bad, const char *cmd)
+{
+	char		*nl;
+
+	cr_assert_eq(c->status, 2, "status %d; stderr: %s", c->status,
+	    c->err);
+	cr_assert(!strncmp(c->err, "mtapi-admin: ", 13), "%s", c->err);
+	nl = strchr(c->err, '\n');
+	cr_assert_not_null(nl, "%s", c->err);
+	*nl = '\0';
+	cr_assert_not_null(strstr(c->err, bad), "'%s' lacks '%s'", c->err,
+	    bad);
+	cr_assert_not_null(strstr(nl + 1, "usage:"), "no usage: %s", nl + 1);
+	if (cmd != NULL)
+		cr_assert_not_null(strstr(nl + 1, cmd), "%s", nl + 1);
+	*nl = '\n';
+	cr_assert_eq(c->out[0], '\0', "stdout: %s", c->out);
+}
+
+/* A copy of the suite's settings with one or two values changed. */
+static char *
+env_copy(const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	FILE		*in, *out;
+	char		line[1024], *path;
+	size_t		l1, l2;
+	int		fd;
+
+	cr_assert(asprintf(&path, "/tmp/mtapi-cli-env.%ld.XXXXXX",
+	    (long)getpid()) != -1);
+	cr_assert((fd = mkstemp(path)) != -1);
+	env_cleanup();
+	env_tmp = path;
+	out = fdopen(fd, "w");
+	in = fopen(h_env("MTAPI_ENV_FILE"), "r");
+	cr_assert(in != NULL && out != NULL);
+
+	l1 = strlen(k1);
+	l2 = k2 != NULL ? strlen(k2) : 0;
+	while (fgets(line, sizeof(line), in) != NULL) {
+		if (!strncmp(line, k1, l1) && line[l1] == '=')
+			continue;
+		if (k2 != NULL && !strncmp(line, k2, l2) && line[l2] == '=')
+			continue;
+		fputs(line, out);
+	}
+	fprintf(out, "%s=%s\n", k1, v1);
+	if (k2 != NULL)
+		fprintf(out, "%s=%s\n", k2, v2);
+	fclose(in);
+	cr_assert_eq(fclose(out), 0);
+
+	return (path);
+}
+
+static void
+env_cleanup(void)
+{
+	if (env_tmp != NULL) {
+		unlink(env_tmp);
+		free(env_tmp);
+		env_tmp = NULL;
+	}
+}
+
+static char *
+read_all(const char *path)
+{
+	FILE		*fp;
+	char		*buf;
+	size_t		cap, n, r;
+
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp, "%s: %s", path, strerror(errno));
+	cap = 4096;
+	buf = malloc(cap);
+	n = 0;
+	while ((r = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
+		n += r;
+		if (cap - n < 1024) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+		}
+	}
+	fclose(fp);
+	buf[n] = '\0';
+
+	return (buf);
+}
+
+/* The word after "label" in text ("client_id:     mtc_..."). */
+static const char *
+field_after(const char *text, const char *label, char *out, size_t len)
+{
+	const char	*p;
+	size_t		n;
+
+	if ((p = strstr(text, label)) == NULL)
+		return (NULL);
+	p += strlen(label);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	n = strcspn(p, " \t\r\n");
+	if (n == 0 || n >= len)
+		return (NULL);
+	memcpy(out, p, n);
+	out[n] = '\0';
+
+	return (out);
+}
+
+/* A loopback port nothing listens on. */
+static int
+unused_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len;
+	int			fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert(fd != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	len = sizeof(sin);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+
+	return (port);
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}

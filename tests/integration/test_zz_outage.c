@@ -1,0 +1,424 @@
+/*
+ * Database outage: PostgreSQL stops under the running servers, which must
+ * answer 503 (JSON, Retry-After, nothing internal) and come back by
+ * themselves when it returns. Runs last (name order): it stops the
+ * database every other suite uses. The two outage tests take a lock, so
+ * that they do not overlap when Criterion runs them in parallel.
+ *
+ * Last of all, the servers' whole logs are searched for secrets.
+ */
+
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+static int	lock_fd = -1;
+static int	pg_down;
+
+static void	outage_init(void);
+static void	outage_fini(void);
+static void	pg(const char *);
+static void	wait_healthy(const char *, long);
+static void	assert_503(struct h_resp *, const char *);
+static int	warm_up_for(const char *, long);
+static void	warm_up(const char *);
+static char	*log_read(const char *);
+static void	secret_add(json_t *, const char *);
+static void	sleep_ms(long);
+static long	now_ms(void);
+
+Test(outage, answers_503_then_recovers, .init = outage_init,
+    .fini = outage_fini, .timeout = 120)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	char		buf[64];
+	long		start;
+	int		n;
+
+	h_new_tenant("outage", &t);
+	r = h_get("/api/v1/projects/", h_token(H_ACME));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	h_free(r);
+
+	pg("stop");
+
+	r = h_get("/health/", NULL);
+	cr_assert_eq(r->status, 503, "%ld %s", r->status, r->body);
+	cr_assert_not_null(r->json, "%s", r->body);
+	cr_assert_str_eq(h_str(r, "status"), "unhealthy");
+	cr_assert_str_eq(h_str(r, "database"), "unavailable");
+	cr_assert_not_null(h_header(r, "retry-after", buf, sizeof(buf)),
+	    "503 without Retry-After");
+	cr_assert_gt(atol(buf), 0, "Retry-After: %s", buf);
+	cr_assert_not_null(h_header(r, "x-request-id", buf, sizeof(buf)));
+	h_free(r);
+
+	/* Every kind of request that needs the database. */
+	r = h_get("/api/v1/projects/", h_token(H_ACME));
+	assert_503(r, "resource list");
+	h_free(r);
+	r = h_get("/api/v1/projects/statistics/", h_token(H_ACME));
+	assert_503(r, "statistics");
+	h_free(r);
+	r = h_post("/api/v1/projects/", t.access,
+	    "{\"name\":\"made during the outage\"}");
+	assert_503(r, "create");
+	h_free(r);
+	/* A login is not "wrong password" while the database is away. */
+	r = h_post("/api/v1/auth/token/", NULL, h_fmt("{\"username\":\"%s\","
+	    "\"password\":\"%s\"}", t.username, t.password));
+	assert_503(r, "login");
+	h_free(r);
+	r = h_post("/api/v1/auth/token/refresh/", NULL, h_fmt(
+	    "{\"refresh\":\"%s\"}", t.refresh));
+	assert_503(r, "refresh");
+	h_free(r);
+
+	/* Still no SQL, no database involved: unchanged answers. */
+	r = h_get("/health/live/", NULL);
+	cr_assert_eq(r->status, 200, "liveness needs no database: %ld",
+	    r->status);
+	h_free(r);
+	r = h_get("/api/v1/projects/", NULL);
+	cr_assert_eq(r->status, 401);
+	h_free(r);
+
+	/* The servers must find the database again by themselves. */
+	pg("start");
+	start = now_ms();
+	wait_healthy(h_base_url(), 10000);
+	cr_log_info("HTTP server healthy %ld ms after the restart",
+	    now_ms() - start);
+
+	/*
+	 * Resources too, within the same time. (That a request may still
+	 * meet a connection that died unseen is the next test's concern.)
+	 */
+	n = warm_up_for(h_base_url(), 10000 - (now_ms() - start));
+	if (n > 0)
+		cr_log_warn("%d resource requests failed after /health/ was "
+		    "200 again", n);
+
+	/* The write of the outage did not happen; the login works now. */
+	r = h_get("/api/v1/projects/", t.access);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_eq(h_int(r, "count"), 0, "%s", r->body);
+	h_free(r);
+	r = h_post("/api/v1/auth/token/", NULL, h_fmt("{\"username\":\"%s\","
+	    "\"password\":\"%s\"}", t.username, t.password));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	h_free(r);
+	r = h_post("/api/v1/projects/", t.access, "{\"name\":\"after\"}");
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	h_free(r);
+}
+
+/*
+ * A database restart while the servers are idle (a failover, a
+ * maintenance restart at night): their pooled connections die unseen.
+ * Once the database is back, not a single request may get a 503: a
+ * connection found dead is reopened and the statement sent again.
+ */
+Test(outage, restart_while_idle_costs_no_request, .init = outage_init,
+    .fini = outage_fini, .timeout = 120)
+{
+	struct h_resp	*r;
+	int		i, bad_http, bad_tls;
+	long		first_http, first_tls;
+
+	/*
+	 * Open pooled connections in the workers of both servers: twelve
+	 * answers in a row from each (an earlier outage may have left dead
+	 * connections behind, the very fault this test is about: they are
+	 * used up here, so that the check below sees this restart alone).
+	 */
+	warm_up(h_base_url());
+	warm_up(h_env("MTAPI_TEST_TLS_URL"));
+
+	pg("stop");
+	pg("start");	/* returns once it accepts connections */
+
+	bad_http = bad_tls = 0;
+	first_http = first_tls = 0;
+	for (i = 0; i < 12; i++) {
+		r = h_get("/api/v1/projects/", h_token(H_ACME));
+		if (r->status != 200 && bad_http++ == 0)
+			first_http = r->status;
+		h_free(r);
+		r = h_req_url("GET", h_fmt("%s/api/v1/projects/",
+		    h_env("MTAPI_TEST_TLS_URL")), h_token(H_ACME), NULL, NULL);
+		if (r->status != 200 && bad_tls++ == 0)
+			first_tls = r->status;
+		h_free(r);
+	}
+	cr_assert(bad_http == 0 && bad_tls == 0, "with the database up "
+	    "again, %d of 12 HTTP requests (first: %ld) and %d of 12 TLS "
+	    "requests (first: %ld) failed", bad_http, first_http, bad_tls,
+	    first_tls);
+}
+
+/*
+ * The end of the suite: nothing any test did put a secret of the fixture
+ * or of the settings into either server's log.
+ */
+Test(zz_logs, no_secret_in_the_whole_logs)
+{
+	json_t		*secrets, *t, *c, *v;
+	size_t		i, j;
+	char		*log, *dir, *copy, line[1024], path[1024];
+	const char	*logs[2];
+	FILE		*fp;
+
+	secrets = json_array();
+	json_array_foreach(json_object_get(h_fixture(), "tenants"), i, t) {
+		secret_add(secrets, json_string_value(json_object_get(t,
+		    "access_token")));
+		secret_add(secrets, json_string_value(json_object_get(t,
+		    "refresh_token")));
+		secret_add(secrets, json_string_value(json_object_get(t,
+		    "password")));
+		json_array_foreach(json_object_get(t, "api_clients"), j, c)
+			secret_add(secrets, json_string_value(
+			    json_object_get(c, "client_secret")));
+	}
+	fp = fopen(h_env("MTAPI_ENV_FILE"), "r");
+	cr_assert_not_null(fp);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!strncmp(line, "SECRET_KEY=", 11) ||
+		    !strncmp(line, "JWT_SIGNING_KEY=", 16) ||
+		    !strncmp(line, "DB_PASSWORD=", 12))
+			secret_add(secrets, strchr(line, '=') + 1);
+	}
+	fclose(fp);
+	cr_assert_gt(json_array_size(secrets), 10);
+
+	logs[0] = h_env("MTAPI_TEST_HTTP_LOG");
+	copy = strdup(logs[0]);
+	dir = dirname(copy);
+	(void)snprintf(path, sizeof(path), "%s/tls.log", dir);
+	free(copy);
+	logs[1] = access(path, R_OK) == 0 ? path : NULL;
+
+	for (i = 0; i < 2 && logs[i] != NULL; i++) {
+		log = log_read(logs[i]);
+		json_array_foreach(secrets, j, v) {
+			cr_assert(strstr(log, json_string_value(v)) == NULL,
+			    "%s holds a secret (%.12s...)", logs[i],
+			    json_string_value(v));
+		}
+		free(log);
+	}
+	json_decref(secrets);
+}
+
+/* One outage at a time; a restart-proof database afterwards. */
+static void
+outage_init(void)
+{
+	char		*copy, path[1024];
+
+	copy = strdup(h_env("MTAPI_TEST_FIXTURE"));
+	(void)snprintf(path, sizeof(path), "%s/outage.lock", dirname(copy));
+	free(copy);
+	lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert(lock_fd != -1, "%s: %s", path, strerror(errno));
+	cr_assert_eq(flock(lock_fd, LOCK_EX), 0);
+
+	/* Whatever ran before us must have left a healthy server. */
+	wait_healthy(h_base_url(), 15000);
+}
+
+/* Runs after a failed assertion too: the database must come back. */
+static void
+outage_fini(void)
+{
+	if (pg_down)
+		pg("start");
+	if (lock_fd != -1) {
+		wait_healthy(h_base_url(), 15000);
+		close(lock_fd);
+		lock_fd = -1;
+	}
+}
+
+static void
+pg(const char *what)
+{
+	char		cmd[2048];
+	int		rc;
+
+	(void)snprintf(cmd, sizeof(cmd), "%s/tools/dev/pg.sh %s >/dev/null",
+	    h_env("MTAPI_TEST_ROOT"), what);
+	if (!strcmp(what, "stop"))
+		pg_down = 1;
+	rc = system(cmd);
+	cr_assert_eq(rc, 0, "%s failed (%d)", cmd, rc);
+	if (!strcmp(what, "start"))
+		pg_down = 0;
+}
+
+/* GET base/health/ until 200, for at most ms. */
+static void
+wait_healthy(const char *base, long ms)
+{
+	struct h_resp	*r;
+	long		start, status;
+
+	start = now_ms();
+	for (;;) {
+		r = h_req_url("GET", h_fmt("%s/health/", base), NULL, NULL,
+		    NULL);
+		status = r->status;
+		h_free(r);
+		if (status == 200)
+			return;
+		cr_assert(now_ms() - start < ms, "%s/health/ still %ld after "
+		    "%ld ms", base, status, ms);
+		sleep_ms(250);
+	}
+}
+
+static void
+assert_503(struct h_resp *r, const char *what)
+{
+	const char	*leaks[] = { "SELECT", "select ", "api.", "postgres",
+			    "PostgreSQL", "libpq", "connection", "Connection",
+			    "refused", "socket", "127.0.0.1", ".c:", NULL };
+	char		buf[64];
+	size_t		i;
+	void		*iter;
+
+	cr_assert_eq(r->status, 503, "%s: %ld %s", what, r->status, r->body);
+	cr_assert_not_null(r->json, "%s: not JSON: %s", what, r->body);
+	cr_assert_str_eq(h_str(r, "code"), "service_unavailable", "%s: %s",
+	    what, r->body);
+	cr_assert_not_null(h_str(r, "detail"));
+	/* detail and code, nothing else. */
+	for (iter = json_object_iter(r->json); iter != NULL;
+	    iter = json_object_iter_next(r->json, iter)) {
+		cr_assert(!strcmp(json_object_iter_key(iter), "detail") ||
+		    !strcmp(json_object_iter_key(iter), "code"),
+		    "%s: unexpected field %s", what,
+		    json_object_iter_key(iter));
+	}
+	for (i = 0; leaks[i] != NULL; i++)
+		cr_assert_null(strstr(r->body, leaks[i]), "%s leaks '%s': %s",
+		    what, leaks[i], r->body);
+	cr_assert_not_null(h_header(r, "retry-after", buf, sizeof(buf)),
+	    "%s: 503 without Retry-After", what);
+	cr_assert_gt(atol(buf), 0, "Retry-After: %s", buf);
+	cr_assert_not_null(h_header(r, "x-request-id", buf, sizeof(buf)));
+}
+
+/*
+ * Resource requests to the server at base until twelve in a row answer
+ * 200, for at most ms; returns how many failed before.
+ */
+static int
+warm_up_for(const char *base, long ms)
+{
+	struct h_resp	*r;
+	long		start, status;
+	int		ok, failed;
+
+	start = now_ms();
+	for (ok = failed = 0; ok < 12;) {
+		r = h_req_url("GET", h_fmt("%s/api/v1/projects/", base),
+		    h_token(H_ACME), NULL, NULL);
+		status = r->status;
+		h_free(r);
+		if (status == 200) {
+			ok++;
+			continue;
+		}
+		ok = 0;
+		failed++;
+		cr_assert(now_ms() - start < ms, "%s/api/v1/projects/ still "
+		    "%ld after %ld ms", base, status, ms);
+		sleep_ms(100);
+	}
+
+	return (failed);
+}
+
+static void
+warm_up(const char *base)
+{
+	(void)warm_up_for(base, 10000);
+}
+
+static char *
+log_read(const char *path)
+{
+	FILE		*fp;
+	char		*buf;
+	size_t		cap, n, r;
+
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp, "%s: %s", path, strerror(errno));
+	cap = 1 << 16;
+	buf = malloc(cap);
+	n = 0;
+	while ((r = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
+		n += r;
+		if (cap - n < 4096) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+	}
+	fclose(fp);
+	buf[n] = '\0';
+
+	return (buf);
+}
+
+/* A secret, and for a JWT its payload and signature on their own. */
+static void
+secret_add(json_t *s, const char *v)
+{
+	const char	*dot1, *dot2;
+
+	if (v == NULL || strlen(v) < 8)
+		return;
+	json_array_append_new(s, json_string(v));
+	if ((dot1 = strchr(v, '.')) == NULL ||
+	    (dot2 = strchr(dot1 + 1, '.')) == NULL)
+		return;
+	json_array_append_new(s, json_stringn(dot1 + 1, dot2 - dot1 - 1));
+	if (strlen(dot2 + 1) >= 16)
+		json_array_append_new(s, json_stringn(dot2 + 1, 16));
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}

@@ -254,7 +254,7 @@ module.exports = [
             assert.strictEqual(p.schema.type, 'string', where);
             assert.strictEqual(p.schema.minLength, Number(m[1]), `${where}: minLength`);
             assert.strictEqual(p.schema.maxLength, Number(m[2]), `${where}: maxLength`);
-          } else if (/^\^\[1-9\]\[0-9\]\{0,\d+\}\$$/.test(re)) {
+          } else if (/^\^\[1-9\]\[0-9\](\{0,\d+\}|\*)\$$/.test(re)) {
             assert.strictEqual(p.schema.type, 'integer', where);
             assert.strictEqual(p.schema.minimum, 1, `${where}: minimum`);
           } else if (p.name === 'page_size') {

@@ -213,25 +213,20 @@ BEGIN
 			AND t.due_date < current_date) AS overdue
 		FROM tasks t WHERE t.tenant_id = p_tenant
 	)
-	SELECT 200, NULL::bigint, json_build_object(
-	    'total_projects', ps.total,
-	    'active_projects', ps.active,
-	    'completed_projects', ps.completed,
-	    'archived_projects', ps.archived,
-	    'projects_with_tasks', ps.with_tasks,
-	    'projects', json_build_object(
-		'total', ps.total,
-		'by_status', json_build_object('active', ps.active,
-		    'completed', ps.completed, 'archived', ps.archived)),
-	    'tasks', json_build_object(
-		'total', ts.total,
-		'by_status', json_build_object('todo', ts.todo,
-		    'in_progress', ts.in_progress, 'done', ts.done),
-		'overdue', ts.overdue),
-	    'documents', json_build_object(
-		'total', (SELECT count(*) FROM documents d
-		    WHERE d.tenant_id = p_tenant)))::text,
-	    pr.rpm
-	FROM ps, ts;
+	SELECT 200, NULL::bigint, row_to_json(x)::text, pr.rpm
+	FROM ps, ts, LATERAL (SELECT
+	    ps.total AS total_projects,
+	    ps.active AS active_projects,
+	    ps.completed AS completed_projects,
+	    ps.archived AS archived_projects,
+	    ps.with_tasks AS projects_with_tasks,
+	    (SELECT row_to_json(p) FROM (SELECT ps.total,
+		(SELECT row_to_json(b) FROM (SELECT ps.active, ps.completed,
+		    ps.archived) b) AS by_status) p) AS projects,
+	    (SELECT row_to_json(t) FROM (SELECT ts.total,
+		(SELECT row_to_json(b) FROM (SELECT ts.todo, ts.in_progress,
+		    ts.done) b) AS by_status, ts.overdue) t) AS tasks,
+	    (SELECT row_to_json(d) FROM (SELECT count(*) AS total
+		FROM documents d WHERE d.tenant_id = p_tenant) d) AS documents) x;
 END
 $$;

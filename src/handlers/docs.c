@@ -85,8 +85,13 @@ docs_send(struct http_request *req, const char *type, const u_int8_t *data,
 	if (api_req_admit(req, ar) == -1)
 		return (KORE_RESULT_OK);
 
+	if (req->method == HTTP_METHOD_OPTIONS) {
+		http_response_header(req, "allow", "GET, HEAD, OPTIONS");
+		api_respond(req, 200, "{}", 2);
+		return (KORE_RESULT_OK);
+	}
 	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD) {
-		http_response_header(req, "allow", "GET, HEAD");
+		http_response_header(req, "allow", "GET, HEAD, OPTIONS");
 		api_error(req, 405, "method_not_allowed",
 		    "Method not allowed.");
 		return (KORE_RESULT_OK);

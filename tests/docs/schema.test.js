@@ -94,7 +94,7 @@ function handlerMethods(handler) {
     if (/docs_send\(/.test(bodyText)) return { file: src.file, methods: { get: { body: false } } };
     const r = bodyText.match(/api_dispatch\(req,\s*&(\w+)\)/);
     if (!r) throw new Error(`${src.file}: cannot tell the methods of ${handler}`);
-    const route = src.text.match(new RegExp(`static const struct api_route ${r[1]}\\s*=\\s*\\{\\s*(?:\\w+|\\{[^}]*\\}),\\s*(\\w+),\\s*(\\d+)\\s*\\}`));
+    const route = src.text.match(new RegExp(`static const struct api_route ${r[1]}\\s*=\\s*\\{\\s*(?:\\w+|\\{[^}]*\\}),\\s*(\\w+),\\s*(\\d+)(?:,\\s*&?\\w+)?\\s*\\}`));
     if (!route) throw new Error(`${src.file}: cannot find route table ${r[1]}`);
     const init = arrayInit(src.text, `static const struct api_method ${route[1]}\\[\\]`);
     if (init === null) throw new Error(`${src.file}: cannot find ${route[1]}`);

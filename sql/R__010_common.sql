@@ -46,6 +46,16 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	    '_', '\_') || '%'
 $$;
 
+-- The ORDER BY of a list: p_ordering ("name", "-created_at", ...) if it
+-- is one of p_fields, as "x.<column> ASC|DESC, x.id ASC|DESC", else NULL.
+-- The column name comes from p_fields, never from the client's text.
+CREATE FUNCTION api.order_by(p_ordering text, p_fields text[]) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT format('x.%I %s, x.id %2$s', f,
+	    CASE WHEN left(p_ordering, 1) = '-' THEN 'DESC' ELSE 'ASC' END)
+	FROM unnest(p_fields) AS f WHERE f = ltrim(p_ordering, '-')
+$$;
+
 -- May this principal act for this tenant now? Checked on every request in
 -- the same statement as the data, so that deactivating a tenant, user or
 -- API client, or revoking a login, counts from the very next request.
@@ -53,41 +63,41 @@ CREATE FUNCTION api.principal(p_tenant uuid, p_kind text, p_sub text,
     p_sid uuid, OUT status int, OUT body text, OUT rpm int)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	t	tenants;
+	why	int;
 BEGIN
-	SELECT * INTO t FROM tenants WHERE id = p_tenant;
-	rpm := COALESCE(t.requests_per_minute, 0);
-	status := 0;
+	-- One statement: it runs on every request.
+	SELECT CASE
+	    WHEN t.id IS NULL OR NOT t.is_active THEN 1
+	    WHEN p_kind = 'user' AND NOT EXISTS (SELECT 1 FROM memberships m
+		JOIN users u ON u.id = m.user_id
+		WHERE m.tenant_id = p_tenant AND m.user_id = p_sub::bigint
+		AND u.is_active) THEN 2
+	    WHEN p_kind = 'api_client' AND NOT EXISTS (SELECT 1
+		FROM api_clients c WHERE c.tenant_id = p_tenant
+		AND c.client_id = p_sub AND c.is_active
+		AND (c.expires_at IS NULL OR c.expires_at > now())) THEN 3
+	    WHEN p_kind NOT IN ('user', 'api_client', 'service') THEN 4
+	    -- Still active, but this login was revoked.
+	    WHEN p_sid IS NOT NULL AND EXISTS (SELECT 1 FROM auth_sessions s
+		WHERE s.id = p_sid AND s.revoked_at IS NOT NULL) THEN 5
+	    ELSE 0 END,
+	    COALESCE(t.requests_per_minute, 0)
+	INTO why, rpm
+	FROM (SELECT 1) one LEFT JOIN tenants t ON t.id = p_tenant;
 
-	IF t.id IS NULL OR NOT t.is_active THEN
-		status := 403;
-		body := api.err('tenant_inactive',
-		    'Tenant is inactive or does not exist.');
-	ELSIF p_kind = 'user' AND NOT EXISTS (SELECT 1 FROM memberships m
-	    JOIN users u ON u.id = m.user_id
-	    WHERE m.tenant_id = p_tenant AND m.user_id = p_sub::bigint
-	    AND u.is_active) THEN
-		status := 403;
-		body := api.err('permission_denied',
-		    'User is inactive or not a member of this tenant.');
-	ELSIF p_kind = 'api_client' AND NOT EXISTS (SELECT 1
-	    FROM api_clients c WHERE c.tenant_id = p_tenant
-	    AND c.client_id = p_sub AND c.is_active
-	    AND (c.expires_at IS NULL OR c.expires_at > now())) THEN
-		status := 403;
-		body := api.err('permission_denied',
-		    'API client is inactive, expired or revoked.');
-	ELSIF p_kind NOT IN ('user', 'api_client', 'service') THEN
-		status := 403;
-		body := api.err('permission_denied',
-		    'You do not have permission to perform this action.');
-	-- A principal that is still active, but whose login was revoked.
-	ELSIF p_sid IS NOT NULL AND EXISTS (SELECT 1 FROM auth_sessions s
-	    WHERE s.id = p_sid AND s.revoked_at IS NOT NULL) THEN
-		status := 401;
-		body := api.err('token_not_valid',
-		    'Given token not valid for any token type');
-	END IF;
+	status := CASE why WHEN 0 THEN 0 WHEN 5 THEN 401 ELSE 403 END;
+	body := CASE why
+	    WHEN 1 THEN api.err('tenant_inactive',
+		'Tenant is inactive or does not exist.')
+	    WHEN 2 THEN api.err('permission_denied',
+		'User is inactive or not a member of this tenant.')
+	    WHEN 3 THEN api.err('permission_denied',
+		'API client is inactive, expired or revoked.')
+	    WHEN 4 THEN api.err('permission_denied',
+		'You do not have permission to perform this action.')
+	    WHEN 5 THEN api.err('token_not_valid',
+		'Given token not valid for any token type')
+	    END;
 END
 $$;
 

@@ -1,28 +1,18 @@
 -- Tasks: the SQL behind src/handlers/tasks.c (and GET
 -- /projects/{id}/tasks/). Every statement is scoped by p_tenant.
 
+CREATE TYPE api.task_out AS (id bigint, project bigint, project_name text,
+    title text, description text, status task_status, priority task_priority,
+    due_date date, completed_at text, created_at text, updated_at text);
+
+-- A task as the API shows it; inlined into its caller (who looks up the
+-- project's name).
 CREATE FUNCTION api.task_json(t tasks, project_name text) RETURNS json
 LANGUAGE sql STABLE AS $$
-	SELECT row_to_json(x) FROM (SELECT
-	    t.id,
-	    t.project_id AS project,
-	    project_name,
-	    t.title,
-	    t.description,
-	    t.status,
-	    t.priority,
-	    t.due_date,
-	    api.ts(t.completed_at) AS completed_at,
-	    api.ts(t.created_at) AS created_at,
-	    api.ts(t.updated_at) AS updated_at) x
-$$;
-
--- A task as retrieve shows it: with its project in full, last.
-CREATE FUNCTION api.task_detail_json(t tasks) RETURNS text
-LANGUAGE sql STABLE AS $$
-	SELECT left(api.task_json(t, p.name)::text, -1) ||
-	    ',"project_details":' || api.project_json(p)::text || '}'
-	FROM projects p WHERE p.tenant_id = t.tenant_id AND p.id = t.project_id
+	SELECT row_to_json(ROW(t.id, t.project_id, project_name, t.title,
+	    t.description, t.status, t.priority, t.due_date,
+	    api.ts(t.completed_at), api.ts(t.created_at),
+	    api.ts(t.updated_at))::api.task_out)
 $$;
 
 -- Lists for /tasks/, /tasks/by-status/ and /projects/{id}/tasks/
@@ -35,7 +25,8 @@ RETURNS TABLE (status int, total bigint, body text, rpm int)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	pr	record;
-	pat	text := api.contains(p_search);
+	n	bigint;
+	page	text;
 BEGIN
 	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
 	IF pr.status <> 0 THEN
@@ -50,38 +41,26 @@ BEGIN
 		RETURN;
 	END IF;
 
-	RETURN QUERY
-	WITH f AS MATERIALIZED (
-		SELECT * FROM tasks t
-		WHERE t.tenant_id = p_tenant
-		AND (p_project IS NULL OR t.project_id = p_project)
-		AND (p_status IS NULL OR t.status = p_status::task_status)
-		AND (p_priority IS NULL OR
-		    t.priority = p_priority::task_priority)
-		AND (p_search IS NULL OR t.title ILIKE pat)
-	)
-	SELECT 200, (SELECT count(*) FROM f),
-	    (SELECT COALESCE(json_agg(api.task_json(pg::tasks,
-		(SELECT p.name FROM projects p WHERE p.tenant_id = pg.tenant_id
-		AND p.id = pg.project_id))), '[]')
-	    FROM (SELECT * FROM f
-		ORDER BY
-		CASE WHEN p_ordering = 'title' THEN f.title END,
-		CASE WHEN p_ordering = '-title' THEN f.title END DESC,
-		CASE WHEN p_ordering = 'status' THEN f.status END,
-		CASE WHEN p_ordering = '-status' THEN f.status END DESC,
-		CASE WHEN p_ordering = 'priority' THEN f.priority END,
-		CASE WHEN p_ordering = '-priority' THEN f.priority END DESC,
-		CASE WHEN p_ordering = 'due_date' THEN f.due_date END,
-		CASE WHEN p_ordering = '-due_date' THEN f.due_date END DESC,
-		CASE WHEN p_ordering = 'created_at' THEN f.created_at END,
-		CASE WHEN p_ordering = '-created_at' THEN f.created_at END DESC,
-		CASE WHEN p_ordering = 'updated_at' THEN f.updated_at END,
-		CASE WHEN p_ordering = '-updated_at' THEN f.updated_at END DESC,
-		CASE WHEN left(p_ordering, 1) = '-' THEN f.id END DESC,
-		f.id
-		LIMIT p_limit OFFSET p_offset) pg)::text,
-	    pr.rpm;
+	EXECUTE format($q$
+	    WITH f AS NOT MATERIALIZED (
+		SELECT * FROM tasks t WHERE t.tenant_id = $1
+		AND ($2::bigint IS NULL OR t.project_id = $2)
+		AND ($3::text IS NULL OR t.status = $3::task_status)
+		AND ($4::text IS NULL OR t.priority = $4::task_priority)
+		AND ($5::text IS NULL OR t.title ILIKE $5))
+	    SELECT (SELECT count(*) FROM f),
+		(SELECT COALESCE(json_agg(j), '[]')::text FROM (
+		    SELECT api.task_json(x, (SELECT p.name FROM projects p
+			WHERE p.tenant_id = x.tenant_id
+			AND p.id = x.project_id)) AS j
+		    FROM f x ORDER BY %s LIMIT $6 OFFSET $7) s)
+	    $q$, api.order_by(p_ordering,
+	    '{title,created_at,updated_at,due_date,priority,status}'))
+	INTO n, page
+	USING p_tenant, p_project, p_status, p_priority,
+	    api.contains(p_search), p_limit, p_offset;
+
+	RETURN QUERY SELECT 200, n, page, pr.rpm;
 END
 $$;
 
@@ -98,9 +77,15 @@ BEGIN
 		RETURN;
 	END IF;
 
-	RETURN QUERY SELECT 200, NULL::bigint, api.task_detail_json(t),
-	    pr.rpm
-	FROM tasks t WHERE t.tenant_id = p_tenant AND t.id = p_id;
+	-- Retrieve shows the project in full, last.
+	RETURN QUERY SELECT 200, NULL::bigint,
+	    left(api.task_json(t, p.name)::text, -1) || ',"project_details":' ||
+	    api.project_json(p, (SELECT count(*) FROM tasks c
+		WHERE c.tenant_id = p.tenant_id AND c.project_id = p.id))::text ||
+	    '}', pr.rpm
+	FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id
+	    AND p.id = t.project_id
+	WHERE t.tenant_id = p_tenant AND t.id = p_id;
 	IF NOT FOUND THEN
 		RETURN QUERY SELECT 404, NULL::bigint,
 		    api.err('not_found', 'Not found.'), pr.rpm;

@@ -2,20 +2,18 @@
 -- metadata of a stored file; its project is optional. Every statement is
 -- scoped by p_tenant.
 
-CREATE FUNCTION api.document_json(d documents) RETURNS json
+CREATE TYPE api.document_out AS (id bigint, project bigint,
+    project_name text, name text, file_path text, file_size bigint,
+    content_type text, metadata json, created_at text, updated_at text);
+
+-- A document as the API shows it; inlined into its caller (who looks up
+-- the project's name).
+CREATE FUNCTION api.document_json(d documents, project_name text)
+RETURNS json
 LANGUAGE sql STABLE AS $$
-	SELECT row_to_json(x) FROM (SELECT
-	    d.id,
-	    d.project_id AS project,
-	    (SELECT p.name FROM projects p WHERE p.tenant_id = d.tenant_id
-		AND p.id = d.project_id) AS project_name,
-	    d.name,
-	    d.file_path,
-	    d.file_size,
-	    d.content_type,
-	    d.metadata,
-	    api.ts(d.created_at) AS created_at,
-	    api.ts(d.updated_at) AS updated_at) x
+	SELECT row_to_json(ROW(d.id, d.project_id, project_name, d.name,
+	    d.file_path, d.file_size, d.content_type, d.metadata,
+	    api.ts(d.created_at), api.ts(d.updated_at))::api.document_out)
 $$;
 
 CREATE FUNCTION api.document_list(p_tenant uuid, p_kind text, p_sub text,
@@ -25,7 +23,8 @@ RETURNS TABLE (status int, total bigint, body text, rpm int)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	pr	record;
-	pat	text := api.contains(p_search);
+	n	bigint;
+	page	text;
 BEGIN
 	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
 	IF pr.status <> 0 THEN
@@ -33,30 +32,25 @@ BEGIN
 		RETURN;
 	END IF;
 
-	RETURN QUERY
-	WITH f AS MATERIALIZED (
-		SELECT * FROM documents d
-		WHERE d.tenant_id = p_tenant
-		AND (p_project IS NULL OR d.project_id = p_project)
-		AND (p_content_type IS NULL OR d.content_type = p_content_type)
-		AND (p_search IS NULL OR d.name ILIKE pat)
-	)
-	SELECT 200, (SELECT count(*) FROM f),
-	    (SELECT COALESCE(json_agg(api.document_json(pg::documents)), '[]')
-	    FROM (SELECT * FROM f
-		ORDER BY
-		CASE WHEN p_ordering = 'name' THEN f.name END,
-		CASE WHEN p_ordering = '-name' THEN f.name END DESC,
-		CASE WHEN p_ordering = 'file_size' THEN f.file_size END,
-		CASE WHEN p_ordering = '-file_size' THEN f.file_size END DESC,
-		CASE WHEN p_ordering = 'created_at' THEN f.created_at END,
-		CASE WHEN p_ordering = '-created_at' THEN f.created_at END DESC,
-		CASE WHEN p_ordering = 'updated_at' THEN f.updated_at END,
-		CASE WHEN p_ordering = '-updated_at' THEN f.updated_at END DESC,
-		CASE WHEN left(p_ordering, 1) = '-' THEN f.id END DESC,
-		f.id
-		LIMIT p_limit OFFSET p_offset) pg)::text,
-	    pr.rpm;
+	EXECUTE format($q$
+	    WITH f AS NOT MATERIALIZED (
+		SELECT * FROM documents d WHERE d.tenant_id = $1
+		AND ($2::bigint IS NULL OR d.project_id = $2)
+		AND ($3::text IS NULL OR d.content_type = $3)
+		AND ($4::text IS NULL OR d.name ILIKE $4))
+	    SELECT (SELECT count(*) FROM f),
+		(SELECT COALESCE(json_agg(j), '[]')::text FROM (
+		    SELECT api.document_json(x, (SELECT p.name FROM projects p
+			WHERE p.tenant_id = x.tenant_id
+			AND p.id = x.project_id)) AS j
+		    FROM f x ORDER BY %s LIMIT $5 OFFSET $6) s)
+	    $q$, api.order_by(p_ordering,
+	    '{name,file_size,created_at,updated_at}'))
+	INTO n, page
+	USING p_tenant, p_project, p_content_type, api.contains(p_search),
+	    p_limit, p_offset;
+
+	RETURN QUERY SELECT 200, n, page, pr.rpm;
 END
 $$;
 
@@ -73,9 +67,11 @@ BEGIN
 		RETURN;
 	END IF;
 
-	RETURN QUERY SELECT 200, NULL::bigint, api.document_json(d)::text,
+	RETURN QUERY SELECT 200, NULL::bigint, api.document_json(d, p.name)::text,
 	    pr.rpm
-	FROM documents d WHERE d.tenant_id = p_tenant AND d.id = p_id;
+	FROM documents d LEFT JOIN projects p ON p.tenant_id = d.tenant_id
+	    AND p.id = d.project_id
+	WHERE d.tenant_id = p_tenant AND d.id = p_id;
 	IF NOT FOUND THEN
 		RETURN QUERY SELECT 404, NULL::bigint,
 		    api.err('not_found', 'Not found.'), pr.rpm;
@@ -111,8 +107,9 @@ BEGIN
 	    p_content_type, COALESCE(p_metadata, '{}'))
 	RETURNING * INTO d;
 
-	RETURN QUERY SELECT 201, NULL::bigint, api.document_json(d)::text,
-	    pr.rpm;
+	RETURN QUERY SELECT 201, NULL::bigint, api.document_json(d,
+	    (SELECT p.name FROM projects p WHERE p.tenant_id = d.tenant_id
+	    AND p.id = d.project_id))::text, pr.rpm;
 END
 $$;
 
@@ -165,8 +162,9 @@ BEGIN
 	WHERE x.tenant_id = p_tenant AND x.id = p_id
 	RETURNING * INTO d;
 
-	RETURN QUERY SELECT 200, NULL::bigint, api.document_json(d)::text,
-	    pr.rpm;
+	RETURN QUERY SELECT 200, NULL::bigint, api.document_json(d,
+	    (SELECT p.name FROM projects p WHERE p.tenant_id = d.tenant_id
+	    AND p.id = d.project_id))::text, pr.rpm;
 END
 $$;
 

@@ -3,13 +3,15 @@
  *
  * A database round trip per request would double the cost of a cheap
  * read, so each worker decides locally and reconciles in the background:
- * it counts what it admits, and every RL_SYNC_MS sends its new counts to
- * the shared (unlogged) rate_counters table in one statement, which
- * answers each tenant's total across all workers and all server processes
- * using the database, and the tenant's current limit. A worker admits a
- * request while  total seen at the last sync + its own unsent count  is
- * under the limit, so the limit holds to within what other workers admit
- * in one sync interval.
+ * it counts what it admits, and sends its new counts to the shared
+ * (unlogged) rate_counters table in one statement, which answers each
+ * tenant's total across all workers and all server processes using the
+ * database, and the tenant's current limit. A worker admits a request
+ * while  total seen at the last sync + its own unsent count  is under the
+ * limit, so the limit holds to within what other workers admit in one
+ * sync interval. That interval is RL_SYNC_MS while some tenant has used
+ * half its limit, RL_SYNC_IDLE_MS otherwise: far from every limit,
+ * precision buys nothing and the statement costs the database.
  *
  * The limit itself also comes back with every API statement's result
  * (ratelimit_learn), so a tenant's limit is known after its first request.
@@ -24,6 +26,7 @@
 
 #define RL_BUCKETS		1024
 #define RL_SYNC_MS		200
+#define RL_SYNC_IDLE_MS		1000
 #define RL_IDLE_SECONDS		180
 #define RL_BATCH_MAX		2000
 
@@ -46,6 +49,7 @@ LIST_HEAD(rl_bucket, rl_entry);
 
 static struct rl_bucket		rl_table[RL_BUCKETS];
 static struct bg_query		rl_sync_query;
+static u_int64_t		rl_last_sync;
 
 static struct rl_entry	*rl_lookup(const char *, int);
 static u_int32_t	rl_hash(const char *);
@@ -118,14 +122,13 @@ ratelimit_sync(void *unused, u_int64_t now_ms)
 	char		*text;
 	time_t		now;
 	size_t		i, n;
+	int		near;
 
 	if (bg_query_busy(&rl_sync_query))
 		return;
 
 	now = time(NULL);
-	batch = json_array();
-	n = 0;
-
+	near = 0;
 	for (i = 0; i < RL_BUCKETS; i++) {
 		for (e = LIST_FIRST(&rl_table[i]); e != NULL; e = next) {
 			next = LIST_NEXT(e, list);
@@ -136,10 +139,20 @@ ratelimit_sync(void *unused, u_int64_t now_ms)
 				continue;
 			}
 			rl_window_roll(e, now / 60);
-			/* Refresh tenants used lately, send what is new. */
-			if (e->pending == 0 && now - e->last_used > 2)
-				continue;
-			if (n == RL_BATCH_MAX)
+			if (2 * (e->total + e->pending) >= e->limit)
+				near = 1;
+		}
+	}
+
+	if (!near && now_ms - rl_last_sync < RL_SYNC_IDLE_MS)
+		return;
+
+	/* New counts only: a tenant with none has nothing to learn yet. */
+	batch = json_array();
+	n = 0;
+	for (i = 0; i < RL_BUCKETS && n < RL_BATCH_MAX; i++) {
+		LIST_FOREACH(e, &rl_table[i], list) {
+			if (e->pending == 0 || n == RL_BATCH_MAX)
 				continue;
 			json_array_append_new(batch, json_pack("{s:s, s:I, s:I}",
 			    "t", e->tenant, "w", (json_int_t)e->window,
@@ -151,6 +164,7 @@ ratelimit_sync(void *unused, u_int64_t now_ms)
 		}
 	}
 
+	rl_last_sync = now_ms;
 	if (n == 0) {
 		json_decref(batch);
 		return;

@@ -4,6 +4,7 @@
 -- binds for a request: the principal of a tenant's access token
 -- (tenant, auth_type, subject, session id) and, for detail routes, one
 -- of that tenant's projects.
+SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS bench CASCADE;
 CREATE SCHEMA bench;
 

@@ -168,6 +168,8 @@ finish() {
 	rc=$?
 	trap - EXIT INT TERM
 	for p in $bgpids; do
+		# A background wrk_run is a subshell: its wrk too.
+		pkill -TERM -P "$p" 2>/dev/null || true
 		kill -TERM "$p" 2>/dev/null || true
 	done
 	for p in $bgpids; do
@@ -709,11 +711,15 @@ if has_scenario login; then
 fi
 pgss_top "$db" "$work/small/pgss_writes.json"
 
+# The warm-up of the phases below also tells the soak its rate: 1 s at least.
+warm=$BENCH_WARMUP
+[ "$warm" -ge 1 ] || warm=1
+
 # -------------------------------------------------- login interference
 if [ "$BENCH_LOGIN" = 1 ]; then
 	dir="$work/small"
 	say "login interference: project detail p99 without and with $BENCH_LOGIN_RATE logins/s, $BENCH_RUNS × ${BENCH_DURATION}s each"
-	wrk_run "$dir/li.warm.json" project_detail.lua "$url" "$BENCH_WARMUP" \
+	wrk_run "$dir/li.warm.json" project_detail.lua "$url" "$warm" \
 	    "$BENCH_CONNECTIONS" "$BENCH_THREADS"
 	for i in $(seq 1 "$BENCH_RUNS"); do
 		wrk_run "$dir/li.base.$i.json" project_detail.lua "$url" \
@@ -730,6 +736,12 @@ if [ "$BENCH_LOGIN" = 1 ]; then
 		bg_wait "$pacer"
 	done
 	log_check "$log" >"$dir/li.log.json"
+	files=()
+	for k in base with logins rssmax; do
+		for i in $(seq 1 "$BENCH_RUNS"); do
+			files+=("$dir/li.$k.$i.json")
+		done
+	done
 	jq -n "$jq_median"'
 	    def p99s: map(.latency_us.p99 / 1000);
 	    [inputs] as $all
@@ -752,10 +764,7 @@ if [ "$BENCH_LOGIN" = 1 ]; then
 	    | .p99_ratio = (if .base.p99_ms > 0
 		then .with_logins.p99_ms / .base.p99_ms else null end)' \
 	    --argjson n "$BENCH_RUNS" --argjson rate "$BENCH_LOGIN_RATE" \
-	    $(for i in $(seq 1 "$BENCH_RUNS"); do echo "$dir/li.base.$i.json"; done) \
-	    $(for i in $(seq 1 "$BENCH_RUNS"); do echo "$dir/li.with.$i.json"; done) \
-	    $(for i in $(seq 1 "$BENCH_RUNS"); do echo "$dir/li.logins.$i.json"; done) \
-	    $(for i in $(seq 1 "$BENCH_RUNS"); do echo "$dir/li.rssmax.$i.json"; done) \
+	    "${files[@]}" \
 	    >"$dir/login_interference.json"
 	jq -r '"  detail p99 \(.base.p99_ms) ms without, \(.with_logins.p99_ms) ms with \(.logins.rate | . * 10 | round / 10) logins/s (×\(.p99_ratio | . * 100 | round / 100))"' \
 	    "$dir/login_interference.json" >&2
@@ -766,7 +775,7 @@ if [ "$BENCH_SOAK" = 1 ]; then
 	dir="$work/small/soak"
 	mkdir -p "$dir"
 	say "soak: $BENCH_SOAK_REQUESTS requests of the mixed scenario (bench/lua/soak.lua)"
-	wrk_run "$dir/warm.json" soak.lua "$url" "$BENCH_WARMUP" \
+	wrk_run "$dir/warm.json" soak.lua "$url" "$warm" \
 	    "$BENCH_CONNECTIONS" "$BENCH_THREADS"
 	workers_of "$port" >"$dir/workers.start"
 	rss_now "$port" >"$dir/rss.start.json"
@@ -799,6 +808,12 @@ if [ "$BENCH_SOAK" = 1 ]; then
 	workers_of "$port" >"$dir/workers.end"
 	same=true
 	cmp -s "$dir/workers.start" "$dir/workers.end" || same=false
+	files=()
+	for k in chunk rss.after rssmax; do
+		for i in $(seq 1 "$chunk"); do
+			files+=("$dir/$k.$i.json")
+		done
+	done
 	jq -s '{lines: (map(.lines) | add), errors: (map(.errors) | add),
 	    sandbox: (map(.sandbox) | add)}' "$dir"/log.*.json >"$dir/log.json"
 	jq -n '[inputs] as $all
@@ -823,9 +838,7 @@ if [ "$BENCH_SOAK" = 1 ]; then
 	       same_workers: $same, server_log: $log}' \
 	    --argjson n "$chunk" --argjson secs $((t1 - t0)) \
 	    --argjson same "$same" --argjson log "$(cat "$dir/log.json")" \
-	    $(for i in $(seq 1 "$chunk"); do echo "$dir/chunk.$i.json"; done) \
-	    $(for i in $(seq 1 "$chunk"); do echo "$dir/rss.after.$i.json"; done) \
-	    $(for i in $(seq 1 "$chunk"); do echo "$dir/rssmax.$i.json"; done) \
+	    "${files[@]}" \
 	    "$dir/rss.start.json" "$dir/rss.end.json" >"$work/small/soak.json"
 	jq -r '"  soak: \(.requests) requests in \(.seconds)s, non-2xx \(.non2xx), RSS start \(.rss_start_mib | tostring) end \(.rss_end_mib | tostring), growth % \(.rss_growth_pct | tostring)"' \
 	    "$work/small/soak.json" >&2

@@ -19,8 +19,12 @@ n=${2:-3000}
 
 get() { sed -n "s/^$1=//p" "$env" | tail -n 1; }
 db=$(get DB_NAME)
-export PGHOST=$(get DB_HOST) PGPORT=${DB_PORT:-$(get DB_PORT)}
-export PGUSER=$(get DB_USER) PGPASSWORD=$(get DB_PASSWORD) PGDATABASE=$db
+PGHOST=$(get DB_HOST)
+PGPORT=${DB_PORT:-$(get DB_PORT)}
+PGUSER=$(get DB_USER)
+PGPASSWORD=$(get DB_PASSWORD)
+PGDATABASE=$db
+export PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE
 work=$(mktemp -d)
 trap 'psql -X -q -c "DROP SCHEMA IF EXISTS benchx CASCADE" \
     -c "DROP SCHEMA IF EXISTS bench CASCADE" >/dev/null 2>&1 || true;

@@ -1,0 +1,11 @@
+-- GET /api/v1/tasks/?status=todo&ordering=-created_at as a random tenant.
+local c = dofile(os.getenv("BENCH_LUA") .. "/common.lua")
+
+c.scenario(function(tenants)
+	return function()
+		local t = tenants[math.random(#tenants)]
+		return wrk.format("GET",
+		    "/api/v1/tasks/?status=todo&ordering=-created_at",
+		    c.auth_headers(t))
+	end
+end)

@@ -43,6 +43,21 @@ static int	db_conn_broken(struct api_req *);
 static int	db_conn_dead(struct api_req *);
 static void	db_release_reset(struct api_req *);
 
+static int	db_slot_acquire(struct http_request *, struct api_req *);
+static void	db_slot_release(struct api_req *);
+
+/*
+ * Requests get a database connection in the order they asked for one.
+ * Kore's own wait queue wakes one waiter per released connection, but
+ * runs new requests before woken ones, so a new request takes the
+ * connection and the woken one goes to the back of the queue again:
+ * under load some requests waited for seconds. Here a released slot is
+ * handed to the longest waiting request. One connection stays free for
+ * the worker's own statements (rate limits, usage log).
+ */
+static TAILQ_HEAD(, api_req)	db_waiting = TAILQ_HEAD_INITIALIZER(db_waiting);
+static u_int16_t		db_slots_used;
+
 static struct http_state db_states[] = {
 	KORE_HTTP_STATE(db_init),
 	KORE_HTTP_STATE(db_query),
@@ -169,6 +184,7 @@ api_db_release(struct api_req *ar)
 		kore_pgsql_cleanup(&ar->sql);
 		ar->sql_active = 0;
 	}
+	db_slot_release(ar);
 	db_params_free(ar);
 	db_cols_free(ar);
 }
@@ -199,6 +215,9 @@ static int
 db_init(struct http_request *req)
 {
 	struct api_req	*ar = http_state_get(req);
+
+	if (!db_slot_acquire(req, ar))
+		return (HTTP_STATE_RETRY);
 
 	if (!ar->sql_active) {
 		kore_pgsql_init(&ar->sql);
@@ -337,13 +356,13 @@ static int
 db_step(struct http_request *req)
 {
 	struct api_req	*ar = http_state_get(req);
-
 	int		err;
 	long		rpm;
 
 	/* The connection goes back to the pool before anything else. */
 	kore_pgsql_cleanup(&ar->sql);
 	ar->sql_active = 0;
+	db_slot_release(ar);
 	db_params_free(ar);
 
 	/* API statements answer the tenant's rate limit in column 4. */
@@ -432,6 +451,57 @@ db_conn_broken(struct api_req *ar)
 {
 	return (ar->sql.conn != NULL && ar->sql.conn->db != NULL &&
 	    PQstatus(ar->sql.conn->db) == CONNECTION_BAD);
+}
+
+static int
+db_slot_acquire(struct http_request *req, struct api_req *ar)
+{
+	u_int16_t	slots;
+
+	if (ar->db_slot)
+		return (1);
+
+	slots = pgsql_conn_max > 1 ? pgsql_conn_max - 1 : 1;
+	if (!ar->db_queued && db_slots_used < slots &&
+	    TAILQ_EMPTY(&db_waiting)) {
+		ar->db_slot = 1;
+		db_slots_used++;
+		return (1);
+	}
+
+	if (!ar->db_queued) {
+		ar->owner = req;
+		ar->db_queued = 1;
+		TAILQ_INSERT_TAIL(&db_waiting, ar, db_wait);
+	}
+	http_request_sleep(req);
+
+	return (0);
+}
+
+static void
+db_slot_release(struct api_req *ar)
+{
+	struct api_req	*next;
+
+	if (ar->db_queued) {
+		TAILQ_REMOVE(&db_waiting, ar, db_wait);
+		ar->db_queued = 0;
+	}
+	if (!ar->db_slot)
+		return;
+
+	ar->db_slot = 0;
+	db_slots_used--;
+
+	/* Hand the slot over: nobody can take it on the way. */
+	if ((next = TAILQ_FIRST(&db_waiting)) != NULL) {
+		TAILQ_REMOVE(&db_waiting, next, db_wait);
+		next->db_queued = 0;
+		next->db_slot = 1;
+		db_slots_used++;
+		http_request_wakeup(next->owner);
+	}
 }
 
 static int

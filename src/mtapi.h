@@ -107,6 +107,12 @@ struct api_req {
 	int			sql_active;
 	int			sql_retried;
 	int			sql_resets;
+
+	/* A place in the line for a database connection (src/db.c). */
+	struct http_request	*owner;
+	int			db_slot;
+	int			db_queued;
+	TAILQ_ENTRY(api_req)	db_wait;
 	const char		*query;
 	const char		*params[API_PARAMS_MAX];
 	char			*owned[API_PARAMS_MAX];

@@ -47,13 +47,15 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- The ORDER BY of a list: p_ordering ("name", "-created_at", ...) if it
--- is one of p_fields, as "x.<column> ASC|DESC, x.id ASC|DESC", else NULL.
+-- is one of p_fields, as "x.<column> ASC|DESC, x.id ASC|DESC"; anything
+-- else (the route's validator already refused it) gets the default order.
 -- The column name comes from p_fields, never from the client's text.
 CREATE FUNCTION api.order_by(p_ordering text, p_fields text[]) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT format('x.%I %s, x.id %2$s', f,
+	SELECT COALESCE((SELECT format('x.%I %s, x.id %2$s', f,
 	    CASE WHEN left(p_ordering, 1) = '-' THEN 'DESC' ELSE 'ASC' END)
-	FROM unnest(p_fields) AS f WHERE f = ltrim(p_ordering, '-')
+	    FROM unnest(p_fields) AS f WHERE f = ltrim(p_ordering, '-')),
+	    'x.created_at DESC, x.id DESC')
 $$;
 
 -- May this principal act for this tenant now? Checked on every request in

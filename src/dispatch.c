@@ -46,7 +46,8 @@ api_dispatch(struct http_request *req, const struct api_route *route)
 	if ((m = route_method(route, req->method)) == NULL) {
 		http_response_header(req, "allow", allow);
 		(void)snprintf(detail, sizeof(detail),
-		    "Method \"%s\" not allowed.", http_method_text(req->method));
+		    "Method \"%s\" not allowed.",
+		    http_method_text(req->method));
 		api_error(req, 405, "method_not_allowed", detail);
 		return (KORE_RESULT_OK);
 	}
@@ -97,7 +98,8 @@ route_allow(const struct api_route *route, char *buf, size_t len)
 	for (i = 0; i < route->nmethods && off < len; i++) {
 		n = snprintf(buf + off, len - off, "%s, %s",
 		    http_method_text(route->methods[i].method),
-		    route->methods[i].method == HTTP_METHOD_GET ? "HEAD, " : "");
+		    route->methods[i].method == HTTP_METHOD_GET ?
+		    "HEAD, " : "");
 		if (n < 0)
 			break;
 		off += (size_t)n;

@@ -56,7 +56,7 @@ struct api_list {
 typedef int	(*api_step_fn)(struct http_request *, struct api_req *);
 
 struct api_method {
-	int		method;		/* HTTP_METHOD_*; GET also serves HEAD */
+	int		method;		/* HTTP_METHOD_*; GET serves HEAD too */
 	int		action;		/* PERM_READ or PERM_WRITE */
 	int		flags;
 	api_step_fn	start;		/* validate input, set up the work */
@@ -75,7 +75,8 @@ struct api_resource {
 	size_t			nrules;
 	const char		*sql_get;	/* principal, id */
 	const char		*sql_create;	/* principal, fields */
-	const char		*sql_update;	/* principal, id, mask, fields */
+	/* principal, id, mask, fields */
+	const char		*sql_update;
 	const char		*sql_delete;	/* principal, id */
 };
 

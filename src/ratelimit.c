@@ -38,7 +38,7 @@ struct rl_entry {
 	long			limit;
 	int64_t			window;
 	long			total;		/* all workers, at last sync */
-	long			pending;	/* admitted here, not yet sent */
+	long			pending;	/* admitted here, unsent */
 	long			inflight;	/* in the running sync */
 	int64_t			inflight_window;
 	time_t			last_used;
@@ -154,8 +154,9 @@ ratelimit_sync(void *unused, u_int64_t now_ms)
 		LIST_FOREACH(e, &rl_table[i], list) {
 			if (e->pending == 0 || n == RL_BATCH_MAX)
 				continue;
-			json_array_append_new(batch, json_pack("{s:s, s:I, s:I}",
-			    "t", e->tenant, "w", (json_int_t)e->window,
+			json_array_append_new(batch,
+			    json_pack("{s:s, s:I, s:I}", "t", e->tenant,
+			    "w", (json_int_t)e->window,
 			    "n", (json_int_t)e->pending));
 			e->inflight = e->pending;
 			e->inflight_window = e->window;

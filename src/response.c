@@ -131,7 +131,8 @@ api_passthrough(struct http_request *req, struct api_req *ar)
 
 	if (ar->nrows != 1 || ar->ncols < 3 || ar->cols[0] == NULL) {
 		log_line(LOG_LEVEL_ERROR, ar->p.tenant_slug,
-		    "unexpected result shape for %s rid=%s", req->path, ar->rid);
+		    "unexpected result shape for %s rid=%s", req->path,
+		    ar->rid);
 		api_error_db(req, ar, 0);
 		return (STEP_RESPONDED);
 	}

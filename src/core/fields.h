@@ -18,7 +18,7 @@
 #define FIELD_DATE		3	/* YYYY-MM-DD */
 #define FIELD_PK		4	/* id of a related row: 1..2^63-1 */
 #define FIELD_UINT64		5	/* integer 0..2^63-1 */
-#define FIELD_OBJECT		6	/* JSON object, kept as serialized text */
+#define FIELD_OBJECT		6	/* JSON object, as serialized text */
 #define FIELD_MIME		7	/* type/subtype */
 
 #define FIELD_REQUIRED		0x01
@@ -32,7 +32,7 @@ struct field_rule {
 	const char		*name;
 	int			type;
 	int			flags;
-	size_t			max_len;	/* characters; bytes for objects */
+	size_t			max_len;	/* chars; bytes for objects */
 	const char *const	*choices;	/* NULL-terminated */
 };
 

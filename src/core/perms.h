@@ -27,7 +27,8 @@ struct principal {
 	int		auth_type;
 	char		tenant[TOKEN_UUID_LEN + 1];
 	char		tenant_slug[TOKEN_SLUG_LEN];
-	char		subject[TOKEN_SUB_LEN];	/* user id, client id, service */
+	/* user id, client id, service */
+	char		subject[TOKEN_SUB_LEN];
 	char		sid[TOKEN_UUID_LEN + 1];
 	int		admin;
 	uint32_t	scopes;
@@ -39,7 +40,8 @@ struct perm_rule {
 	int		principals;	/* PRINCIPAL_* mask */
 };
 
-void		perms_principal(const struct token_claims *, struct principal *);
+void		perms_principal(const struct token_claims *,
+		    struct principal *);
 int		perms_allow(const struct principal *, const struct perm_rule *,
 		    int);
 uint32_t	perms_scope_bit(const char *);

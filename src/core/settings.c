@@ -43,7 +43,8 @@ settings_load(struct settings *s, const char *envfile, char *err,
 
 	memset(s, 0, sizeof(*s));
 
-	if (envfile != NULL && settings_read_envfile(envfile, err, errlen) == -1)
+	if (envfile != NULL &&
+	    settings_read_envfile(envfile, err, errlen) == -1)
 		return (-1);
 
 	if (parse_bool("DEBUG", 0, &s->debug) == -1) {
@@ -165,7 +166,8 @@ settings_load(struct settings *s, const char *envfile, char *err,
 	    parse_long("AUTH_FAILURES_PER_MINUTE_ACCOUNT", 10, 1, 1000000,
 	    &s->auth_failures_account) == -1) {
 		set_error(err, errlen, "AUTH_FAILURES_PER_MINUTE_IP and "
-		    "AUTH_FAILURES_PER_MINUTE_ACCOUNT must be positive numbers");
+		    "AUTH_FAILURES_PER_MINUTE_ACCOUNT must be positive "
+		    "numbers");
 		goto fail;
 	}
 
@@ -235,8 +237,8 @@ settings_check_production(const struct settings *s, char *err, size_t errlen)
 			    "the default JWT signing key"));
 		}
 		if (strlen(s->jwt_signing_key) < SETTINGS_MIN_KEY_LEN) {
-			return (set_error(err, errlen, "DEBUG=False needs a JWT "
-			    "signing key of at least %d bytes",
+			return (set_error(err, errlen, "DEBUG=False needs "
+			    "a JWT signing key of at least %d bytes",
 			    SETTINGS_MIN_KEY_LEN));
 		}
 	}

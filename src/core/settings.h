@@ -20,7 +20,8 @@
 #define SETTINGS_MIN_KEY_LEN	32
 
 /* The signing key used when none is configured; refused with DEBUG=False. */
-#define SETTINGS_DEV_KEY	"insecure-development-key-do-not-use-in-production"
+#define SETTINGS_DEV_KEY	"insecure-development-key-" \
+				"do-not-use-in-production"
 
 struct settings {
 	int		debug;
@@ -29,7 +30,7 @@ struct settings {
 	char		*jwt_signing_key;
 	char		*jwt_private_key_file;
 	char		*jwt_public_key_file;
-	char		*jwt_private_pem;	/* loaded from the files above */
+	char		*jwt_private_pem;	/* read from the files above */
 	char		*jwt_public_pem;
 	long		access_minutes;
 	long		refresh_days;

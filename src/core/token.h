@@ -40,9 +40,11 @@
 
 struct token_keys {
 	int			alg;		/* SETTINGS_ALG_* */
-	const unsigned char	*sign_key;	/* HS256 secret or RS256 private PEM */
+	/* HS256 secret or RS256 private PEM */
+	const unsigned char	*sign_key;
 	size_t			sign_len;
-	const unsigned char	*verify_key;	/* HS256 secret or RS256 public PEM */
+	/* HS256 secret or RS256 public PEM */
+	const unsigned char	*verify_key;
 	size_t			verify_len;
 	const char		*issuer;
 	const char		*audience;
@@ -57,7 +59,8 @@ struct token_claims {
 	int64_t		user_id;
 	char		client_id[TOKEN_SUB_LEN];
 	char		jti[TOKEN_UUID_LEN + 1];
-	char		sid[TOKEN_UUID_LEN + 1];	/* login session, or "" */
+	/* login session, or "" */
+	char		sid[TOKEN_UUID_LEN + 1];
 	time_t		iat;
 	time_t		exp;
 	char		roles[TOKEN_LIST_MAX][TOKEN_ITEM_LEN];

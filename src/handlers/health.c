@@ -14,9 +14,11 @@ static int	health_step(struct http_request *, struct api_req *);
 static void	health_fail(struct http_request *, struct api_req *, int);
 static int	health_live_start(struct http_request *, struct api_req *);
 
-static const char	healthy[] = "{\"status\":\"healthy\",\"database\":\"ok\"}";
+static const char	healthy[] =
+			    "{\"status\":\"healthy\",\"database\":\"ok\"}";
 static const char	unhealthy[] =
-			    "{\"status\":\"unhealthy\",\"database\":\"unavailable\"}";
+			    "{\"status\":\"unhealthy\","
+			    "\"database\":\"unavailable\"}";
 static const char	alive[] = "{\"status\":\"alive\"}";
 
 static const struct api_method health_methods[] = {

@@ -11,6 +11,8 @@
  * answers the same as a wrong password.
  */
 
+#include <sys/resource.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +28,8 @@
 #define SQL_CLIENT_LOOKUP	"SELECT * FROM api.client_lookup($1, $2, $3, " \
 				"$4, $5)"
 #define SQL_FAILED		"SELECT api.auth_failed($1, $2)"
-#define SQL_SESSION		"SELECT * FROM api.session_start($1, $2, $3, $4)"
+#define SQL_SESSION		"SELECT * FROM api.session_start($1, $2, " \
+				"$3, $4)"
 #define SQL_REFRESH		"SELECT * FROM api.refresh($1, $2, $3)"
 #define SQL_VERIFY		"SELECT api.verify($1, $2, $3)"
 #define SQL_REVOKE		"SELECT api.revoke($1)"
@@ -38,6 +41,8 @@
 #define PHASE_SESSION		4
 #define PHASE_REFRESH		5
 #define PHASE_CHECK		6
+
+#define PASSWORD_TASK_NICE	10
 
 #define KIND_USER		1
 #define KIND_CLIENT		2
@@ -241,7 +246,7 @@ login_step(struct http_request *req, struct api_req *ar)
 		if (ar->cols[0] != NULL && strcmp(ar->cols[0], "0"))
 			return (throttled(req, ar->cols[0]));
 
-		/* Too long to be anyone's: checked (and failed) all the same. */
+		/* Too long to be anyone's: checked (and failed) anyway. */
 		memset(&check, 0, sizeof(check));
 		known = ar->cols[1] != NULL && ar->cols[2] != NULL &&
 		    strlen(ar->fields.values[1].text) < sizeof(check.password);
@@ -763,13 +768,24 @@ rfc3339(time_t t, char *buf, size_t len)
 	(void)strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* On a task thread: argon2id verification. Writes one byte: 1 or 0. */
+/*
+ * On a task thread: argon2id verification. Writes one byte: 1 or 0.
+ * The thread runs at a lower priority than the event loop: when the
+ * machine is busy, logins wait rather than every other request.
+ */
 static int
 password_task(struct kore_task *t)
 {
+	static __thread int	niced;
 	struct password_check	check;
 	u_int32_t		len;
 	u_int8_t		ok;
+
+	if (!niced) {
+		/* On Linux "0" is the calling thread, not the process. */
+		(void)setpriority(PRIO_PROCESS, 0, PASSWORD_TASK_NICE);
+		niced = 1;
+	}
 
 	len = kore_task_channel_read(t, &check, sizeof(check));
 	ok = 0;

@@ -57,8 +57,8 @@ cmd_create_api_client(struct admin *adm)
 	    "now() + make_interval(days => $7::int) "
 	    "ON CONFLICT (tenant_id, name) DO NOTHING RETURNING id", 7, p);
 	if (PQntuples(res) != 1)
-		admin_fail(adm, "tenant %s already has an API client named '%s'",
-		    slug, name);
+		admin_fail(adm, "tenant %s already has an API client "
+		    "named '%s'", slug, name);
 	PQclear(res);
 
 	printf("client_id:     %s\nclient_secret: %s\n", client_id, secret);
@@ -89,8 +89,9 @@ cmd_revoke_api_client(struct admin *adm)
 	PQclear(res);
 
 	/* Its logins end too: refresh tokens stop working at once. */
-	PQclear(admin_exec(adm, "UPDATE auth_sessions s SET revoked_at = now(), "
-	    "revoked_reason = 'client revoked' FROM api_clients c "
+	PQclear(admin_exec(adm, "UPDATE auth_sessions s "
+	    "SET revoked_at = now(), revoked_reason = 'client revoked' "
+	    "FROM api_clients c "
 	    "WHERE c.client_id = $1 AND s.tenant_id = c.tenant_id "
 	    "AND s.api_client_id = c.id AND s.revoked_at IS NULL", 1, p));
 	admin_commit(adm);

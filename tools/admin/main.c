@@ -26,7 +26,8 @@ struct command {
 static const struct command commands[] = {
 	{ "migrate", cmd_migrate, 1, "",
 	    "migrate" },
-	{ "create-tenant", cmd_create_tenant, 1, "slug,name,inactive,rate-limit",
+	{ "create-tenant", cmd_create_tenant, 1,
+	    "slug,name,inactive,rate-limit",
 	    "create-tenant --slug SLUG --name NAME [--inactive] "
 	    "[--rate-limit PER_MINUTE]" },
 	{ "set-tenant-active", cmd_set_tenant_active, 1, "tenant,active",
@@ -197,7 +198,8 @@ admin_exec(struct admin *adm, const char *sql, int n, const char **params)
 	if (n == 0 && params == NULL)
 		res = PQexec(adm->db, sql);
 	else
-		res = PQexecParams(adm->db, sql, n, NULL, params, NULL, NULL, 0);
+		res = PQexecParams(adm->db, sql, n, NULL, params, NULL,
+		    NULL, 0);
 
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -359,8 +361,9 @@ check_options(struct admin *adm, const struct command *cmd)
 				break;
 		}
 		if (p == NULL || len == 0) {
-			fprintf(stderr, "%s: unknown option '%s'\nusage: %s %s\n",
-			    progname, adm->argv[i], progname, cmd->usage);
+			fprintf(stderr, "%s: unknown option '%s'\n"
+			    "usage: %s %s\n", progname, adm->argv[i],
+			    progname, cmd->usage);
 			exit(2);
 		}
 	}

@@ -51,9 +51,9 @@ cmd_migrate(struct admin *adm)
 		checksum(m->sql, sum);
 		if ((have = recorded(adm, m->name)) != NULL) {
 			if (strcmp(have, sum))
-				admin_fail(adm, "migration %s was changed after "
-				    "it was applied; add a new migration "
-				    "instead", m->name);
+				admin_fail(adm, "migration %s was changed "
+				    "after it was applied; add a new "
+				    "migration instead", m->name);
 			free(have);
 			continue;
 		}
@@ -123,8 +123,8 @@ record(struct admin *adm, const char *name, const char *sum)
 {
 	const char	*p[2] = { name, sum };
 
-	PQclear(admin_exec(adm, "INSERT INTO schema_migrations (name, checksum) "
-	    "VALUES ($1, $2)", 2, p));
+	PQclear(admin_exec(adm, "INSERT INTO schema_migrations "
+	    "(name, checksum) VALUES ($1, $2)", 2, p));
 }
 
 /* Any repeatable file new, changed or gone since the last run? */

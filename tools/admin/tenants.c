@@ -24,8 +24,8 @@ cmd_create_tenant(struct admin *adm)
 	rpm = admin_opt_long(adm, "rate-limit", 600, 1, 100000000);
 
 	if (!slug_valid(slug))
-		admin_fail(adm, "--slug must be 1-63 lower-case letters, digits "
-		    "or dashes, starting with a letter or digit");
+		admin_fail(adm, "--slug must be 1-63 lower-case letters, "
+		    "digits or dashes, starting with a letter or digit");
 	if (strlen(name) > 255)
 		admin_fail(adm, "--name must be at most 255 characters");
 

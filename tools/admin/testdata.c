@@ -159,7 +159,8 @@ cmd_create_test_data(struct admin *adm)
 	struct td_tenant	*tenants;
 	json_t			*fixture;
 	const char		*out, *base;
-	char			bulk_pw[PASSWORD_LEN], bulk_hash[SECRET_HASH_LEN];
+	char			bulk_pw[PASSWORD_LEN];
+	char			bulk_hash[SECRET_HASH_LEN];
 	char			tmp[4096];
 	long			ntenants, nprojects, ntasks;
 	size_t			i, done, n;
@@ -173,9 +174,9 @@ cmd_create_test_data(struct admin *adm)
 		base = "http://127.0.0.1:8000";
 
 	if (!adm->s.debug && !admin_flag(adm, "force"))
-		admin_fail(adm, "refusing to make test data with DEBUG=False: it "
-		    "writes passwords and tokens to %s (use --force if you "
-		    "mean it)", out);
+		admin_fail(adm, "refusing to make test data with "
+		    "DEBUG=False: it writes passwords and tokens to %s "
+		    "(use --force if you mean it)", out);
 
 	tenants = td_tenants(adm, (size_t)ntenants);
 	now = time(NULL);
@@ -219,7 +220,8 @@ cmd_create_test_data(struct admin *adm)
 	}
 
 	printf("created %ld tenants, %ld projects and %ld tasks each tenant; "
-	    "credentials in %s\n", ntenants, nprojects, nprojects * ntasks, out);
+	    "credentials in %s\n", ntenants, nprojects, nprojects * ntasks,
+	    out);
 
 	sodium_memzero(bulk_pw, sizeof(bulk_pw));
 	sodium_memzero(tenants, sizeof(*tenants) * (size_t)ntenants);
@@ -299,7 +301,8 @@ td_check_free(struct admin *adm, struct td_tenant *t, size_t n, int replace)
 		res = admin_exec(adm, "SELECT slug FROM tenants WHERE slug IN "
 		    "(SELECT json_array_elements_text($1::json)) UNION ALL "
 		    "SELECT username FROM users WHERE username IN "
-		    "(SELECT json_array_elements_text($2::json)) LIMIT 1", 2, p);
+		    "(SELECT json_array_elements_text($2::json)) LIMIT 1",
+		    2, p);
 		if (PQntuples(res) > 0)
 			admin_fail(adm, "'%s' already exists: use --replace to "
 			    "make the test data again", PQgetvalue(res, 0, 0));

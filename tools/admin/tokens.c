@@ -38,8 +38,8 @@ cmd_create_service_token(struct admin *adm)
 
 	memset(&c, 0, sizeof(c));
 	p[0] = slug;
-	res = admin_exec(adm, "SELECT id, is_active FROM tenants WHERE slug = $1",
-	    1, p);
+	res = admin_exec(adm, "SELECT id, is_active FROM tenants "
+	    "WHERE slug = $1", 1, p);
 	if (PQntuples(res) != 1)
 		admin_fail(adm, "unknown tenant '%s'", slug);
 	if (strcmp(PQgetvalue(res, 0, 1), "t"))
@@ -60,7 +60,8 @@ cmd_create_service_token(struct admin *adm)
 	free(scopes);
 
 	if ((tok = token_mint(&adm->keys, &c)) == NULL)
-		admin_fail(NULL, "cannot sign the token with the configured key");
+		admin_fail(NULL, "cannot sign the token with the "
+		    "configured key");
 
 	printf("%s\n", tok);
 	free(tok);

@@ -70,16 +70,19 @@ cmd_add_member(struct admin *adm)
 		role = "member";
 	if (strcmp(role, "owner") && strcmp(role, "admin") &&
 	    strcmp(role, "member") && strcmp(role, "viewer"))
-		admin_fail(adm, "--role must be owner, admin, member or viewer");
+		admin_fail(adm, "--role must be owner, admin, member "
+		    "or viewer");
 
 	admin_tenant_id(adm, slug, tenant);
 
 	p[0] = tenant;
 	p[1] = user;
 	p[2] = role;
-	res = admin_exec(adm, "INSERT INTO memberships (tenant_id, user_id, role) "
+	res = admin_exec(adm, "INSERT INTO memberships "
+	    "(tenant_id, user_id, role) "
 	    "SELECT $1, u.id, $3 FROM users u WHERE u.username = $2 "
-	    "ON CONFLICT (tenant_id, user_id) DO UPDATE SET role = excluded.role "
+	    "ON CONFLICT (tenant_id, user_id) "
+	    "DO UPDATE SET role = excluded.role "
 	    "RETURNING user_id", 3, p);
 	if (PQntuples(res) != 1)
 		admin_fail(adm, "unknown user '%s'", user);
@@ -123,5 +126,6 @@ read_password(struct admin *adm, const char *prompt, char *buf, size_t len)
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
 	if (n == 0)
-		admin_fail(adm, "no password given (on stdin or at the prompt)");
+		admin_fail(adm, "no password given (on stdin or at the "
+		    "prompt)");
 }

@@ -5,7 +5,7 @@ set -eu
 
 run_pkgs="kore build-essential pkg-config libjwt-dev libjansson-dev
 	libsodium-dev libssl-dev libpq-dev postgresql-15 postgresql-client-15
-	openssl acl curl ca-certificates"
+	openssl acl curl ca-certificates jq"
 test_pkgs="libcriterion-dev libcurl4-openssl-dev chromium jq"
 bench_pkgs="wrk jq"
 

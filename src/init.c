@@ -30,6 +30,11 @@ KORE_SECCOMP_FILTER("mtapi",
 	KORE_SYSCALL_ALLOW(clone3),
 	KORE_SYSCALL_ALLOW(rseq),
 	KORE_SYSCALL_ALLOW(setpriority),
+#if defined(__SANITIZE_ADDRESS__)
+	/* The sanitizer runtimes, in the test-asan build. */
+	KORE_SYSCALL_ALLOW(gettid),
+	KORE_SYSCALL_ALLOW(sched_getaffinity),
+#endif
 );
 
 struct app	app;

@@ -108,6 +108,15 @@ if [ "$asan" = 1 ]; then
 fi
 
 servers=""
+
+# A process and all its descendants (Kore's parent, its workers).
+kill_tree() {
+	for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		kill_tree "$child"
+	done
+	kill -KILL "$1" 2>/dev/null || true
+}
+
 stop_servers() {
 	for pid in $servers; do
 		kill -TERM "$pid" 2>/dev/null || true
@@ -126,11 +135,8 @@ stop_servers() {
 	done
 	if [ "$alive" = 1 ]; then
 		echo "test: a server did not stop within 20 s: killed" >&2
-		pkill -KILL -f "kore \\[(parent|wrk)" -P "$(echo $servers | tr ' ' ',')" \
-		    2>/dev/null || true
 		for pid in $servers; do
-			pkill -KILL -P "$pid" 2>/dev/null || true
-			kill -KILL "$pid" 2>/dev/null || true
+			kill_tree "$pid"
 		done
 	fi
 	for pid in $servers; do

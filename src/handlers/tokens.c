@@ -42,7 +42,7 @@
 #define PHASE_REFRESH		5
 #define PHASE_CHECK		6
 
-#define PASSWORD_TASK_NICE	10
+#define PASSWORD_TASK_NICE	5
 
 #define KIND_USER		1
 #define KIND_CLIENT		2
@@ -770,8 +770,9 @@ rfc3339(time_t t, char *buf, size_t len)
 
 /*
  * On a task thread: argon2id verification. Writes one byte: 1 or 0.
- * The thread runs at a lower priority than the event loop: when the
- * machine is busy, logins wait rather than every other request.
+ * The thread runs at a lower priority than the event loop (nice 5: at 10,
+ * a saturated machine starved logins), so that a busy machine makes logins
+ * wait a little rather than every other request.
  */
 static int
 password_task(struct kore_task *t)

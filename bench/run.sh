@@ -41,6 +41,7 @@ fi
 : "${BENCH_PGBENCH_THREADS:=2}"
 : "${BENCH_LOGIN:=1}"			# login-interference scenario
 : "${BENCH_LOGIN_RATE:=20}"
+: "${BENCH_LOGIN_CONNECTIONS:=20}"	# the pacer holds its rate while a login takes < c / rate s
 : "${BENCH_SOAK:=1}"
 : "${BENCH_SOAK_REQUESTS:=1000000}"
 : "${BENCH_SOAK_CHUNK:=30}"		# seconds per soak chunk
@@ -725,7 +726,7 @@ if [ "$BENCH_LOGIN" = 1 ]; then
 		wrk_run "$dir/li.base.$i.json" project_detail.lua "$url" \
 		    "$BENCH_DURATION" "$BENCH_CONNECTIONS" "$BENCH_THREADS"
 		wrk_run "$dir/li.logins.$i.json" login_paced.lua "$url" \
-		    $((BENCH_DURATION + 2)) 4 1 &
+		    $((BENCH_DURATION + 2)) "$BENCH_LOGIN_CONNECTIONS" 1 &
 		pacer=$!
 		bg_add "$pacer"
 		sleep 1

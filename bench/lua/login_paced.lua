@@ -3,7 +3,8 @@
 -- request waits (delay()) for its slot on a schedule of one login every
 -- 1000/rate ms, shared by the thread's connections, so the rate holds as
 -- long as a login takes less than connections × 1000/rate ms. Run it with
--- one thread (-t1) and a few connections (-c4).
+-- one thread (-t1) and BENCH_LOGIN_CONNECTIONS (20) connections: the rate
+-- holds while a login takes under a second.
 local c = dofile(os.getenv("BENCH_LUA") .. "/common.lua")
 local ffi = require("ffi")
 

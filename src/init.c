@@ -21,15 +21,13 @@
 /*
  * Beyond Kore's list: glibc's stat() is newfstatat (the TLS reload check),
  * libpq/OpenSSL list a directory when a connection is (re)opened, and
- * glibc 2.34+ starts task threads with clone3 and registers rseq in them,
- * and the password task threads lower their own priority.
+ * glibc 2.34+ starts task threads with clone3 and registers rseq in them.
  */
 KORE_SECCOMP_FILTER("mtapi",
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_ALLOW(getdents64),
 	KORE_SYSCALL_ALLOW(clone3),
 	KORE_SYSCALL_ALLOW(rseq),
-	KORE_SYSCALL_ALLOW(setpriority),
 #if defined(__SANITIZE_ADDRESS__)
 	/* The sanitizer runtimes, in the test-asan build. */
 	KORE_SYSCALL_ALLOW(gettid),

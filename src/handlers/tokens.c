@@ -11,8 +11,6 @@
  * answers the same as a wrong password.
  */
 
-#include <sys/resource.h>
-
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,8 +39,6 @@
 #define PHASE_SESSION		4
 #define PHASE_REFRESH		5
 #define PHASE_CHECK		6
-
-#define PASSWORD_TASK_NICE	5
 
 #define KIND_USER		1
 #define KIND_CLIENT		2
@@ -770,23 +766,15 @@ rfc3339(time_t t, char *buf, size_t len)
 
 /*
  * On a task thread: argon2id verification. Writes one byte: 1 or 0.
- * The thread runs at a lower priority than the event loop (nice 5: at 10,
- * a saturated machine starved logins), so that a busy machine makes logins
- * wait a little rather than every other request.
+ * Task threads inherit their worker's CPU affinity: conf/ turns Kore's
+ * pinning off, so that hashing can use every core (bench/RESULTS.md).
  */
 static int
 password_task(struct kore_task *t)
 {
-	static __thread int	niced;
 	struct password_check	check;
 	u_int32_t		len;
 	u_int8_t		ok;
-
-	if (!niced) {
-		/* On Linux "0" is the calling thread, not the process. */
-		(void)setpriority(PRIO_PROCESS, 0, PASSWORD_TASK_NICE);
-		niced = 1;
-	}
 
 	len = kore_task_channel_read(t, &check, sizeof(check));
 	ok = 0;

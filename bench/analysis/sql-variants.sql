@@ -2,8 +2,12 @@
 -- (bench/analysis/cpu-per-call.sh loads them into a scratch schema
 -- "benchx" of a benchmark database and drops it again). Each one answers
 -- byte for byte what its sql/R__*.sql original answers on the test data
--- (the script checks that before timing). Nothing here is applied to
--- sql/: this is evidence for the suggestions in bench/RESULTS.md.
+-- (the script checks that before timing). This is the evidence for the
+-- first analysis in bench/RESULTS.md: the originals it was measured
+-- against are sql/ at commit 9b2fa3f; commit eaea94f adopted these
+-- rewrites (with EXECUTE for the lists' ORDER BY), so against today's
+-- sql/ the script compares two near-equal versions. Check out 9b2fa3f
+-- to reproduce the figures.
 --
 --   benchx.project_get         JSON built inline: no call of the SQL
 --                              function api.project_json, which PostgreSQL

@@ -4,11 +4,13 @@
 
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -19,13 +21,9 @@
 static json_t	*fixture;
 static int	curl_ready;
 
-static size_t	write_cb(char *, size_t, size_t, void *);
-static size_t	header_cb(char *, size_t, size_t, void *);
-
-struct buf {
-	char	*data;
-	size_t	len;
-};
+static struct h_resp	*request(CURL *, const char *, const char *,
+			    const char *, const char *, const char *,
+			    const char **, int *);
 
 const char *
 h_env(const char *name)
@@ -117,72 +115,24 @@ struct h_resp *
 h_req_url(const char *method, const char *url, const char *token,
     const char *body, const char **extra)
 {
-	CURL			*c;
-	struct curl_slist	*hdrs;
-	struct h_resp		*r;
-	struct buf		b, h;
-	CURLcode		rc;
-	int			has_ctype;
-	size_t			i;
+	return (request(NULL, NULL, method, url, token, body, extra, NULL));
+}
 
-	if (!curl_ready) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		curl_ready = 1;
-	}
+struct h_resp *
+h_req_on(CURL *handle, const char *ip, const char *method, const char *path,
+    const char *token, const char *body, int *reused)
+{
+	return (request(handle, ip, method, h_fmt("%s%s", h_base_url(), path),
+	    token, body, NULL, reused));
+}
 
-	c = curl_easy_init();
-	cr_assert(c != NULL);
+void
+h_own_ip(int octet, char *buf, size_t len)
+{
+	long	pid = (long)getpid();
 
-	memset(&b, 0, sizeof(b));
-	memset(&h, 0, sizeof(h));
-	hdrs = NULL;
-	has_ctype = 0;
-
-	if (token != NULL)
-		hdrs = curl_slist_append(hdrs,
-		    h_fmt("Authorization: Bearer %s", token));
-	for (i = 0; extra != NULL && extra[i] != NULL; i++) {
-		if (!strncasecmp(extra[i], "content-type:", 13))
-			has_ctype = 1;
-		hdrs = curl_slist_append(hdrs, extra[i]);
-	}
-	if (body != NULL && !has_ctype)
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	/* No "Expect: 100-continue" round trip on larger bodies. */
-	hdrs = curl_slist_append(hdrs, "Expect:");
-
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	if (!strcmp(method, "HEAD"))
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	if (body != NULL) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-
-	rc = curl_easy_perform(c);
-	cr_assert(rc == CURLE_OK, "%s %s: %s", method, url,
-	    curl_easy_strerror(rc));
-
-	r = calloc(1, sizeof(*r));
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	r->body = b.data != NULL ? b.data : strdup("");
-	r->len = b.len;
-	r->headers = h.data != NULL ? h.data : strdup("");
-	r->json = json_loadb(r->body, r->len, 0, NULL);
-
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
-
-	return (r);
+	(void)snprintf(buf, len, "127.%d.%ld.%ld", octet,
+	    1 + (pid / 250) % 250, 1 + pid % 250);
 }
 
 struct h_resp *
@@ -358,13 +308,205 @@ h_new_tenant(const char *prefix, struct h_tenant *t)
 	h_free(r);
 }
 
-static size_t
-write_cb(char *data, size_t size, size_t n, void *arg)
+/* A JSON request; takes the reference to body (NULL: no body). */
+struct h_resp *
+h_send_json(const char *method, const char *path, const char *token,
+    json_t *body)
 {
-	struct buf	*b = arg;
+	struct h_resp	*r;
+	char		*s;
+
+	s = NULL;
+	if (body != NULL) {
+		s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+		cr_assert_not_null(s);
+		json_decref(body);
+	}
+	r = h_req(method, path, token, s, NULL);
+	free(s);
+
+	return (r);
+}
+
+const char *
+h_first_error(struct h_resp *r, const char *field)
+{
+	json_t		*errors;
+
+	errors = json_object_get(r->json, "errors");
+	cr_assert(json_is_object(errors), "no errors object in %.300s",
+	    r->body);
+
+	return (json_string_value(json_array_get(json_object_get(errors,
+	    field), 0)));
+}
+
+void
+h_assert_error(struct h_resp *r, const char *field, const char *msg)
+{
+	const char	*m;
+
+	cr_assert_eq(r->status, 400, "%ld %s", r->status, r->body);
+	m = h_first_error(r, field);
+	cr_assert_not_null(m, "no errors.%s in %s", field, r->body);
+	if (msg != NULL)
+		cr_assert_str_eq(m, msg, "%s", r->body);
+}
+
+void
+h_assert_keys(json_t *o, const char *const *keys)
+{
+	size_t		i;
+
+	cr_assert(json_is_object(o));
+	for (i = 0; keys[i] != NULL; i++)
+		cr_assert_not_null(json_object_get(o, keys[i]),
+		    "key %s missing", keys[i]);
+	cr_assert_eq(json_object_size(o), i, "%zu keys, expected %zu",
+	    json_object_size(o), i);
+}
+
+const char *
+h_jstr(json_t *o, const char *k)
+{
+	return (json_string_value(json_object_get(o, k)));
+}
+
+long long
+h_jint(json_t *o, const char *k)
+{
+	json_t		*v;
+
+	v = json_object_get(o, k);
+	cr_assert(json_is_integer(v), "%s is not an integer", k);
+
+	return (json_integer_value(v));
+}
+
+char *
+h_repeat(const char *s, size_t n)
+{
+	char		*out;
+	size_t		len, i;
+
+	len = strlen(s);
+	out = malloc(len * n + 1);
+	cr_assert_not_null(out);
+	for (i = 0; i < n; i++)
+		memcpy(out + i * len, s, len);
+	out[len * n] = '\0';
+
+	return (out);
+}
+
+void
+h_sleep_ms(long ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static struct h_resp *
+request(CURL *handle, const char *ip, const char *method, const char *url,
+    const char *token, const char *body, const char **extra, int *reused)
+{
+	CURL			*c;
+	struct curl_slist	*hdrs;
+	struct h_resp		*r;
+	struct h_buf		b, h;
+	CURLcode		rc;
+	long			connects;
+	int			has_ctype;
+	size_t			i;
+
+	if (!curl_ready) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		curl_ready = 1;
+	}
+
+	c = handle;
+	if (c == NULL)
+		c = curl_easy_init();
+	cr_assert(c != NULL);
+
+	memset(&b, 0, sizeof(b));
+	memset(&h, 0, sizeof(h));
+	hdrs = NULL;
+	has_ctype = 0;
+
+	if (token != NULL)
+		hdrs = curl_slist_append(hdrs,
+		    h_fmt("Authorization: Bearer %s", token));
+	for (i = 0; extra != NULL && extra[i] != NULL; i++) {
+		if (!strncasecmp(extra[i], "content-type:", 13))
+			has_ctype = 1;
+		hdrs = curl_slist_append(hdrs, extra[i]);
+	}
+	if (body != NULL && !has_ctype)
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	/* No "Expect: 100-continue" round trip on larger bodies. */
+	hdrs = curl_slist_append(hdrs, "Expect:");
+
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (ip != NULL)
+		curl_easy_setopt(c, CURLOPT_INTERFACE, h_fmt("host!%s", ip));
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	} else {
+		/* A kept handle forgets the previous request's body. */
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	}
+	if (!strcmp(method, "HEAD"))
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, h_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, h_collect);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+
+	rc = curl_easy_perform(c);
+	cr_assert(rc == CURLE_OK, "%s %s%s%s: %s", method, url,
+	    ip != NULL ? " from " : "", ip != NULL ? ip : "",
+	    curl_easy_strerror(rc));
+
+	r = calloc(1, sizeof(*r));
+	cr_assert(r != NULL);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	r->body = b.data != NULL ? b.data : strdup("");
+	r->len = b.len;
+	r->headers = h.data != NULL ? h.data : strdup("");
+	r->json = json_loadb(r->body, r->len, 0, NULL);
+	if (reused != NULL) {
+		connects = -1;
+		curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+		*reused = connects == 0;
+	}
+
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hdrs);
+	if (handle == NULL)
+		curl_easy_cleanup(c);
+
+	return (r);
+}
+
+size_t
+h_collect(char *data, size_t size, size_t n, void *arg)
+{
+	struct h_buf	*b = arg;
 	size_t		len = size * n;
 
 	b->data = realloc(b->data, b->len + len + 1);
+	cr_assert(b->data != NULL);
 	memcpy(b->data + b->len, data, len);
 	b->len += len;
 	b->data[b->len] = '\0';
@@ -372,8 +514,3 @@ write_cb(char *data, size_t size, size_t n, void *arg)
 	return (len);
 }
 
-static size_t
-header_cb(char *data, size_t size, size_t n, void *arg)
-{
-	return (write_cb(data, size, n, arg));
-}

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 struct h_resp {
@@ -56,10 +57,34 @@ struct h_resp	*h_req(const char *method, const char *path,
 		    const char *token, const char *body, const char **extra);
 struct h_resp	*h_req_url(const char *method, const char *url,
 		    const char *token, const char *body, const char **extra);
+/*
+ * h_req() over handle, kept by the caller between calls (one keep-alive
+ * connection), or over a handle of its own when handle is NULL; from the
+ * local address ip (NULL: the default, 127.0.0.1), so that the server
+ * sees another client. *reused, if not NULL, says whether an open
+ * connection carried the request.
+ */
+struct h_resp	*h_req_on(CURL *handle, const char *ip, const char *method,
+		    const char *path, const char *token, const char *body,
+		    int *reused);
+
+/*
+ * A loopback address of this test's own, 127.<octet>.y.z with y.z from
+ * the pid: Criterion runs each test in a process of its own.
+ */
+void		h_own_ip(int octet, char *buf, size_t len);
+
 struct h_resp	*h_get(const char *path, const char *token);
 struct h_resp	*h_post(const char *path, const char *token,
 		    const char *body);
 void		h_free(struct h_resp *);
+
+/* A growing NUL-terminated buffer, and the libcurl write callback for it. */
+struct h_buf {
+	char	*data;
+	size_t	len;
+};
+size_t		h_collect(char *, size_t, size_t, void *);
 
 /* A response header's value (case-insensitive name), or NULL. */
 const char	*h_header(struct h_resp *, const char *, char *, size_t);
@@ -67,6 +92,25 @@ const char	*h_header(struct h_resp *, const char *, char *, size_t);
 /* Fields of the JSON body. */
 const char	*h_str(struct h_resp *, const char *);
 long long	h_int(struct h_resp *, const char *);
+
+/* A JSON request; takes the reference to body (NULL: no body). */
+struct h_resp	*h_send_json(const char *method, const char *path,
+		    const char *token, json_t *body);
+
+/* errors.<field>[0] of a validation error body (asserts an errors object). */
+const char	*h_first_error(struct h_resp *, const char *field);
+/* A 400 whose errors.<field> is msg (any message if msg is NULL). */
+void		h_assert_error(struct h_resp *, const char *field,
+		    const char *msg);
+/* o has exactly these keys (keys: NULL-terminated). */
+void		h_assert_keys(json_t *o, const char *const *keys);
+/* A string member (NULL when null or absent); an integer member (asserted). */
+const char	*h_jstr(json_t *o, const char *k);
+long long	h_jint(json_t *o, const char *k);
+
+/* s n times (caller frees). */
+char		*h_repeat(const char *s, size_t n);
+void		h_sleep_ms(long ms);
 
 /* printf into a static-per-call buffer ring (8 slots). */
 const char	*h_fmt(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -35,93 +35,6 @@ struct client {
 	char	secret[128];
 };
 
-struct buf {
-	char	*data;
-	size_t	len;
-};
-
-static size_t
-collect(char *data, size_t size, size_t n, void *arg)
-{
-	struct buf	*b = arg;
-	size_t		len = size * n;
-
-	b->data = realloc(b->data, b->len + len + 1);
-	cr_assert(b->data != NULL);
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-
-	return (len);
-}
-
-/* h_req() from a given local address; ip NULL: 127.0.0.1. */
-static struct h_resp *
-req_from(const char *ip, const char *method, const char *path,
-    const char *token, const char *body)
-{
-	CURL			*c;
-	struct curl_slist	*hdrs;
-	struct h_resp		*r;
-	struct buf		b, h;
-	CURLcode		rc;
-
-	if (ip == NULL)
-		return (h_req(method, path, token, body, NULL));
-
-	memset(&b, 0, sizeof(b));
-	memset(&h, 0, sizeof(h));
-	cr_assert((c = curl_easy_init()) != NULL);
-
-	hdrs = curl_slist_append(NULL, "Expect:");
-	if (body != NULL)
-		hdrs = curl_slist_append(hdrs,
-		    "Content-Type: application/json");
-	if (token != NULL)
-		hdrs = curl_slist_append(hdrs,
-		    h_fmt("Authorization: Bearer %s", token));
-
-	curl_easy_setopt(c, CURLOPT_URL, h_fmt("%s%s", h_base_url(), path));
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_INTERFACE, h_fmt("host!%s", ip));
-	if (body != NULL) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-
-	rc = curl_easy_perform(c);
-	cr_assert(rc == CURLE_OK, "%s %s from %s: %s", method, path, ip,
-	    curl_easy_strerror(rc));
-
-	r = calloc(1, sizeof(*r));
-	cr_assert(r != NULL);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	r->body = b.data != NULL ? b.data : strdup("");
-	r->len = b.len;
-	r->headers = h.data != NULL ? h.data : strdup("");
-	r->json = json_loadb(r->body, r->len, 0, NULL);
-
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
-
-	return (r);
-}
-
-static void
-own_ip(char *buf, size_t len)
-{
-	long	pid = (long)getpid();
-
-	(void)snprintf(buf, len, "127.%d.%ld.%ld", IP_OCTET,
-	    1 + (pid / 250) % 250, 1 + pid % 250);
-}
-
 static struct h_resp *
 client_login(const char *ip, const char *id, const char *secret)
 {
@@ -136,7 +49,7 @@ client_login(const char *ip, const char *id, const char *secret)
 		json_object_set_new(o, "client_secret", json_string(secret));
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	r = req_from(ip, "POST", CLIENT_LOGIN, NULL, s);
+	r = h_req_on(NULL, ip, "POST", CLIENT_LOGIN, NULL, s, NULL);
 	free(s);
 
 	return (r);
@@ -401,7 +314,7 @@ Test(auth_client, login_failures_share_one_body)
 	struct client	c, gone, off;
 	char		ip[32], *first, other[80];
 
-	own_ip(ip, sizeof(ip));
+	h_own_ip(IP_OCTET, ip, sizeof(ip));
 	h_new_tenant("clifail", &t);
 	new_client(t.slug, "read", "read:projects", &c);
 	new_client(t.slug, "read", "read:projects", &gone);

@@ -38,109 +38,6 @@
 /* This file's second address octet: 127.13.y.z. */
 #define IP_OCTET	13
 
-struct buf {
-	char	*data;
-	size_t	len;
-};
-
-static size_t
-collect(char *data, size_t size, size_t n, void *arg)
-{
-	struct buf	*b = arg;
-	size_t		len = size * n;
-
-	b->data = realloc(b->data, b->len + len + 1);
-	cr_assert(b->data != NULL);
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-
-	return (len);
-}
-
-/*
- * A request over handle (kept between calls: one keep-alive connection),
- * or over a handle of its own when handle is NULL; from local address ip
- * unless ip is NULL. *reused, if not NULL, says whether an open
- * connection carried it.
- */
-static struct h_resp *
-request(CURL *handle, const char *ip, const char *method, const char *path,
-    const char *token, const char *body, int *reused)
-{
-	CURL			*c;
-	struct curl_slist	*hdrs;
-	struct h_resp		*r;
-	struct buf		b, h;
-	CURLcode		rc;
-	long			connects;
-
-	memset(&b, 0, sizeof(b));
-	memset(&h, 0, sizeof(h));
-	c = handle;
-	if (c == NULL)
-		cr_assert((c = curl_easy_init()) != NULL);
-
-	hdrs = curl_slist_append(NULL, "Expect:");
-	if (body != NULL)
-		hdrs = curl_slist_append(hdrs,
-		    "Content-Type: application/json");
-	if (token != NULL)
-		hdrs = curl_slist_append(hdrs,
-		    h_fmt("Authorization: Bearer %s", token));
-
-	curl_easy_setopt(c, CURLOPT_URL, h_fmt("%s%s", h_base_url(), path));
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	if (ip != NULL)
-		curl_easy_setopt(c, CURLOPT_INTERFACE, h_fmt("host!%s", ip));
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	if (body != NULL)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	else
-		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-
-	rc = curl_easy_perform(c);
-	cr_assert(rc == CURLE_OK, "%s %s: %s", method, path,
-	    curl_easy_strerror(rc));
-
-	r = calloc(1, sizeof(*r));
-	cr_assert(r != NULL);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	r->body = b.data != NULL ? b.data : strdup("");
-	r->len = b.len;
-	r->headers = h.data != NULL ? h.data : strdup("");
-	r->json = json_loadb(r->body, r->len, 0, NULL);
-	if (reused != NULL) {
-		connects = -1;
-		curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
-		*reused = connects == 0;
-	}
-
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdrs);
-	if (handle == NULL)
-		curl_easy_cleanup(c);
-
-	return (r);
-}
-
-/* The n-th address of this test (Criterion runs each in a process). */
-static void
-own_ip(int n, char *buf, size_t len)
-{
-	long	pid = (long)getpid();
-
-	(void)snprintf(buf, len, "127.%d.%ld.%ld", IP_OCTET + n,
-	    1 + (pid / 250) % 250, 1 + pid % 250);
-}
-
 static struct h_resp *
 login_from(const char *ip, const char *username, const char *password)
 {
@@ -152,7 +49,7 @@ login_from(const char *ip, const char *username, const char *password)
 	    password);
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	r = request(NULL, ip, "POST", LOGIN, NULL, s, NULL);
+	r = h_req_on(NULL, ip, "POST", LOGIN, NULL, s, NULL);
 	free(s);
 
 	return (r);
@@ -168,7 +65,7 @@ client_login_from(const char *ip, const char *id, const char *secret)
 	o = json_pack("{s:s, s:s}", "client_id", id, "client_secret", secret);
 	s = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	r = request(NULL, ip, "POST", CLIENT_LOGIN, NULL, s, NULL);
+	r = h_req_on(NULL, ip, "POST", CLIENT_LOGIN, NULL, s, NULL);
 	free(s);
 
 	return (r);
@@ -256,7 +153,7 @@ Test(rate_limit, headers_on_authenticated_responses)
 	cr_assert((c = curl_easy_init()) != NULL);
 
 	/* The first request: the worker's limit before it learns ours. */
-	r = request(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+	r = h_req_on(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 	first = header_long(r, "x-ratelimit-remaining");
 	cr_assert(header_long(r, "x-ratelimit-limit") > 0);
@@ -265,7 +162,7 @@ Test(rate_limit, headers_on_authenticated_responses)
 	h_free(r);
 
 	/* A 404 and a 400 are charged and carry the headers too. */
-	r = request(c, NULL, "GET", "/api/v1/projects/987654321/", t.access,
+	r = h_req_on(c, NULL, "GET", "/api/v1/projects/987654321/", t.access,
 	    NULL, &reused);
 	cr_assert_eq(r->status, 404, "%ld %s", r->status, r->body);
 	cr_assert(reused, "the connection was not kept alive");
@@ -273,18 +170,18 @@ Test(rate_limit, headers_on_authenticated_responses)
 	cr_assert_eq(header_long(r, "x-ratelimit-remaining"), limit - 2);
 	h_free(r);
 
-	r = request(c, NULL, "POST", PROJECTS, t.access, "{}", NULL);
+	r = h_req_on(c, NULL, "POST", PROJECTS, t.access, "{}", NULL);
 	cr_assert_eq(r->status, 400, "%ld %s", r->status, r->body);
 	cr_assert_eq(header_long(r, "x-ratelimit-limit"), limit);
 	cr_assert_eq(header_long(r, "x-ratelimit-remaining"), limit - 3);
 	h_free(r);
 
 	/* Unauthenticated requests are charged to no tenant. */
-	r = request(c, NULL, "GET", PROJECTS, NULL, NULL, NULL);
+	r = h_req_on(c, NULL, "GET", PROJECTS, NULL, NULL, NULL);
 	cr_assert_eq(r->status, 401);
 	h_free(r);
 
-	r = request(c, NULL, "GET", PROJECTS, t.access, NULL, &reused);
+	r = h_req_on(c, NULL, "GET", PROJECTS, t.access, NULL, &reused);
 	cr_assert_eq(r->status, 200);
 	cr_assert(reused, "the connection was not kept alive");
 	cr_assert_eq(header_long(r, "x-ratelimit-limit"), limit);
@@ -313,7 +210,7 @@ Test(rate_limit, tenant_limit_throttles, .timeout = 120)
 	cr_assert((c = curl_easy_init()) != NULL);
 
 	for (i = 1; i <= limit; i++) {
-		r = request(c, NULL, "GET", PROJECTS, t.access, NULL, &reused);
+		r = h_req_on(c, NULL, "GET", PROJECTS, t.access, NULL, &reused);
 		cr_assert_eq(r->status, 200, "request %d of %d: %ld %s", i,
 		    limit, r->status, r->body);
 		if (i > 1) {
@@ -330,20 +227,20 @@ Test(rate_limit, tenant_limit_throttles, .timeout = 120)
 		h_free(r);
 	}
 
-	r = request(c, NULL, "GET", PROJECTS, t.access, NULL, &reused);
+	r = h_req_on(c, NULL, "GET", PROJECTS, t.access, NULL, &reused);
 	assert_throttled(r, "request limit + 1");
 	cr_assert_eq(header_long(r, "x-ratelimit-limit"), limit);
 	cr_assert_eq(header_long(r, "x-ratelimit-remaining"), 0);
 	h_free(r);
 
 	/* Writes are throttled alike, and do not happen. */
-	r = request(c, NULL, "POST", PROJECTS, t.access,
+	r = h_req_on(c, NULL, "POST", PROJECTS, t.access,
 	    "{\"name\": \"throttled\"}", NULL);
 	assert_throttled(r, "POST over the limit");
 	h_free(r);
 
 	/* Another tenant is not affected. */
-	r = request(c, NULL, "GET", PROJECTS, h_token(H_INITECH), NULL, NULL);
+	r = h_req_on(c, NULL, "GET", PROJECTS, h_token(H_INITECH), NULL, NULL);
 	cr_assert_eq(r->status, 200, "another tenant: %ld %s", r->status,
 	    r->body);
 	h_free(r);
@@ -371,12 +268,12 @@ Test(rate_limit, limit_is_per_tenant_not_per_connection, .timeout = 120)
 	cr_assert((c = curl_easy_init()) != NULL);
 
 	for (i = 1; i <= limit; i++) {
-		r = request(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+		r = h_req_on(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
 		cr_assert_eq(r->status, 200, "request %d: %ld %s", i,
 		    r->status, r->body);
 		h_free(r);
 	}
-	r = request(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+	r = h_req_on(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
 	assert_throttled(r, "over the limit");
 	h_free(r);
 	curl_easy_cleanup(c);
@@ -385,7 +282,7 @@ Test(rate_limit, limit_is_per_tenant_not_per_connection, .timeout = 120)
 	usleep(600 * 1000);
 	admitted = 0;
 	for (i = 0; i < 6; i++) {
-		r = request(NULL, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+		r = h_req_on(NULL, NULL, "GET", PROJECTS, t.access, NULL, NULL);
 		if (r->status == 200)
 			admitted++;
 		else
@@ -430,11 +327,11 @@ Test(login_throttle, per_account_at_an_address, .timeout = 120)
 
 	h_new_tenant("ltacct", &t);
 	h_new_tenant("ltacct2", &u);
-	own_ip(ATTEMPTS, other, sizeof(other));
+	h_own_ip(IP_OCTET + ATTEMPTS, other, sizeof(other));
 
 	for (attempt = 0;; attempt++) {
 		cr_assert(attempt < ATTEMPTS, "no attempt within one window");
-		own_ip(attempt, ip, sizeof(ip));
+		h_own_ip(IP_OCTET + attempt, ip, sizeof(ip));
 		start = time(NULL);
 		for (i = 1; i <= 10; i++) {
 			r = login_from(ip, t.username, "wrong-password");
@@ -476,7 +373,7 @@ Test(login_throttle, below_the_limit_logs_in, .timeout = 120)
 	char		ip[32];
 	int		i;
 
-	own_ip(ATTEMPTS + 1, ip, sizeof(ip));
+	h_own_ip(IP_OCTET + ATTEMPTS + 1, ip, sizeof(ip));
 	h_new_tenant("ltbelow", &t);
 
 	for (i = 1; i <= 9; i++) {
@@ -505,11 +402,11 @@ Test(login_throttle, per_address, .timeout = 300)
 	int		i, attempt;
 
 	h_new_tenant("ltip", &t);
-	own_ip(2 * ATTEMPTS + 2, other, sizeof(other));
+	h_own_ip(IP_OCTET + 2 * ATTEMPTS + 2, other, sizeof(other));
 
 	for (attempt = 0;; attempt++) {
 		cr_assert(attempt < ATTEMPTS, "no attempt within one window");
-		own_ip(ATTEMPTS + 2 + attempt, ip, sizeof(ip));
+		h_own_ip(IP_OCTET + ATTEMPTS + 2 + attempt, ip, sizeof(ip));
 		start = time(NULL);
 		for (i = 1; i <= 50; i++) {
 			r = login_from(ip, h_unique("ghost"), "wrong-password");
@@ -555,11 +452,11 @@ Test(login_throttle, api_client_secret_guessing, .timeout = 120)
 	cr_assert_not_null(p = strstr(out, "client_secret:"), "%s", out);
 	cr_assert(sscanf(p, "client_secret: %127s", secret) == 1, "%s", out);
 	free(out);
-	own_ip(3 * ATTEMPTS + 3, other, sizeof(other));
+	h_own_ip(IP_OCTET + 3 * ATTEMPTS + 3, other, sizeof(other));
 
 	for (attempt = 0;; attempt++) {
 		cr_assert(attempt < ATTEMPTS, "no attempt within one window");
-		own_ip(2 * ATTEMPTS + 3 + attempt, ip, sizeof(ip));
+		h_own_ip(IP_OCTET + 2 * ATTEMPTS + 3 + attempt, ip, sizeof(ip));
 		start = time(NULL);
 		for (i = 1; i <= 10; i++) {
 			r = client_login_from(ip, id, "wrong-secret");

@@ -30,97 +30,6 @@
 /* This file's second address octet: 127.11.y.z. */
 #define IP_OCTET	11
 
-struct buf {
-	char	*data;
-	size_t	len;
-};
-
-static size_t
-collect(char *data, size_t size, size_t n, void *arg)
-{
-	struct buf	*b = arg;
-	size_t		len = size * n;
-
-	b->data = realloc(b->data, b->len + len + 1);
-	cr_assert(b->data != NULL);
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-
-	return (len);
-}
-
-/*
- * h_req() from a given local address (CURLOPT_INTERFACE), so that the
- * server sees another client IP. ip NULL: the default, 127.0.0.1.
- */
-static struct h_resp *
-req_from(const char *ip, const char *method, const char *path,
-    const char *token, const char *body)
-{
-	CURL			*c;
-	struct curl_slist	*hdrs;
-	struct h_resp		*r;
-	struct buf		b, h;
-	CURLcode		rc;
-
-	if (ip == NULL)
-		return (h_req(method, path, token, body, NULL));
-
-	memset(&b, 0, sizeof(b));
-	memset(&h, 0, sizeof(h));
-	cr_assert((c = curl_easy_init()) != NULL);
-
-	hdrs = curl_slist_append(NULL, "Expect:");
-	if (body != NULL)
-		hdrs = curl_slist_append(hdrs,
-		    "Content-Type: application/json");
-	if (token != NULL)
-		hdrs = curl_slist_append(hdrs,
-		    h_fmt("Authorization: Bearer %s", token));
-
-	curl_easy_setopt(c, CURLOPT_URL, h_fmt("%s%s", h_base_url(), path));
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_INTERFACE, h_fmt("host!%s", ip));
-	if (body != NULL) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-
-	rc = curl_easy_perform(c);
-	cr_assert(rc == CURLE_OK, "%s %s from %s: %s", method, path, ip,
-	    curl_easy_strerror(rc));
-
-	r = calloc(1, sizeof(*r));
-	cr_assert(r != NULL);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	r->body = b.data != NULL ? b.data : strdup("");
-	r->len = b.len;
-	r->headers = h.data != NULL ? h.data : strdup("");
-	r->json = json_loadb(r->body, r->len, 0, NULL);
-
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
-
-	return (r);
-}
-
-/* An address of this test's own: Criterion runs each test in a process. */
-static void
-own_ip(char *buf, size_t len)
-{
-	long	pid = (long)getpid();
-
-	(void)snprintf(buf, len, "127.%d.%ld.%ld", IP_OCTET,
-	    1 + (pid / 250) % 250, 1 + pid % 250);
-}
-
 /* A login body; the caller frees it. */
 static char *
 login_body(const char *username, const char *password, const char *tenant)
@@ -150,7 +59,7 @@ login(const char *ip, const char *username, const char *password,
 	char		*body;
 
 	body = login_body(username, password, tenant);
-	r = req_from(ip, "POST", LOGIN, NULL, body);
+	r = h_req_on(NULL, ip, "POST", LOGIN, NULL, body, NULL);
 	free(body);
 
 	return (r);
@@ -571,7 +480,7 @@ Test(auth_login, credential_failures_share_one_body, .timeout = 60)
 	char		ip[32], lonely[80], *first;
 	int		i, n;
 
-	own_ip(ip, sizeof(ip));
+	h_own_ip(IP_OCTET, ip, sizeof(ip));
 	h_new_tenant("authfail", &t);
 	new_user("lonely", "lonely-password-1", lonely, sizeof(lonely));
 	n = 0;
@@ -636,7 +545,7 @@ Test(auth_login, inactive_user, .timeout = 60)
 	struct h_resp	*r;
 	char		ip[32], *wrong;
 
-	own_ip(ip, sizeof(ip));
+	h_own_ip(IP_OCTET, ip, sizeof(ip));
 	h_new_tenant("authinact", &t);
 
 	r = login(ip, t.username, "not-the-password", NULL);
@@ -682,7 +591,7 @@ Test(auth_login, tenant_selection, .timeout = 60)
 	json_t		*c;
 	char		ip[32], second[80], second_id[40], *wrong;
 
-	own_ip(ip, sizeof(ip));
+	h_own_ip(IP_OCTET, ip, sizeof(ip));
 	h_new_tenant("authsel", &t);
 	(void)snprintf(second, sizeof(second), "%s-b", t.slug);
 	admin_ok(h_fmt("create-tenant --slug %s --name 'Second %s'", second,
@@ -1094,7 +1003,7 @@ Test(auth_refresh, concurrent_reuse_spends_once, .timeout = 60)
 	struct h_resp	*r;
 	CURLM		*multi;
 	CURL		*easy[6];
-	struct buf	out[6];
+	struct h_buf	out[6];
 	struct curl_slist	*hdrs;
 	json_t		*o;
 	char		*body, *winner;
@@ -1116,7 +1025,7 @@ Test(auth_refresh, concurrent_reuse_spends_once, .timeout = 60)
 		    h_base_url(), REFRESH));
 		curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, collect);
+		curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, h_collect);
 		curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &out[i]);
 		curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 30L);
 		curl_multi_add_handle(multi, easy[i]);

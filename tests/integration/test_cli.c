@@ -45,7 +45,6 @@ static int	unused_port(void);
 
 /* A settings file copy of the running test (secrets: removed in .fini). */
 static char	*env_tmp;
-static void	sleep_ms(long);
 
 Test(cli, unknown_tenant)
 {
@@ -565,7 +564,7 @@ Test(cli, usage_of_a_fresh_client_then_its_requests, .timeout = 60)
 		if (strstr(c.out, "/api/v1/projects/") != NULL)
 			break;
 		cli_free(&c);
-		sleep_ms(200);
+		h_sleep_ms(200);
 	}
 	cr_assert_lt(i, 50, "the request never showed up in usage");
 	cr_assert_not_null(strstr(c.out, "GET"), "%s", c.out);
@@ -805,13 +804,3 @@ unused_port(void)
 	return (port);
 }
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec	ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}

@@ -14,44 +14,16 @@
 #define DOCUMENTS	"/api/v1/documents/"
 #define NAME_LEN	128
 
-static struct h_resp	*send_json(const char *, const char *, const char *,
-			    json_t *);
 static long long	new_project(const char *, char *);
 static json_t	*doc_body(const char *, long long);
 static json_t	*new_document(const char *, json_t *);
 static json_t	*get_document(const char *, long long);
-static const char	*first_error(struct h_resp *, const char *);
-static void	assert_error(struct h_resp *, const char *, const char *);
-static void	assert_keys(json_t *, const char *const *);
-static const char	*str(json_t *, const char *);
-static long long	num(json_t *, const char *);
 static void	assert_ids(const char *, const char *, const long long *,
 		    size_t);
-static char	*repeat(const char *, size_t);
 
 static const char *const document_keys[] = { "id", "project",
     "project_name", "name", "file_path", "file_size", "content_type",
     "metadata", "created_at", "updated_at", NULL };
-
-/* A JSON request; takes the reference to body (NULL: no body). */
-static struct h_resp *
-send_json(const char *method, const char *path, const char *token,
-    json_t *body)
-{
-	struct h_resp	*r;
-	char		*s;
-
-	s = NULL;
-	if (body != NULL) {
-		s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-		cr_assert_not_null(s);
-		json_decref(body);
-	}
-	r = h_req(method, path, token, s, NULL);
-	free(s);
-
-	return (r);
-}
 
 /* A project with a unique name (into name, NAME_LEN bytes, if not NULL). */
 static long long
@@ -60,7 +32,7 @@ new_project(const char *token, char *name)
 	struct h_resp	*r;
 	long long	id;
 
-	r = send_json("POST", "/api/v1/projects/", token,
+	r = h_send_json("POST", "/api/v1/projects/", token,
 	    json_pack("{s:s}", "name", h_unique("Docs project")));
 	cr_assert_eq(r->status, 201, "create project: %ld %s", r->status,
 	    r->body);
@@ -96,7 +68,7 @@ new_document(const char *token, json_t *body)
 	json_t		*d;
 
 	cr_assert_not_null(body);
-	r = send_json("POST", DOCUMENTS, token, body);
+	r = h_send_json("POST", DOCUMENTS, token, body);
 	cr_assert_eq(r->status, 201, "create document: %ld %s", r->status,
 	    r->body);
 	d = json_incref(r->json);
@@ -120,62 +92,6 @@ get_document(const char *token, long long id)
 	return (d);
 }
 
-static const char *
-first_error(struct h_resp *r, const char *field)
-{
-	json_t		*errors;
-
-	errors = json_object_get(r->json, "errors");
-	cr_assert(json_is_object(errors), "no errors object in %s", r->body);
-
-	return (json_string_value(json_array_get(json_object_get(errors,
-	    field), 0)));
-}
-
-/* A 400 whose errors.<field> is msg (any message if msg is NULL). */
-static void
-assert_error(struct h_resp *r, const char *field, const char *msg)
-{
-	const char	*m;
-
-	cr_assert_eq(r->status, 400, "%ld %s", r->status, r->body);
-	m = first_error(r, field);
-	cr_assert_not_null(m, "no errors.%s in %s", field, r->body);
-	if (msg != NULL)
-		cr_assert_str_eq(m, msg, "%s", r->body);
-}
-
-/* Exactly these keys. */
-static void
-assert_keys(json_t *o, const char *const *keys)
-{
-	size_t		i;
-
-	cr_assert(json_is_object(o));
-	for (i = 0; keys[i] != NULL; i++)
-		cr_assert_not_null(json_object_get(o, keys[i]),
-		    "key %s missing", keys[i]);
-	cr_assert_eq(json_object_size(o), i, "%zu keys, expected %zu",
-	    json_object_size(o), i);
-}
-
-static const char *
-str(json_t *o, const char *k)
-{
-	return (json_string_value(json_object_get(o, k)));
-}
-
-static long long
-num(json_t *o, const char *k)
-{
-	json_t		*v;
-
-	v = json_object_get(o, k);
-	cr_assert(json_is_integer(v), "%s is not an integer", k);
-
-	return (json_integer_value(v));
-}
-
 /* The list at path holds exactly these ids (in any order). */
 static void
 assert_ids(const char *path, const char *token, const long long *ids,
@@ -195,28 +111,11 @@ assert_ids(const char *path, const char *token, const long long *ids,
 	json_array_foreach(results, i, d) {
 		found = 0;
 		for (k = 0; k < n; k++)
-			found |= num(d, "id") == ids[k];
+			found |= h_jint(d, "id") == ids[k];
 		cr_assert(found, "%s: unexpected document %lld", path,
-		    num(d, "id"));
+		    h_jint(d, "id"));
 	}
 	h_free(r);
-}
-
-/* s n times (caller frees). */
-static char *
-repeat(const char *s, size_t n)
-{
-	char		*out;
-	size_t		len, i;
-
-	len = strlen(s);
-	out = malloc(len * n + 1);
-	cr_assert_not_null(out);
-	for (i = 0; i < n; i++)
-		memcpy(out + i * len, s, len);
-	out[len * n] = '\0';
-
-	return (out);
 }
 
 Test(documents, create_in_a_project_then_retrieve)
@@ -233,19 +132,19 @@ Test(documents, create_in_a_project_then_retrieve)
 	    "s:{s:i}}", "project", (json_int_t)pid, "name", "report.pdf",
 	    "file_path", "tenants/x/report.pdf", "file_size", 482133,
 	    "content_type", "application/pdf", "metadata", "pages", 12));
-	assert_keys(d, document_keys);
-	cr_assert_gt(num(d, "id"), 0);
-	cr_assert_eq(num(d, "project"), pid);
-	cr_assert_str_eq(str(d, "project_name"), pname);
-	cr_assert_str_eq(str(d, "name"), "report.pdf");
-	cr_assert_str_eq(str(d, "file_path"), "tenants/x/report.pdf");
-	cr_assert_eq(num(d, "file_size"), 482133);
-	cr_assert_str_eq(str(d, "content_type"), "application/pdf");
-	cr_assert_eq(num(json_object_get(d, "metadata"), "pages"), 12);
-	cr_assert_not_null(str(d, "created_at"));
-	cr_assert_not_null(str(d, "updated_at"));
+	h_assert_keys(d, document_keys);
+	cr_assert_gt(h_jint(d, "id"), 0);
+	cr_assert_eq(h_jint(d, "project"), pid);
+	cr_assert_str_eq(h_jstr(d, "project_name"), pname);
+	cr_assert_str_eq(h_jstr(d, "name"), "report.pdf");
+	cr_assert_str_eq(h_jstr(d, "file_path"), "tenants/x/report.pdf");
+	cr_assert_eq(h_jint(d, "file_size"), 482133);
+	cr_assert_str_eq(h_jstr(d, "content_type"), "application/pdf");
+	cr_assert_eq(h_jint(json_object_get(d, "metadata"), "pages"), 12);
+	cr_assert_not_null(h_jstr(d, "created_at"));
+	cr_assert_not_null(h_jstr(d, "updated_at"));
 
-	again = get_document(t.access, num(d, "id"));
+	again = get_document(t.access, h_jint(d, "id"));
 	cr_assert(json_equal(again, d), "%s", json_dumps(again, 0));
 	json_decref(again);
 
@@ -288,9 +187,9 @@ Test(documents, project_can_be_set_and_cleared)
 	h_new_tenant("doc", &t);
 	pid = new_project(t.access, pname);
 	d = new_document(t.access, doc_body("moving.txt", 0));
-	id = num(d, "id");
+	id = h_jint(d, "id");
 
-	r = send_json("PATCH", h_fmt(DOCUMENTS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(DOCUMENTS "%lld/", id), t.access,
 	    json_pack("{s:I}", "project", (json_int_t)pid));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert_eq(h_int(r, "project"), pid);
@@ -298,7 +197,7 @@ Test(documents, project_can_be_set_and_cleared)
 	cr_assert_str_eq(h_str(r, "name"), "moving.txt");
 	h_free(r);
 
-	r = send_json("PATCH", h_fmt(DOCUMENTS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(DOCUMENTS "%lld/", id), t.access,
 	    json_pack("{s:n}", "project"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert(json_is_null(json_object_get(r->json, "project")));
@@ -324,9 +223,9 @@ Test(documents, put_replaces_and_requires)
 	h_new_tenant("doc", &t);
 	pid = new_project(t.access, NULL);
 	d = new_document(t.access, doc_body("old.txt", 0));
-	id = num(d, "id");
+	id = h_jint(d, "id");
 
-	r = send_json("PUT", h_fmt(DOCUMENTS "%lld/", id), t.access,
+	r = h_send_json("PUT", h_fmt(DOCUMENTS "%lld/", id), t.access,
 	    json_pack("{s:I, s:s, s:s, s:i, s:s, s:{s:s}}", "project",
 	    (json_int_t)pid, "name", "new.csv", "file_path", "x/new.csv",
 	    "file_size", 99, "content_type", "text/csv", "metadata", "k",
@@ -338,16 +237,18 @@ Test(documents, put_replaces_and_requires)
 	cr_assert_str_eq(h_str(r, "file_path"), "x/new.csv");
 	cr_assert_eq(h_int(r, "file_size"), 99);
 	cr_assert_str_eq(h_str(r, "content_type"), "text/csv");
-	cr_assert_str_eq(str(json_object_get(r->json, "metadata"), "k"), "v");
-	cr_assert_str_eq(h_str(r, "created_at"), str(d, "created_at"));
+	cr_assert_str_eq(h_jstr(json_object_get(r->json, "metadata"), "k"),
+	    "v");
+	cr_assert_str_eq(h_str(r, "created_at"), h_jstr(d, "created_at"));
 	h_free(r);
 
 	before = get_document(t.access, id);
 	for (i = 0; required[i] != NULL; i++) {
 		b = doc_body("full.txt", 0);
 		json_object_del(b, required[i]);
-		r = send_json("PUT", h_fmt(DOCUMENTS "%lld/", id), t.access, b);
-		assert_error(r, required[i], "This field is required.");
+		r = h_send_json("PUT", h_fmt(DOCUMENTS "%lld/", id), t.access,
+		    b);
+		h_assert_error(r, required[i], "This field is required.");
 		h_free(r);
 	}
 	json_decref(d);
@@ -368,20 +269,20 @@ Test(documents, patch_changes_only_the_given_fields)
 	b = doc_body("patch.txt", 0);
 	json_object_set_new(b, "metadata", json_pack("{s:s}", "a", "b"));
 	d = new_document(t.access, b);
-	id = num(d, "id");
+	id = h_jint(d, "id");
 
-	r = send_json("PATCH", h_fmt(DOCUMENTS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(DOCUMENTS "%lld/", id), t.access,
 	    json_pack("{s:i}", "file_size", 0));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert_eq(h_int(r, "file_size"), 0);
 	cr_assert_str_eq(h_str(r, "name"), "patch.txt");
-	cr_assert_str_eq(h_str(r, "file_path"), str(d, "file_path"));
-	cr_assert_str_eq(h_str(r, "content_type"), str(d, "content_type"));
+	cr_assert_str_eq(h_str(r, "file_path"), h_jstr(d, "file_path"));
+	cr_assert_str_eq(h_str(r, "content_type"), h_jstr(d, "content_type"));
 	cr_assert(json_equal(json_object_get(r->json, "metadata"),
 	    json_object_get(d, "metadata")), "%s", r->body);
 	h_free(r);
 
-	r = send_json("PATCH", h_fmt(DOCUMENTS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(DOCUMENTS "%lld/", id), t.access,
 	    json_pack("{s:{}}", "metadata"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert_eq(json_object_size(json_object_get(r->json, "metadata")),
@@ -403,25 +304,25 @@ Test(documents, delete_is_204_then_404)
 	d = new_document(t.access, doc_body("gone.txt", pid));
 	keep = new_document(t.access, doc_body("kept.txt", pid));
 
-	r = h_req("DELETE", h_fmt(DOCUMENTS "%lld/", num(d, "id")), t.access,
+	r = h_req("DELETE", h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")), t.access,
 	    NULL, NULL);
 	cr_assert_eq(r->status, 204, "%s", r->body);
 	cr_assert_eq(r->len, 0);
 	h_free(r);
-	r = h_get(h_fmt(DOCUMENTS "%lld/", num(d, "id")), t.access);
+	r = h_get(h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")), t.access);
 	cr_assert_eq(r->status, 404, "%s", r->body);
 	h_free(r);
-	r = h_req("DELETE", h_fmt(DOCUMENTS "%lld/", num(d, "id")), t.access,
+	r = h_req("DELETE", h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")), t.access,
 	    NULL, NULL);
 	cr_assert_eq(r->status, 404, "%s", r->body);
 	h_free(r);
-	r = send_json("PATCH", h_fmt(DOCUMENTS "%lld/", num(d, "id")),
+	r = h_send_json("PATCH", h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")),
 	    t.access, json_pack("{s:s}", "name", "back"));
 	cr_assert_eq(r->status, 404, "%s", r->body);
 	h_free(r);
 
 	/* The project and the other document stay. */
-	r = h_get(h_fmt(DOCUMENTS "%lld/", num(keep, "id")), t.access);
+	r = h_get(h_fmt(DOCUMENTS "%lld/", h_jint(keep, "id")), t.access);
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	h_free(r);
 	r = h_get(h_fmt("/api/v1/projects/%lld/", pid), t.access);
@@ -455,7 +356,7 @@ Test(documents, metadata_is_returned_as_given)
 	    "create answered %s", json_dumps(json_object_get(d, "metadata"),
 	    0));
 
-	got = get_document(t.access, num(d, "id"));
+	got = get_document(t.access, h_jint(d, "id"));
 	cr_assert(json_equal(json_object_get(got, "metadata"), meta),
 	    "retrieve answered %s", json_dumps(json_object_get(got,
 	    "metadata"), 0));
@@ -469,18 +370,18 @@ Test(documents, metadata_is_returned_as_given)
 
 	/* PUT and PATCH store what they are given too. */
 	json_object_set_new(meta, "added", json_pack("[{s:s}]", "x", "y"));
-	r = send_json("PATCH", h_fmt(DOCUMENTS "%lld/", num(d, "id")),
+	r = h_send_json("PATCH", h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")),
 	    t.access, json_pack("{s:O}", "metadata", meta));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert(json_equal(json_object_get(r->json, "metadata"), meta),
 	    "%s", r->body);
 	h_free(r);
-	got = get_document(t.access, num(d, "id"));
+	got = get_document(t.access, h_jint(d, "id"));
 	cr_assert(json_equal(json_object_get(got, "metadata"), meta));
 	json_decref(got);
 
 	/* PUT without metadata keeps it (DRF: not in validated data). */
-	r = send_json("PUT", h_fmt(DOCUMENTS "%lld/", num(d, "id")),
+	r = h_send_json("PUT", h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")),
 	    t.access, doc_body("meta.json", 0));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert(json_equal(json_object_get(r->json, "metadata"), meta),
@@ -506,32 +407,32 @@ Test(documents, metadata_must_be_an_object_within_64_kib)
 		b = doc_body("bad-meta", 0);
 		json_object_set_new(b, "metadata", json_loads(bad[i],
 		    JSON_DECODE_ANY, NULL));
-		r = send_json("POST", DOCUMENTS, t.access, b);
-		assert_error(r, "metadata", NULL);
+		r = h_send_json("POST", DOCUMENTS, t.access, b);
+		h_assert_error(r, "metadata", NULL);
 		h_free(r);
 	}
 
 	/* null: DRF's JSONField without allow_null refuses it. */
 	b = doc_body("null-meta", 0);
 	json_object_set_new(b, "metadata", json_null());
-	r = send_json("POST", DOCUMENTS, t.access, b);
-	assert_error(r, "metadata", "This field may not be null.");
+	r = h_send_json("POST", DOCUMENTS, t.access, b);
+	h_assert_error(r, "metadata", "This field may not be null.");
 	h_free(r);
 
 	/* Well under 64 KiB: fine. Over it: 400. */
-	big = repeat("x", 60000);
+	big = h_repeat("x", 60000);
 	b = doc_body("big-meta", 0);
 	json_object_set_new(b, "metadata", json_pack("{s:s}", "blob", big));
-	r = send_json("POST", DOCUMENTS, t.access, b);
+	r = h_send_json("POST", DOCUMENTS, t.access, b);
 	cr_assert_eq(r->status, 201, "%ld %.300s", r->status, r->body);
 	h_free(r);
 	free(big);
 
-	big = repeat("x", 70000);
+	big = h_repeat("x", 70000);
 	b = doc_body("huge-meta", 0);
 	json_object_set_new(b, "metadata", json_pack("{s:s}", "blob", big));
-	r = send_json("POST", DOCUMENTS, t.access, b);
-	assert_error(r, "metadata", NULL);
+	r = h_send_json("POST", DOCUMENTS, t.access, b);
+	h_assert_error(r, "metadata", NULL);
 	h_free(r);
 	free(big);
 
@@ -549,7 +450,7 @@ Test(documents, file_size_bounds)
 	b = doc_body("empty.bin", 0);
 	json_object_set_new(b, "file_size", json_integer(0));
 	d = new_document(t.access, b);
-	cr_assert_eq(num(d, "file_size"), 0);
+	cr_assert_eq(h_jint(d, "file_size"), 0);
 	json_decref(d);
 
 	/* 2^63 - 1, the largest; it must come back exactly. */
@@ -557,17 +458,17 @@ Test(documents, file_size_bounds)
 	json_object_set_new(b, "file_size",
 	    json_integer(9223372036854775807LL));
 	d = new_document(t.access, b);
-	cr_assert_eq(num(d, "file_size"), 9223372036854775807LL);
-	r = h_get(h_fmt(DOCUMENTS "%lld/", num(d, "id")), t.access);
+	cr_assert_eq(h_jint(d, "file_size"), 9223372036854775807LL);
+	r = h_get(h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")), t.access);
 	cr_assert(strstr(r->body, "\"file_size\":9223372036854775807") !=
 	    NULL, "%s", r->body);
 	h_free(r);
 	json_decref(d);
 
-	r = send_json("POST", DOCUMENTS, t.access, json_pack("{s:s, s:s, "
+	r = h_send_json("POST", DOCUMENTS, t.access, json_pack("{s:s, s:s, "
 	    "s:i, s:s}", "name", "neg", "file_path", "p", "file_size", -1,
 	    "content_type", "text/plain"));
-	assert_error(r, "file_size",
+	h_assert_error(r, "file_size",
 	    "Ensure this value is greater than or equal to 0.");
 	h_free(r);
 
@@ -581,25 +482,25 @@ Test(documents, file_size_bounds)
 	r = h_post(DOCUMENTS, t.access, "{\"name\":\"frac\","
 	    "\"file_path\":\"p\","
 	    "\"file_size\":1.5,\"content_type\":\"a/b\"}");
-	assert_error(r, "file_size", "A valid integer is required.");
+	h_assert_error(r, "file_size", "A valid integer is required.");
 	h_free(r);
 
 	r = h_post(DOCUMENTS, t.access, "{\"name\":\"word\","
 	    "\"file_path\":\"p\","
 	    "\"file_size\":\"ten\",\"content_type\":\"a/b\"}");
-	assert_error(r, "file_size", "A valid integer is required.");
+	h_assert_error(r, "file_size", "A valid integer is required.");
 	h_free(r);
 
 	r = h_post(DOCUMENTS, t.access, "{\"name\":\"bool\","
 	    "\"file_path\":\"p\","
 	    "\"file_size\":true,\"content_type\":\"a/b\"}");
-	assert_error(r, "file_size", "A valid integer is required.");
+	h_assert_error(r, "file_size", "A valid integer is required.");
 	h_free(r);
 
 	r = h_post(DOCUMENTS, t.access, "{\"name\":\"null\","
 	    "\"file_path\":\"p\","
 	    "\"file_size\":null,\"content_type\":\"a/b\"}");
-	assert_error(r, "file_size", "This field may not be null.");
+	h_assert_error(r, "file_size", "This field may not be null.");
 	h_free(r);
 
 	r = h_get(DOCUMENTS, t.access);
@@ -629,43 +530,43 @@ Test(documents, content_type_is_a_mime_type)
 		b = doc_body("good-mime", 0);
 		json_object_set_new(b, "content_type", json_string(good[i]));
 		d = new_document(t.access, b);
-		cr_assert_str_eq(str(d, "content_type"), good[i]);
+		cr_assert_str_eq(h_jstr(d, "content_type"), good[i]);
 		json_decref(d);
 	}
 
 	for (i = 0; bad[i] != NULL; i++) {
 		b = doc_body("bad-mime", 0);
 		json_object_set_new(b, "content_type", json_string(bad[i]));
-		r = send_json("POST", DOCUMENTS, t.access, b);
+		r = h_send_json("POST", DOCUMENTS, t.access, b);
 		cr_assert_eq(r->status, 400, "%s: %ld %s", bad[i], r->status,
 		    r->body);
-		cr_assert_not_null(first_error(r, "content_type"), "%s: %s",
+		cr_assert_not_null(h_first_error(r, "content_type"), "%s: %s",
 		    bad[i], r->body);
 		h_free(r);
 	}
 
 	b = doc_body("blank-mime", 0);
 	json_object_set_new(b, "content_type", json_string(""));
-	r = send_json("POST", DOCUMENTS, t.access, b);
-	assert_error(r, "content_type", "This field may not be blank.");
+	r = h_send_json("POST", DOCUMENTS, t.access, b);
+	h_assert_error(r, "content_type", "This field may not be blank.");
 	h_free(r);
 
 	/* At most 100 characters. */
-	longest = repeat("a", 100);
+	longest = h_repeat("a", 100);
 	memcpy(longest + 40, "/", 1);
 	b = doc_body("long-mime", 0);
 	json_object_set_new(b, "content_type", json_string(longest));
 	d = new_document(t.access, b);
-	cr_assert_str_eq(str(d, "content_type"), longest);
+	cr_assert_str_eq(h_jstr(d, "content_type"), longest);
 	json_decref(d);
 	free(longest);
 
-	longest = repeat("a", 101);
+	longest = h_repeat("a", 101);
 	memcpy(longest + 40, "/", 1);
 	b = doc_body("too-long-mime", 0);
 	json_object_set_new(b, "content_type", json_string(longest));
-	r = send_json("POST", DOCUMENTS, t.access, b);
-	assert_error(r, "content_type",
+	r = h_send_json("POST", DOCUMENTS, t.access, b);
+	h_assert_error(r, "content_type",
 	    "Ensure this field has no more than 100 characters.");
 	h_free(r);
 	free(longest);
@@ -682,47 +583,47 @@ Test(documents, name_and_file_path_lengths)
 
 	h_new_tenant("doc", &t);
 
-	s = repeat("n", 255);
+	s = h_repeat("n", 255);
 	d = new_document(t.access, doc_body(s, 0));
-	cr_assert_str_eq(str(d, "name"), s);
+	cr_assert_str_eq(h_jstr(d, "name"), s);
 	json_decref(d);
 	free(s);
 
-	s = repeat("n", 256);
-	r = send_json("POST", DOCUMENTS, t.access, doc_body(s, 0));
-	assert_error(r, "name",
+	s = h_repeat("n", 256);
+	r = h_send_json("POST", DOCUMENTS, t.access, doc_body(s, 0));
+	h_assert_error(r, "name",
 	    "Ensure this field has no more than 255 characters.");
 	h_free(r);
 	free(s);
 
-	s = repeat("p", 500);
+	s = h_repeat("p", 500);
 	b = doc_body("path500", 0);
 	json_object_set_new(b, "file_path", json_string(s));
 	d = new_document(t.access, b);
-	cr_assert_str_eq(str(d, "file_path"), s);
+	cr_assert_str_eq(h_jstr(d, "file_path"), s);
 	json_decref(d);
 	free(s);
 
-	s = repeat("p", 501);
+	s = h_repeat("p", 501);
 	b = doc_body("path501", 0);
 	json_object_set_new(b, "file_path", json_string(s));
-	r = send_json("POST", DOCUMENTS, t.access, b);
-	assert_error(r, "file_path",
+	r = h_send_json("POST", DOCUMENTS, t.access, b);
+	h_assert_error(r, "file_path",
 	    "Ensure this field has no more than 500 characters.");
 	h_free(r);
 	free(s);
 
 	b = doc_body("nopath", 0);
 	json_object_set_new(b, "file_path", json_string(""));
-	r = send_json("POST", DOCUMENTS, t.access, b);
-	assert_error(r, "file_path", "This field may not be blank.");
+	r = h_send_json("POST", DOCUMENTS, t.access, b);
+	h_assert_error(r, "file_path", "This field may not be blank.");
 	h_free(r);
 
-	r = send_json("POST", DOCUMENTS, t.access, json_object());
-	assert_error(r, "name", "This field is required.");
-	assert_error(r, "file_path", "This field is required.");
-	assert_error(r, "file_size", "This field is required.");
-	assert_error(r, "content_type", "This field is required.");
+	r = h_send_json("POST", DOCUMENTS, t.access, json_object());
+	h_assert_error(r, "name", "This field is required.");
+	h_assert_error(r, "file_path", "This field is required.");
+	h_assert_error(r, "file_size", "This field is required.");
+	h_assert_error(r, "content_type", "This field is required.");
 	h_free(r);
 }
 
@@ -739,23 +640,23 @@ Test(documents, filters)
 	b = doc_body("Quarterly Report.pdf", p1);
 	json_object_set_new(b, "content_type", json_string("application/pdf"));
 	d = new_document(t.access, b);
-	a = num(d, "id");
+	a = h_jint(d, "id");
 	json_decref(d);
 	b = doc_body("photo.png", p1);
 	json_object_set_new(b, "content_type", json_string("image/png"));
 	json_object_set_new(b, "file_path", json_string("report/photo.png"));
 	d = new_document(t.access, b);
-	bb = num(d, "id");
+	bb = h_jint(d, "id");
 	json_decref(d);
 	b = doc_body("annual-REPORT.pdf", p2);
 	json_object_set_new(b, "content_type", json_string("application/pdf"));
 	d = new_document(t.access, b);
-	c = num(d, "id");
+	c = h_jint(d, "id");
 	json_decref(d);
 	b = doc_body("loose.txt", 0);
 	json_object_set_new(b, "content_type", json_string("text/plain"));
 	d = new_document(t.access, b);
-	e = num(d, "id");
+	e = h_jint(d, "id");
 	json_decref(d);
 
 	ids[0] = a;
@@ -815,17 +716,17 @@ Test(documents, unknown_project_is_400)
 	json_t		*d;
 
 	h_new_tenant("doc", &t);
-	r = send_json("POST", DOCUMENTS, t.access, doc_body("x",
+	r = h_send_json("POST", DOCUMENTS, t.access, doc_body("x",
 	    999999999999LL));
-	assert_error(r, "project",
+	h_assert_error(r, "project",
 	    "Invalid pk \"999999999999\" - object does not exist.");
 	h_free(r);
 
 	d = new_document(t.access, doc_body("y", 0));
-	r = send_json("PATCH", h_fmt(DOCUMENTS "%lld/", num(d, "id")),
+	r = h_send_json("PATCH", h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")),
 	    t.access, json_pack("{s:I}", "project",
 	    (json_int_t)999999999999LL));
-	assert_error(r, "project",
+	h_assert_error(r, "project",
 	    "Invalid pk \"999999999999\" - object does not exist.");
 	h_free(r);
 	json_decref(d);

@@ -31,8 +31,6 @@ struct side {
 	char		secret[64];
 };
 
-static struct h_resp	*send_json(const char *, const char *, const char *,
-			    json_t *);
 static long long	create(const char *, const char *, json_t *);
 static void	make_side(const char *, struct side *);
 static json_t	*snapshot(const struct side *);
@@ -42,26 +40,6 @@ static json_t	*ids_of(json_t *);
 static void	attack(const char *, const struct side *, long long);
 static const char	*client_token(int);
 
-/* A JSON request; takes the reference to body (NULL: no body). */
-static struct h_resp *
-send_json(const char *method, const char *path, const char *token,
-    json_t *body)
-{
-	struct h_resp	*r;
-	char		*s;
-
-	s = NULL;
-	if (body != NULL) {
-		s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-		cr_assert_not_null(s);
-		json_decref(body);
-	}
-	r = h_req(method, path, token, s, NULL);
-	free(s);
-
-	return (r);
-}
-
 /* POST to a collection; 201 expected. The new id. */
 static long long
 create(const char *token, const char *path, json_t *body)
@@ -70,7 +48,7 @@ create(const char *token, const char *path, json_t *body)
 	long long	id;
 
 	cr_assert_not_null(body);
-	r = send_json("POST", path, token, body);
+	r = h_send_json("POST", path, token, body);
 	cr_assert_eq(r->status, 201, "POST %s: %ld %s", path, r->status,
 	    r->body);
 	id = h_int(r, "id");
@@ -300,7 +278,7 @@ client_token(int tenant)
 	b = json_pack("{s:s, s:s}", "client_id", h_client(tenant, "full",
 	    "client_id"), "client_secret", h_client(tenant, "full",
 	    "client_secret"));
-	r = send_json("POST", "/api/v1/auth/api-client/token/", NULL, b);
+	r = h_send_json("POST", "/api/v1/auth/api-client/token/", NULL, b);
 	cr_assert_eq(r->status, 200, "client token: %ld %s", r->status,
 	    r->body);
 	(void)snprintf(token, sizeof(token), "%s", h_str(r, "access"));

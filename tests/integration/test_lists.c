@@ -68,8 +68,6 @@ static const struct field document_fields[] = {
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-static struct h_resp	*send_json(const char *, const char *, const char *,
-			    json_t *);
 static long long	create(const char *, const char *, json_t *);
 static void	touch(const char *, const char *, long long);
 static int	rank(const char *const *, const char *);
@@ -80,26 +78,6 @@ static void	check_ordering(const char *, const char *,
 static void	assert_count(const char *, const char *, long long);
 static const char	*port_of(const char *);
 
-/* A JSON request; takes the reference to body (NULL: no body). */
-static struct h_resp *
-send_json(const char *method, const char *path, const char *token,
-    json_t *body)
-{
-	struct h_resp	*r;
-	char		*s;
-
-	s = NULL;
-	if (body != NULL) {
-		s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-		cr_assert_not_null(s);
-		json_decref(body);
-	}
-	r = h_req(method, path, token, s, NULL);
-	free(s);
-
-	return (r);
-}
-
 /* POST to a collection; 201 expected. The new id. */
 static long long
 create(const char *token, const char *path, json_t *body)
@@ -108,7 +86,7 @@ create(const char *token, const char *path, json_t *body)
 	long long	id;
 
 	cr_assert_not_null(body);
-	r = send_json("POST", path, token, body);
+	r = h_send_json("POST", path, token, body);
 	cr_assert_eq(r->status, 201, "POST %s: %ld %s", path, r->status,
 	    r->body);
 	id = h_int(r, "id");
@@ -123,7 +101,7 @@ touch(const char *token, const char *collection, long long id)
 {
 	struct h_resp	*r;
 
-	r = send_json("PATCH", h_fmt("%s%lld/", collection, id), token,
+	r = h_send_json("PATCH", h_fmt("%s%lld/", collection, id), token,
 	    json_object());
 	cr_assert_eq(r->status, 200, "PATCH: %ld %s", r->status, r->body);
 	h_free(r);

@@ -28,7 +28,6 @@ static void	secrets_add(json_t *, const char *);
 static json_t	*secrets_collect(void);
 static void	secrets_scan(json_t *, const char *);
 static char	*env_value(const char *);
-static void	sleep_ms(long);
 
 Test(cors, preflight_from_an_allowed_origin)
 {
@@ -295,7 +294,7 @@ Test(logs, no_secret_reaches_the_log, .timeout = 60)
 	h_free(r);
 
 	/* Let the lines land, then search everything written so far. */
-	sleep_ms(500);
+	h_sleep_ms(500);
 	secrets_scan(secrets, h_env("MTAPI_TEST_HTTP_LOG"));
 	json_decref(secrets);
 }
@@ -427,7 +426,7 @@ log_line_for(const char *rid, long ms)
 		free(log);
 		if (waited >= ms)
 			return (NULL);
-		sleep_ms(100);
+		h_sleep_ms(100);
 	}
 }
 
@@ -468,13 +467,3 @@ env_value(const char *name)
 	return (NULL);
 }
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec	ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}

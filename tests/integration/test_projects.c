@@ -16,47 +16,21 @@
 
 #define PROJECTS	"/api/v1/projects/"
 
-static struct h_resp	*send_json(const char *, const char *, const char *,
-			    json_t *);
 static json_t	*new_project(const char *, json_t *);
 static long long	new_task(const char *, long long, const char *,
 			    const char *);
 static long long	new_document(const char *, long long);
 static long		status_of(const char *, const char *);
-static const char	*first_error(struct h_resp *, const char *);
-static void	assert_error(struct h_resp *, const char *, const char *);
 static void	assert_stats(const char *, long long, long long, long long,
 		    long long, long long, long long, long long, long long,
 		    long long);
-static void	assert_keys(json_t *, const char *const *);
 static void	assert_timestamp(json_t *, const char *);
-static long long	num(json_t *, const char *);
 static long long	num2(json_t *, const char *, const char *);
 static long long	num3(json_t *, const char *, const char *,
 			    const char *);
 
 static const char *const project_keys[] = { "id", "name", "description",
     "status", "tasks_count", "created_at", "updated_at", NULL };
-
-/* A JSON request; takes the reference to body (NULL: no body). */
-static struct h_resp *
-send_json(const char *method, const char *path, const char *token,
-    json_t *body)
-{
-	struct h_resp	*r;
-	char		*s;
-
-	s = NULL;
-	if (body != NULL) {
-		s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-		cr_assert_not_null(s);
-		json_decref(body);
-	}
-	r = h_req(method, path, token, s, NULL);
-	free(s);
-
-	return (r);
-}
 
 /* POST a project; 201 expected. Returns its JSON (caller decrefs). */
 static json_t *
@@ -66,7 +40,7 @@ new_project(const char *token, json_t *body)
 	json_t		*p;
 
 	cr_assert_not_null(body);
-	r = send_json("POST", PROJECTS, token, body);
+	r = h_send_json("POST", PROJECTS, token, body);
 	cr_assert_eq(r->status, 201, "create project: %ld %s", r->status,
 	    r->body);
 	p = json_incref(r->json);
@@ -88,7 +62,7 @@ new_task(const char *token, long long project, const char *status,
 	cr_assert_not_null(b);
 	if (due_date != NULL)
 		json_object_set_new(b, "due_date", json_string(due_date));
-	r = send_json("POST", "/api/v1/tasks/", token, b);
+	r = h_send_json("POST", "/api/v1/tasks/", token, b);
 	cr_assert_eq(r->status, 201, "create task: %ld %s", r->status,
 	    r->body);
 	id = h_int(r, "id");
@@ -111,7 +85,7 @@ new_document(const char *token, long long project)
 	cr_assert_not_null(b);
 	json_object_set_new(b, "project", project > 0 ?
 	    json_integer(project) : json_null());
-	r = send_json("POST", "/api/v1/documents/", token, b);
+	r = h_send_json("POST", "/api/v1/documents/", token, b);
 	cr_assert_eq(r->status, 201, "create document: %ld %s", r->status,
 	    r->body);
 	id = h_int(r, "id");
@@ -133,44 +107,6 @@ status_of(const char *path, const char *token)
 	return (status);
 }
 
-static const char *
-first_error(struct h_resp *r, const char *field)
-{
-	json_t		*errors;
-
-	errors = json_object_get(r->json, "errors");
-	cr_assert(json_is_object(errors), "no errors object in %s", r->body);
-
-	return (json_string_value(json_array_get(json_object_get(errors,
-	    field), 0)));
-}
-
-/* A 400 whose errors.<field> starts with msg. */
-static void
-assert_error(struct h_resp *r, const char *field, const char *msg)
-{
-	const char	*m;
-
-	cr_assert_eq(r->status, 400, "%ld %s", r->status, r->body);
-	m = first_error(r, field);
-	cr_assert_not_null(m, "no errors.%s in %s", field, r->body);
-	cr_assert_str_eq(m, msg, "%s", r->body);
-}
-
-/* Exactly these keys. */
-static void
-assert_keys(json_t *o, const char *const *keys)
-{
-	size_t		i;
-
-	cr_assert(json_is_object(o));
-	for (i = 0; keys[i] != NULL; i++)
-		cr_assert_not_null(json_object_get(o, keys[i]),
-		    "key %s missing", keys[i]);
-	cr_assert_eq(json_object_size(o), i, "%zu keys, expected %zu",
-	    json_object_size(o), i);
-}
-
 /* RFC 3339 in UTC with microseconds, as DRF writes it. */
 static void
 assert_timestamp(json_t *o, const char *key)
@@ -187,26 +123,15 @@ assert_timestamp(json_t *o, const char *key)
 }
 
 static long long
-num(json_t *o, const char *k)
-{
-	json_t		*v;
-
-	v = json_object_get(o, k);
-	cr_assert(json_is_integer(v), "%s is not an integer", k);
-
-	return (json_integer_value(v));
-}
-
-static long long
 num2(json_t *o, const char *a, const char *b)
 {
-	return (num(json_object_get(o, a), b));
+	return (h_jint(json_object_get(o, a), b));
 }
 
 static long long
 num3(json_t *o, const char *a, const char *b, const char *c)
 {
-	return (num(json_object_get(json_object_get(o, a), b), c));
+	return (h_jint(json_object_get(json_object_get(o, a), b), c));
 }
 
 Test(projects, list_is_paginated_with_project_fields)
@@ -223,7 +148,7 @@ Test(projects, list_is_paginated_with_project_fields)
 	cr_assert(json_is_array(results));
 	cr_assert_geq(json_array_size(results), 5);
 	json_array_foreach(results, i, p) {
-		assert_keys(p, project_keys);
+		h_assert_keys(p, project_keys);
 		assert_timestamp(p, "created_at");
 		assert_timestamp(p, "updated_at");
 	}
@@ -240,24 +165,24 @@ Test(projects, create_with_defaults_then_retrieve)
 	h_new_tenant("prj", &t);
 	(void)snprintf(name, sizeof(name), "%s", h_unique("Defaults"));
 	p = new_project(t.access, json_pack("{s:s}", "name", name));
-	assert_keys(p, project_keys);
-	cr_assert_gt(num(p, "id"), 0);
+	h_assert_keys(p, project_keys);
+	cr_assert_gt(h_jint(p, "id"), 0);
 	cr_assert_str_eq(json_string_value(json_object_get(p, "name")), name);
 	cr_assert_str_eq(json_string_value(json_object_get(p,
 	    "description")), "");
 	cr_assert_str_eq(json_string_value(json_object_get(p, "status")),
 	    "active");
-	cr_assert_eq(num(p, "tasks_count"), 0);
+	cr_assert_eq(h_jint(p, "tasks_count"), 0);
 	assert_timestamp(p, "created_at");
 	assert_timestamp(p, "updated_at");
 
-	r = h_get(h_fmt(PROJECTS "%lld/", num(p, "id")), t.access);
+	r = h_get(h_fmt(PROJECTS "%lld/", h_jint(p, "id")), t.access);
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert(json_equal(r->json, p), "%s", r->body);
 	h_free(r);
 
 	/* The same without the trailing slash. */
-	r = h_get(h_fmt(PROJECTS "%lld", num(p, "id")), t.access);
+	r = h_get(h_fmt(PROJECTS "%lld", h_jint(p, "id")), t.access);
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert(json_equal(r->json, p), "%s", r->body);
 	h_free(r);
@@ -316,15 +241,15 @@ Test(projects, put_replaces_every_field)
 	h_new_tenant("prj", &t);
 	p = new_project(t.access, json_pack("{s:s, s:s}", "name",
 	    h_unique("Put"), "description", "before"));
-	id = num(p, "id");
+	id = h_jint(p, "id");
 	usleep(2000);
 
 	(void)snprintf(name, sizeof(name), "%s", h_unique("Put renamed"));
-	r = send_json("PUT", h_fmt(PROJECTS "%lld/", id), t.access,
+	r = h_send_json("PUT", h_fmt(PROJECTS "%lld/", id), t.access,
 	    json_pack("{s:s, s:s, s:s}", "name", name, "description", "after",
 	    "status", "archived"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
-	assert_keys(r->json, project_keys);
+	h_assert_keys(r->json, project_keys);
 	cr_assert_eq(h_int(r, "id"), id);
 	cr_assert_str_eq(h_str(r, "name"), name);
 	cr_assert_str_eq(h_str(r, "description"), "after");
@@ -353,17 +278,17 @@ Test(projects, put_without_required_name_is_400_and_changes_nothing)
 
 	h_new_tenant("prj", &t);
 	p = new_project(t.access, json_pack("{s:s}", "name", h_unique("Put")));
-	id = num(p, "id");
+	id = h_jint(p, "id");
 
-	r = send_json("PUT", h_fmt(PROJECTS "%lld/", id), t.access,
+	r = h_send_json("PUT", h_fmt(PROJECTS "%lld/", id), t.access,
 	    json_pack("{s:s, s:s}", "description", "x", "status", "archived"));
-	assert_error(r, "name",
+	h_assert_error(r, "name",
 	    "This field is required.");
 	h_free(r);
 
 	/* An empty body is a PUT without its required field too. */
 	r = h_req("PUT", h_fmt(PROJECTS "%lld/", id), t.access, "", NULL);
-	assert_error(r, "name",
+	h_assert_error(r, "name",
 	    "This field is required.");
 	h_free(r);
 
@@ -385,9 +310,9 @@ Test(projects, patch_changes_only_the_given_fields)
 	(void)snprintf(name, sizeof(name), "%s", h_unique("Patch"));
 	p = new_project(t.access, json_pack("{s:s, s:s, s:s}", "name", name,
 	    "description", "keep me", "status", "completed"));
-	id = num(p, "id");
+	id = h_jint(p, "id");
 
-	r = send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
 	    json_pack("{s:s}", "status", "archived"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert_str_eq(h_str(r, "name"), name);
@@ -395,7 +320,7 @@ Test(projects, patch_changes_only_the_given_fields)
 	cr_assert_str_eq(h_str(r, "status"), "archived");
 	h_free(r);
 
-	r = send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
 	    json_pack("{s:s}", "description", ""));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert_str_eq(h_str(r, "name"), name);
@@ -404,7 +329,7 @@ Test(projects, patch_changes_only_the_given_fields)
 	h_free(r);
 
 	/* Nothing given: nothing changes but updated_at. */
-	r = send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
 	    json_object());
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert_str_eq(h_str(r, "name"), name);
@@ -428,17 +353,17 @@ Test(projects, patch_validates_what_it_is_given)
 
 	h_new_tenant("prj", &t);
 	p = new_project(t.access, json_pack("{s:s}", "name", h_unique("P")));
-	id = num(p, "id");
+	id = h_jint(p, "id");
 
-	r = send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
 	    json_pack("{s:s}", "name", ""));
-	assert_error(r, "name",
+	h_assert_error(r, "name",
 	    "This field may not be blank.");
 	h_free(r);
 
-	r = send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
 	    json_pack("{s:s}", "status", "deleted"));
-	assert_error(r, "status",
+	h_assert_error(r, "status",
 	    "\"deleted\" is not a valid choice.");
 	h_free(r);
 
@@ -460,26 +385,26 @@ Test(projects, rename_onto_another_project_name_is_400)
 	a = new_project(t.access, json_pack("{s:s}", "name", aname));
 	b = new_project(t.access, json_pack("{s:s}", "name", h_unique("B")));
 
-	r = send_json("PATCH", h_fmt(PROJECTS "%lld/", num(b, "id")),
+	r = h_send_json("PATCH", h_fmt(PROJECTS "%lld/", h_jint(b, "id")),
 	    t.access, json_pack("{s:s}", "name", aname));
 	cr_assert_eq(r->status, 400, "%s", r->body);
-	cr_assert_not_null(first_error(r, "name"), "%s", r->body);
+	cr_assert_not_null(h_first_error(r, "name"), "%s", r->body);
 	h_free(r);
 
-	r = send_json("PUT", h_fmt(PROJECTS "%lld/", num(b, "id")),
+	r = h_send_json("PUT", h_fmt(PROJECTS "%lld/", h_jint(b, "id")),
 	    t.access, json_pack("{s:s}", "name", aname));
 	cr_assert_eq(r->status, 400, "%s", r->body);
-	cr_assert_not_null(first_error(r, "name"), "%s", r->body);
+	cr_assert_not_null(h_first_error(r, "name"), "%s", r->body);
 	h_free(r);
 
 	/* Its own name again is no conflict. */
-	r = send_json("PUT", h_fmt(PROJECTS "%lld/", num(a, "id")),
+	r = h_send_json("PUT", h_fmt(PROJECTS "%lld/", h_jint(a, "id")),
 	    t.access, json_pack("{s:s, s:s}", "name", aname, "description",
 	    "same name"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	h_free(r);
 
-	r = h_get(h_fmt(PROJECTS "%lld/", num(b, "id")), t.access);
+	r = h_get(h_fmt(PROJECTS "%lld/", h_jint(b, "id")), t.access);
 	cr_assert(json_equal(r->json, b), "changed: %s", r->body);
 	h_free(r);
 	json_decref(a);
@@ -497,13 +422,13 @@ Test(projects, delete_removes_its_tasks_and_documents)
 	p = new_project(t.access, json_pack("{s:s}", "name", h_unique("Del")));
 	other = new_project(t.access, json_pack("{s:s}", "name",
 	    h_unique("Keep")));
-	id = num(p, "id");
+	id = h_jint(p, "id");
 	t1 = new_task(t.access, id, "todo", NULL);
 	t2 = new_task(t.access, id, "done", NULL);
 	d1 = new_document(t.access, id);
 	d2 = new_document(t.access, id);
-	keep_task = new_task(t.access, num(other, "id"), "todo", NULL);
-	keep_doc = new_document(t.access, num(other, "id"));
+	keep_task = new_task(t.access, h_jint(other, "id"), "todo", NULL);
+	keep_doc = new_document(t.access, h_jint(other, "id"));
 	loose_doc = new_document(t.access, 0);
 
 	r = h_req("DELETE", h_fmt(PROJECTS "%lld/", id), t.access, NULL, NULL);
@@ -524,7 +449,7 @@ Test(projects, delete_removes_its_tasks_and_documents)
 	    t.access), 404);
 
 	/* Nothing else went with it. */
-	cr_assert_eq(status_of(h_fmt(PROJECTS "%lld/", num(other, "id")),
+	cr_assert_eq(status_of(h_fmt(PROJECTS "%lld/", h_jint(other, "id")),
 	    t.access), 200);
 	cr_assert_eq(status_of(h_fmt("/api/v1/tasks/%lld/", keep_task),
 	    t.access), 200);
@@ -557,7 +482,7 @@ Test(projects, tasks_count_follows_the_tasks)
 
 	h_new_tenant("prj", &t);
 	p = new_project(t.access, json_pack("{s:s}", "name", h_unique("Cnt")));
-	id = num(p, "id");
+	id = h_jint(p, "id");
 	t1 = new_task(t.access, id, "todo", NULL);
 	(void)new_task(t.access, id, "in_progress", NULL);
 	(void)new_task(t.access, id, "done", NULL);
@@ -572,7 +497,7 @@ Test(projects, tasks_count_follows_the_tasks)
 	h_free(r);
 
 	r = h_get(PROJECTS, t.access);
-	cr_assert_eq(num(json_array_get(json_object_get(r->json, "results"),
+	cr_assert_eq(h_jint(json_array_get(json_object_get(r->json, "results"),
 	    0), "tasks_count"), 2, "%s", r->body);
 	h_free(r);
 	json_decref(p);
@@ -591,10 +516,10 @@ Test(projects, tasks_of_a_project_are_paginated)
 	p = new_project(t.access, json_pack("{s:s}", "name", h_unique("Pt")));
 	other = new_project(t.access, json_pack("{s:s}", "name",
 	    h_unique("Other")));
-	id = num(p, "id");
+	id = h_jint(p, "id");
 	for (i = 0; i < 3; i++)
 		(void)new_task(t.access, id, i == 0 ? "done" : "todo", NULL);
-	(void)new_task(t.access, num(other, "id"), "todo", NULL);
+	(void)new_task(t.access, h_jint(other, "id"), "todo", NULL);
 
 	r = h_get(h_fmt(PROJECTS "%lld/tasks/", id), t.access);
 	cr_assert_eq(r->status, 200, "%s", r->body);
@@ -602,7 +527,7 @@ Test(projects, tasks_of_a_project_are_paginated)
 	cr_assert(json_is_null(json_object_get(r->json, "next")));
 	cr_assert(json_is_null(json_object_get(r->json, "previous")));
 	json_array_foreach(json_object_get(r->json, "results"), i, task) {
-		cr_assert_eq(num(task, "project"), id);
+		cr_assert_eq(h_jint(task, "project"), id);
 		cr_assert_str_eq(json_string_value(json_object_get(task,
 		    "project_name")), json_string_value(json_object_get(p,
 		    "name")));
@@ -631,7 +556,7 @@ Test(projects, tasks_of_a_project_are_paginated)
 	cr_assert_eq(h_int(r, "count"), 2, "%s", r->body);
 	h_free(r);
 
-	r = h_get(h_fmt(PROJECTS "%lld/tasks/", num(other, "id")), t.access);
+	r = h_get(h_fmt(PROJECTS "%lld/tasks/", h_jint(other, "id")), t.access);
 	cr_assert_eq(h_int(r, "count"), 1, "%s", r->body);
 	h_free(r);
 	json_decref(p);
@@ -647,7 +572,7 @@ Test(projects, tasks_of_an_empty_project_and_of_no_project)
 	h_new_tenant("prj", &t);
 	p = new_project(t.access, json_pack("{s:s}", "name", h_unique("E")));
 
-	r = h_get(h_fmt(PROJECTS "%lld/tasks/", num(p, "id")), t.access);
+	r = h_get(h_fmt(PROJECTS "%lld/tasks/", h_jint(p, "id")), t.access);
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert_eq(h_int(r, "count"), 0);
 	cr_assert_eq(json_array_size(json_object_get(r->json, "results")), 0);
@@ -706,28 +631,28 @@ Test(statistics, empty_tenant_has_every_key_at_zero)
 	h_new_tenant("stat", &t);
 	r = h_get(PROJECTS "statistics/", t.access);
 	cr_assert_eq(r->status, 200, "%s", r->body);
-	assert_keys(r->json, top);
+	h_assert_keys(r->json, top);
 	for (i = 0; i < 5; i++)
-		cr_assert_eq(num(r->json, top[i]), 0, "%s", top[i]);
+		cr_assert_eq(h_jint(r->json, top[i]), 0, "%s", top[i]);
 
 	o = json_object_get(r->json, "projects");
-	assert_keys(o, pkeys);
-	cr_assert_eq(num(o, "total"), 0);
-	assert_keys(json_object_get(o, "by_status"), pstat);
+	h_assert_keys(o, pkeys);
+	cr_assert_eq(h_jint(o, "total"), 0);
+	h_assert_keys(json_object_get(o, "by_status"), pstat);
 	for (i = 0; pstat[i] != NULL; i++)
 		cr_assert_eq(num2(o, "by_status", pstat[i]), 0);
 
 	o = json_object_get(r->json, "tasks");
-	assert_keys(o, tkeys);
-	cr_assert_eq(num(o, "total"), 0);
-	cr_assert_eq(num(o, "overdue"), 0);
-	assert_keys(json_object_get(o, "by_status"), tstat);
+	h_assert_keys(o, tkeys);
+	cr_assert_eq(h_jint(o, "total"), 0);
+	cr_assert_eq(h_jint(o, "overdue"), 0);
+	h_assert_keys(json_object_get(o, "by_status"), tstat);
 	for (i = 0; tstat[i] != NULL; i++)
 		cr_assert_eq(num2(o, "by_status", tstat[i]), 0);
 
 	o = json_object_get(r->json, "documents");
-	assert_keys(o, dkeys);
-	cr_assert_eq(num(o, "total"), 0);
+	h_assert_keys(o, dkeys);
+	cr_assert_eq(h_jint(o, "total"), 0);
 	h_free(r);
 }
 
@@ -747,11 +672,11 @@ assert_stats(const char *token, long long active, long long completed,
 	s = r->json;
 	total = active + completed + archived;
 
-	cr_assert_eq(num(s, "total_projects"), total, "%s", r->body);
-	cr_assert_eq(num(s, "active_projects"), active, "%s", r->body);
-	cr_assert_eq(num(s, "completed_projects"), completed, "%s", r->body);
-	cr_assert_eq(num(s, "archived_projects"), archived, "%s", r->body);
-	cr_assert_eq(num(s, "projects_with_tasks"), with_tasks, "%s",
+	cr_assert_eq(h_jint(s, "total_projects"), total, "%s", r->body);
+	cr_assert_eq(h_jint(s, "active_projects"), active, "%s", r->body);
+	cr_assert_eq(h_jint(s, "completed_projects"), completed, "%s", r->body);
+	cr_assert_eq(h_jint(s, "archived_projects"), archived, "%s", r->body);
+	cr_assert_eq(h_jint(s, "projects_with_tasks"), with_tasks, "%s",
 	    r->body);
 	cr_assert_eq(num2(s, "projects", "total"), total, "%s", r->body);
 	cr_assert_eq(num3(s, "projects", "by_status", "active"), active);
@@ -789,8 +714,8 @@ Test(statistics, follow_the_tenants_data)
 	    h_unique("S3"), "status", "completed"));
 	p4 = new_project(t.access, json_pack("{s:s, s:s}", "name",
 	    h_unique("S4"), "status", "archived"));
-	id1 = num(p1, "id");
-	id2 = num(p2, "id");
+	id1 = h_jint(p1, "id");
+	id2 = h_jint(p2, "id");
 	assert_stats(t.access, 2, 1, 1, 0, 0, 0, 0, 0, 0);
 
 	/* Overdue: not done and due before today. */
@@ -805,7 +730,7 @@ Test(statistics, follow_the_tenants_data)
 	assert_stats(t.access, 2, 1, 1, 2, 2, 1, 1, 1, 2);
 
 	/* A status change moves a project between the counts. */
-	r = send_json("PATCH", h_fmt(PROJECTS "%lld/", num(p4, "id")),
+	r = h_send_json("PATCH", h_fmt(PROJECTS "%lld/", h_jint(p4, "id")),
 	    t.access, json_pack("{s:s}", "status", "completed"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	h_free(r);

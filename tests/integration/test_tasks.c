@@ -15,16 +15,9 @@
 #define TASKS		"/api/v1/tasks/"
 #define NAME_LEN	128
 
-static struct h_resp	*send_json(const char *, const char *, const char *,
-			    json_t *);
 static long long	new_project(const char *, char *);
 static json_t	*new_task(const char *, json_t *);
 static json_t	*get_task(const char *, long long);
-static const char	*first_error(struct h_resp *, const char *);
-static void	assert_error(struct h_resp *, const char *, const char *);
-static void	assert_keys(json_t *, const char *const *);
-static const char	*str(json_t *, const char *);
-static long long	num(json_t *, const char *);
 static void	assert_ids(const char *, const char *, const long long *,
 		    size_t);
 
@@ -36,26 +29,6 @@ static const char *const detail_keys[] = { "id", "project", "project_name",
     "title", "description", "status", "priority", "due_date",
     "completed_at", "created_at", "updated_at", "project_details", NULL };
 
-/* A JSON request; takes the reference to body (NULL: no body). */
-static struct h_resp *
-send_json(const char *method, const char *path, const char *token,
-    json_t *body)
-{
-	struct h_resp	*r;
-	char		*s;
-
-	s = NULL;
-	if (body != NULL) {
-		s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-		cr_assert_not_null(s);
-		json_decref(body);
-	}
-	r = h_req(method, path, token, s, NULL);
-	free(s);
-
-	return (r);
-}
-
 /* A project with a unique name (into name, NAME_LEN bytes, if not NULL). */
 static long long
 new_project(const char *token, char *name)
@@ -63,7 +36,7 @@ new_project(const char *token, char *name)
 	struct h_resp	*r;
 	long long	id;
 
-	r = send_json("POST", "/api/v1/projects/", token,
+	r = h_send_json("POST", "/api/v1/projects/", token,
 	    json_pack("{s:s}", "name", h_unique("Tasks project")));
 	cr_assert_eq(r->status, 201, "create project: %ld %s", r->status,
 	    r->body);
@@ -83,7 +56,7 @@ new_task(const char *token, json_t *body)
 	json_t		*t;
 
 	cr_assert_not_null(body);
-	r = send_json("POST", TASKS, token, body);
+	r = h_send_json("POST", TASKS, token, body);
 	cr_assert_eq(r->status, 201, "create task: %ld %s", r->status,
 	    r->body);
 	t = json_incref(r->json);
@@ -106,62 +79,6 @@ get_task(const char *token, long long id)
 	return (t);
 }
 
-static const char *
-first_error(struct h_resp *r, const char *field)
-{
-	json_t		*errors;
-
-	errors = json_object_get(r->json, "errors");
-	cr_assert(json_is_object(errors), "no errors object in %s", r->body);
-
-	return (json_string_value(json_array_get(json_object_get(errors,
-	    field), 0)));
-}
-
-/* A 400 whose errors.<field> is msg. */
-static void
-assert_error(struct h_resp *r, const char *field, const char *msg)
-{
-	const char	*m;
-
-	cr_assert_eq(r->status, 400, "%ld %s", r->status, r->body);
-	m = first_error(r, field);
-	cr_assert_not_null(m, "no errors.%s in %s", field, r->body);
-	cr_assert_str_eq(m, msg, "%s", r->body);
-}
-
-/* Exactly these keys. */
-static void
-assert_keys(json_t *o, const char *const *keys)
-{
-	size_t		i;
-
-	cr_assert(json_is_object(o));
-	for (i = 0; keys[i] != NULL; i++)
-		cr_assert_not_null(json_object_get(o, keys[i]),
-		    "key %s missing", keys[i]);
-	cr_assert_eq(json_object_size(o), i, "%zu keys, expected %zu",
-	    json_object_size(o), i);
-}
-
-/* A string member, or NULL when it is null or absent. */
-static const char *
-str(json_t *o, const char *k)
-{
-	return (json_string_value(json_object_get(o, k)));
-}
-
-static long long
-num(json_t *o, const char *k)
-{
-	json_t		*v;
-
-	v = json_object_get(o, k);
-	cr_assert(json_is_integer(v), "%s is not an integer", k);
-
-	return (json_integer_value(v));
-}
-
 /* The list at path holds exactly these ids (in any order). */
 static void
 assert_ids(const char *path, const char *token, const long long *ids,
@@ -181,9 +98,9 @@ assert_ids(const char *path, const char *token, const long long *ids,
 	json_array_foreach(results, i, t) {
 		found = 0;
 		for (k = 0; k < n; k++)
-			found |= num(t, "id") == ids[k];
+			found |= h_jint(t, "id") == ids[k];
 		cr_assert(found, "%s: unexpected task %lld", path,
-		    num(t, "id"));
+		    h_jint(t, "id"));
 	}
 	h_free(r);
 }
@@ -200,18 +117,18 @@ Test(tasks, create_with_defaults)
 	pid = new_project(t.access, pname);
 	task = new_task(t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "Write the tests"));
-	assert_keys(task, task_keys);
-	cr_assert_gt(num(task, "id"), 0);
-	cr_assert_eq(num(task, "project"), pid);
-	cr_assert_str_eq(str(task, "project_name"), pname);
-	cr_assert_str_eq(str(task, "title"), "Write the tests");
-	cr_assert_str_eq(str(task, "description"), "");
-	cr_assert_str_eq(str(task, "status"), "todo");
-	cr_assert_str_eq(str(task, "priority"), "medium");
+	h_assert_keys(task, task_keys);
+	cr_assert_gt(h_jint(task, "id"), 0);
+	cr_assert_eq(h_jint(task, "project"), pid);
+	cr_assert_str_eq(h_jstr(task, "project_name"), pname);
+	cr_assert_str_eq(h_jstr(task, "title"), "Write the tests");
+	cr_assert_str_eq(h_jstr(task, "description"), "");
+	cr_assert_str_eq(h_jstr(task, "status"), "todo");
+	cr_assert_str_eq(h_jstr(task, "priority"), "medium");
 	cr_assert(json_is_null(json_object_get(task, "due_date")));
 	cr_assert(json_is_null(json_object_get(task, "completed_at")));
-	cr_assert_not_null(str(task, "created_at"));
-	cr_assert_not_null(str(task, "updated_at"));
+	cr_assert_not_null(h_jstr(task, "created_at"));
+	cr_assert_not_null(h_jstr(task, "updated_at"));
 
 	/* In the list too, without project_details. */
 	r = h_get(TASKS, t.access);
@@ -234,18 +151,18 @@ Test(tasks, create_with_every_field)
 	    "project", (json_int_t)pid, "title", "All of it", "description",
 	    "Every field given", "status", "in_progress", "priority",
 	    "critical", "due_date", "2030-06-15"));
-	cr_assert_str_eq(str(task, "description"), "Every field given");
-	cr_assert_str_eq(str(task, "status"), "in_progress");
-	cr_assert_str_eq(str(task, "priority"), "critical");
-	cr_assert_str_eq(str(task, "due_date"), "2030-06-15");
+	cr_assert_str_eq(h_jstr(task, "description"), "Every field given");
+	cr_assert_str_eq(h_jstr(task, "status"), "in_progress");
+	cr_assert_str_eq(h_jstr(task, "priority"), "critical");
+	cr_assert_str_eq(h_jstr(task, "due_date"), "2030-06-15");
 	cr_assert(json_is_null(json_object_get(task, "completed_at")));
 	json_decref(task);
 
 	/* Created done: completed at once. */
 	task = new_task(t.access, json_pack("{s:I, s:s, s:s}", "project",
 	    (json_int_t)pid, "title", "Born done", "status", "done"));
-	cr_assert_str_eq(str(task, "status"), "done");
-	cr_assert_not_null(str(task, "completed_at"), "no completed_at");
+	cr_assert_str_eq(h_jstr(task, "status"), "done");
+	cr_assert_not_null(h_jstr(task, "completed_at"), "no completed_at");
 	json_decref(task);
 }
 
@@ -260,43 +177,43 @@ Test(tasks, retrieve_has_project_details_and_nothing_else_does)
 	pid = new_project(t.access, NULL);
 	task = new_task(t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "Details"));
-	id = num(task, "id");
+	id = h_jint(task, "id");
 	cr_assert_null(json_object_get(task, "project_details"));
 
 	detail = get_task(t.access, id);
-	assert_keys(detail, detail_keys);
+	h_assert_keys(detail, detail_keys);
 	r = h_get(h_fmt("/api/v1/projects/%lld/", pid), t.access);
 	cr_assert_eq(r->status, 200);
 	project = json_object_get(detail, "project_details");
 	cr_assert(json_equal(project, r->json), "project_details %s vs %s",
 	    json_dumps(project, JSON_COMPACT), r->body);
-	cr_assert_eq(num(project, "tasks_count"), 1);
+	cr_assert_eq(h_jint(project, "tasks_count"), 1);
 	h_free(r);
 
 	/* Apart from it, the same object as create answered. */
 	json_object_del(detail, "project_details");
 	cr_assert(json_equal(detail, task));
 
-	r = send_json("PATCH", h_fmt(TASKS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(TASKS "%lld/", id), t.access,
 	    json_pack("{s:s}", "title", "Details 2"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
-	assert_keys(r->json, task_keys);
+	h_assert_keys(r->json, task_keys);
 	h_free(r);
 
-	r = send_json("PUT", h_fmt(TASKS "%lld/", id), t.access,
+	r = h_send_json("PUT", h_fmt(TASKS "%lld/", id), t.access,
 	    json_pack("{s:I, s:s}", "project", (json_int_t)pid, "title",
 	    "Details 3"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
-	assert_keys(r->json, task_keys);
+	h_assert_keys(r->json, task_keys);
 	h_free(r);
 
 	r = h_post(h_fmt(TASKS "%lld/complete/", id), t.access, "");
 	cr_assert_eq(r->status, 200, "%s", r->body);
-	assert_keys(r->json, task_keys);
+	h_assert_keys(r->json, task_keys);
 	h_free(r);
 
 	r = h_get(TASKS, t.access);
-	assert_keys(json_array_get(json_object_get(r->json, "results"), 0),
+	h_assert_keys(json_array_get(json_object_get(r->json, "results"), 0),
 	    task_keys);
 	h_free(r);
 	json_decref(task);
@@ -317,18 +234,18 @@ Test(tasks, project_name_follows_the_project)
 	task = new_task(t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "Moves"));
 
-	r = send_json("PATCH", h_fmt("/api/v1/projects/%lld/", pid), t.access,
+	r = h_send_json("PATCH", h_fmt("/api/v1/projects/%lld/", pid), t.access,
 	    json_pack("{s:s}", "name", "Renamed project"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	h_free(r);
-	r = h_get(h_fmt(TASKS "%lld/", num(task, "id")), t.access);
+	r = h_get(h_fmt(TASKS "%lld/", h_jint(task, "id")), t.access);
 	cr_assert_str_eq(h_str(r, "project_name"), "Renamed project");
-	cr_assert_str_eq(str(json_object_get(r->json, "project_details"),
+	cr_assert_str_eq(h_jstr(json_object_get(r->json, "project_details"),
 	    "name"), "Renamed project");
 	h_free(r);
 
 	/* Moved to another project of the tenant. */
-	r = send_json("PATCH", h_fmt(TASKS "%lld/", num(task, "id")),
+	r = h_send_json("PATCH", h_fmt(TASKS "%lld/", h_jint(task, "id")),
 	    t.access, json_pack("{s:I}", "project", (json_int_t)pid2));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert_eq(h_int(r, "project"), pid2);
@@ -349,9 +266,9 @@ Test(tasks, put_replaces_and_requires)
 	task = new_task(t.access, json_pack("{s:I, s:s, s:s, s:s}", "project",
 	    (json_int_t)pid, "title", "Old", "description", "old",
 	    "due_date", "2030-01-01"));
-	id = num(task, "id");
+	id = h_jint(task, "id");
 
-	r = send_json("PUT", h_fmt(TASKS "%lld/", id), t.access,
+	r = h_send_json("PUT", h_fmt(TASKS "%lld/", id), t.access,
 	    json_pack("{s:I, s:s, s:s, s:s, s:s, s:n}", "project",
 	    (json_int_t)pid, "title", "New", "description", "new", "status",
 	    "in_progress", "priority", "high", "due_date"));
@@ -366,19 +283,19 @@ Test(tasks, put_replaces_and_requires)
 
 	before = get_task(t.access, id);
 
-	r = send_json("PUT", h_fmt(TASKS "%lld/", id), t.access,
+	r = h_send_json("PUT", h_fmt(TASKS "%lld/", id), t.access,
 	    json_pack("{s:I}", "project", (json_int_t)pid));
-	assert_error(r, "title", "This field is required.");
+	h_assert_error(r, "title", "This field is required.");
 	h_free(r);
 
-	r = send_json("PUT", h_fmt(TASKS "%lld/", id), t.access,
+	r = h_send_json("PUT", h_fmt(TASKS "%lld/", id), t.access,
 	    json_pack("{s:s}", "title", "No project"));
-	assert_error(r, "project", "This field is required.");
+	h_assert_error(r, "project", "This field is required.");
 	h_free(r);
 
 	r = h_req("PUT", h_fmt(TASKS "%lld/", id), t.access, "{}", NULL);
-	assert_error(r, "project", "This field is required.");
-	assert_error(r, "title", "This field is required.");
+	h_assert_error(r, "project", "This field is required.");
+	h_assert_error(r, "title", "This field is required.");
 	h_free(r);
 
 	task = get_task(t.access, id);
@@ -400,9 +317,9 @@ Test(tasks, patch_changes_only_the_given_fields)
 	task = new_task(t.access, json_pack("{s:I, s:s, s:s, s:s, s:s}",
 	    "project", (json_int_t)pid, "title", "Patch me", "description",
 	    "stays", "priority", "low", "due_date", "2031-03-04"));
-	id = num(task, "id");
+	id = h_jint(task, "id");
 
-	r = send_json("PATCH", h_fmt(TASKS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(TASKS "%lld/", id), t.access,
 	    json_pack("{s:s}", "priority", "critical"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert_str_eq(h_str(r, "priority"), "critical");
@@ -414,7 +331,7 @@ Test(tasks, patch_changes_only_the_given_fields)
 	h_free(r);
 
 	/* due_date may be cleared. */
-	r = send_json("PATCH", h_fmt(TASKS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(TASKS "%lld/", id), t.access,
 	    json_pack("{s:n}", "due_date"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert(json_is_null(json_object_get(r->json, "due_date")));
@@ -424,8 +341,8 @@ Test(tasks, patch_changes_only_the_given_fields)
 	json_decref(task);
 	task = get_task(t.access, id);
 	cr_assert(json_is_null(json_object_get(task, "due_date")));
-	cr_assert_str_eq(str(task, "priority"), "critical");
-	cr_assert_str_eq(str(task, "title"), "Patch me");
+	cr_assert_str_eq(h_jstr(task, "priority"), "critical");
+	cr_assert_str_eq(h_jstr(task, "title"), "Patch me");
 	json_decref(task);
 }
 
@@ -441,10 +358,10 @@ Test(tasks, completed_at_is_set_on_done_and_cleared_on_leaving)
 	pid = new_project(t.access, NULL);
 	task = new_task(t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "Lifecycle"));
-	id = num(task, "id");
+	id = h_jint(task, "id");
 	cr_assert(json_is_null(json_object_get(task, "completed_at")));
 
-	r = send_json("PATCH", h_fmt(TASKS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(TASKS "%lld/", id), t.access,
 	    json_pack("{s:s}", "status", "done"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert_not_null(h_str(r, "completed_at"), "%s", r->body);
@@ -453,13 +370,13 @@ Test(tasks, completed_at_is_set_on_done_and_cleared_on_leaving)
 	usleep(2000);
 
 	/* Staying done keeps the time; other changes keep it too. */
-	r = send_json("PATCH", h_fmt(TASKS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(TASKS "%lld/", id), t.access,
 	    json_pack("{s:s, s:s}", "status", "done", "title", "Still done"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert_str_eq(h_str(r, "completed_at"), first);
 	h_free(r);
 
-	r = send_json("PUT", h_fmt(TASKS "%lld/", id), t.access,
+	r = h_send_json("PUT", h_fmt(TASKS "%lld/", id), t.access,
 	    json_pack("{s:I, s:s}", "project", (json_int_t)pid, "title",
 	    "PUT without a status"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
@@ -468,7 +385,7 @@ Test(tasks, completed_at_is_set_on_done_and_cleared_on_leaving)
 	h_free(r);
 
 	/* Leaving done clears it. */
-	r = send_json("PATCH", h_fmt(TASKS "%lld/", id), t.access,
+	r = h_send_json("PATCH", h_fmt(TASKS "%lld/", id), t.access,
 	    json_pack("{s:s}", "status", "in_progress"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	cr_assert(json_is_null(json_object_get(r->json, "completed_at")),
@@ -481,7 +398,7 @@ Test(tasks, completed_at_is_set_on_done_and_cleared_on_leaving)
 	json_decref(task);
 
 	/* Done again: a new time. */
-	r = send_json("PUT", h_fmt(TASKS "%lld/", id), t.access,
+	r = h_send_json("PUT", h_fmt(TASKS "%lld/", id), t.access,
 	    json_pack("{s:I, s:s, s:s}", "project", (json_int_t)pid, "title",
 	    "Again", "status", "done"));
 	cr_assert_eq(r->status, 200, "%s", r->body);
@@ -502,7 +419,7 @@ Test(tasks, complete_is_idempotent)
 	pid = new_project(t.access, NULL);
 	task = new_task(t.access, json_pack("{s:I, s:s, s:s}", "project",
 	    (json_int_t)pid, "title", "Finish me", "status", "in_progress"));
-	id = num(task, "id");
+	id = h_jint(task, "id");
 
 	r = h_post(h_fmt(TASKS "%lld/complete/", id), t.access, "");
 	cr_assert_eq(r->status, 200, "%s", r->body);
@@ -528,8 +445,8 @@ Test(tasks, complete_is_idempotent)
 
 	json_decref(task);
 	task = get_task(t.access, id);
-	cr_assert_str_eq(str(task, "status"), "done");
-	cr_assert_str_eq(str(task, "completed_at"), first);
+	cr_assert_str_eq(h_jstr(task, "status"), "done");
+	cr_assert_str_eq(h_jstr(task, "completed_at"), first);
 	json_decref(task);
 
 	r = h_post(TASKS "999999999999/complete/", t.access, "");
@@ -555,26 +472,26 @@ Test(tasks, delete_is_204_then_404)
 	keep = new_task(t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "Kept"));
 
-	r = h_req("DELETE", h_fmt(TASKS "%lld/", num(task, "id")), t.access,
+	r = h_req("DELETE", h_fmt(TASKS "%lld/", h_jint(task, "id")), t.access,
 	    NULL, NULL);
 	cr_assert_eq(r->status, 204, "%s", r->body);
 	cr_assert_eq(r->len, 0);
 	h_free(r);
 
-	r = h_get(h_fmt(TASKS "%lld/", num(task, "id")), t.access);
+	r = h_get(h_fmt(TASKS "%lld/", h_jint(task, "id")), t.access);
 	cr_assert_eq(r->status, 404, "%s", r->body);
 	h_free(r);
-	r = h_req("DELETE", h_fmt(TASKS "%lld/", num(task, "id")), t.access,
+	r = h_req("DELETE", h_fmt(TASKS "%lld/", h_jint(task, "id")), t.access,
 	    NULL, NULL);
 	cr_assert_eq(r->status, 404, "%s", r->body);
 	h_free(r);
-	r = h_post(h_fmt(TASKS "%lld/complete/", num(task, "id")), t.access,
+	r = h_post(h_fmt(TASKS "%lld/complete/", h_jint(task, "id")), t.access,
 	    "");
 	cr_assert_eq(r->status, 404, "%s", r->body);
 	h_free(r);
 
 	/* The project and its other task stay. */
-	r = h_get(h_fmt(TASKS "%lld/", num(keep, "id")), t.access);
+	r = h_get(h_fmt(TASKS "%lld/", h_jint(keep, "id")), t.access);
 	cr_assert_eq(r->status, 200, "%s", r->body);
 	h_free(r);
 	r = h_get(h_fmt("/api/v1/projects/%lld/", pid), t.access);
@@ -598,18 +515,18 @@ Test(tasks, by_status_lists_one_status)
 	for (i = 0; i < 2; i++) {
 		task = new_task(t.access, json_pack("{s:I, s:s}", "project",
 		    (json_int_t)pid, "title", "todo"));
-		todo[i] = num(task, "id");
+		todo[i] = h_jint(task, "id");
 		json_decref(task);
 	}
 	task = new_task(t.access, json_pack("{s:I, s:s, s:s}", "project",
 	    (json_int_t)pid, "title", "prog", "status", "in_progress"));
-	prog[0] = num(task, "id");
+	prog[0] = h_jint(task, "id");
 	json_decref(task);
 	for (i = 0; i < 3; i++) {
 		task = new_task(t.access, json_pack("{s:I, s:s, s:s}",
 		    "project", (json_int_t)pid, "title", "done", "status",
 		    "done"));
-		done[i] = num(task, "id");
+		done[i] = h_jint(task, "id");
 		json_decref(task);
 	}
 
@@ -639,7 +556,7 @@ Test(tasks, by_status_needs_a_valid_status)
 	struct h_resp	*r;
 
 	r = h_get(TASKS "by-status/", h_token(H_ACME));
-	assert_error(r, "status", "This field is required.");
+	h_assert_error(r, "status", "This field is required.");
 	h_free(r);
 
 	r = h_get(TASKS "by-status/?status=", h_token(H_ACME));
@@ -648,7 +565,7 @@ Test(tasks, by_status_needs_a_valid_status)
 
 	r = h_get(TASKS "by-status/?status=finished", h_token(H_ACME));
 	cr_assert_eq(r->status, 400, "%s", r->body);
-	cr_assert_not_null(first_error(r, "status"), "%s", r->body);
+	cr_assert_not_null(h_first_error(r, "status"), "%s", r->body);
 	h_free(r);
 
 	r = h_get(TASKS "by-status/?status=DONE", h_token(H_ACME));
@@ -678,22 +595,22 @@ Test(tasks, filters)
 	task = new_task(t.access, json_pack("{s:I, s:s, s:s, s:s}", "project",
 	    (json_int_t)p1, "title", "Alpha Report", "status", "todo",
 	    "priority", "high"));
-	a = num(task, "id");
+	a = h_jint(task, "id");
 	json_decref(task);
 	task = new_task(t.access, json_pack("{s:I, s:s, s:s, s:s, s:s}",
 	    "project", (json_int_t)p1, "title", "Beta", "status", "done",
 	    "priority", "low", "description", "mentions report"));
-	b = num(task, "id");
+	b = h_jint(task, "id");
 	json_decref(task);
 	task = new_task(t.access, json_pack("{s:I, s:s, s:s, s:s}", "project",
 	    (json_int_t)p2, "title", "final REPORT", "status", "todo",
 	    "priority", "low"));
-	c = num(task, "id");
+	c = h_jint(task, "id");
 	json_decref(task);
 	task = new_task(t.access, json_pack("{s:I, s:s, s:s, s:s}", "project",
 	    (json_int_t)p2, "title", "Gamma", "status", "in_progress",
 	    "priority", "critical"));
-	d = num(task, "id");
+	d = h_jint(task, "id");
 	json_decref(task);
 
 	ids[0] = a;
@@ -769,41 +686,41 @@ Test(tasks, create_validates)
 	h_new_tenant("tsk", &t);
 	pid = new_project(t.access, NULL);
 
-	r = send_json("POST", TASKS, t.access, json_object());
-	assert_error(r, "project", "This field is required.");
-	assert_error(r, "title", "This field is required.");
+	r = h_send_json("POST", TASKS, t.access, json_object());
+	h_assert_error(r, "project", "This field is required.");
+	h_assert_error(r, "title", "This field is required.");
 	h_free(r);
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
 	    "project", (json_int_t)pid, "title", ""));
-	assert_error(r, "title", "This field may not be blank.");
+	h_assert_error(r, "title", "This field may not be blank.");
 	h_free(r);
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s}",
 	    "project", (json_int_t)pid, "title", "x", "status", "closed"));
-	assert_error(r, "status", "\"closed\" is not a valid choice.");
+	h_assert_error(r, "status", "\"closed\" is not a valid choice.");
 	h_free(r);
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s}",
 	    "project", (json_int_t)pid, "title", "x", "priority", "urgent"));
-	assert_error(r, "priority", "\"urgent\" is not a valid choice.");
+	h_assert_error(r, "priority", "\"urgent\" is not a valid choice.");
 	h_free(r);
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s}",
 	    "project", (json_int_t)pid, "title", "x", "due_date",
 	    "31/12/2030"));
-	assert_error(r, "due_date", "Date has wrong format. Use one of these "
+	h_assert_error(r, "due_date", "Date has wrong format. Use one of these "
 	    "formats instead: YYYY-MM-DD.");
 	h_free(r);
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:n, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:n, s:s}",
 	    "project", "title", "x"));
-	assert_error(r, "project", "This field may not be null.");
+	h_assert_error(r, "project", "This field may not be null.");
 	h_free(r);
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
 	    "project", (json_int_t)999999999999LL, "title", "x"));
-	assert_error(r, "project", "Invalid pk \"999999999999\" - object "
+	h_assert_error(r, "project", "Invalid pk \"999999999999\" - object "
 	    "does not exist.");
 	h_free(r);
 

@@ -45,7 +45,6 @@ static void	tls_path(char *, size_t, const char *);
 static char	*slurp(const char *, size_t *);
 static void	put_file(const char *, const char *, size_t, const char *);
 static const char	*version_name(int);
-static void	sleep_ms(long);
 static long	now_ms(void);
 
 Test(tls, tls12_request)
@@ -219,7 +218,7 @@ poll_for(const char *want, long timeout, const char *phase)
 			return;
 		cr_assert(now_ms() - start < timeout, "%s: still serving %s "
 		    "after %ld ms, want %s", phase, r.fp, timeout, want);
-		sleep_ms(25);
+		h_sleep_ms(25);
 	}
 }
 
@@ -240,7 +239,7 @@ steady(const char *want, long ms, const char *phase)
 		    n, r.status, r.body);
 		cr_assert_str_eq(r.fp, want, "%s: request %d served another "
 		    "certificate", phase, n);
-		sleep_ms(25);
+		h_sleep_ms(25);
 	}
 }
 
@@ -287,7 +286,7 @@ Test(tls, certificate_reload_without_failed_handshakes,
 	cr_assert_eq(rename(newcert, path), 0, "rename: %s", strerror(errno));
 	poll_for(fp_new, 5000, "new pair");
 	/* Every worker reloads within a period: nobody serves the old. */
-	sleep_ms(1500);
+	h_sleep_ms(1500);
 	steady(fp_new, 1000, "after reload");
 
 	/* Back to the original pair, the certificate first this time. */
@@ -298,7 +297,7 @@ Test(tls, certificate_reload_without_failed_handshakes,
 	put_file(path, orig_key, orig_key_len, ".restore");
 	swapped = 0;
 	poll_for(fp_old, 5000, "original pair");
-	sleep_ms(1500);
+	h_sleep_ms(1500);
 	steady(fp_old, 500, "after restore");
 }
 
@@ -474,17 +473,6 @@ version_name(int v)
 	default:
 		return ("unknown");
 	}
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec	ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
 }
 
 static long

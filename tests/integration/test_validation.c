@@ -24,38 +24,14 @@
 #define MSG_DATE	"Date has wrong format. Use one of these formats " \
 			"instead: YYYY-MM-DD."
 
-static struct h_resp	*send_json(const char *, const char *, const char *,
-			    json_t *);
 static long long	create(const char *, const char *, json_t *);
 static json_t	*get(const char *, const char *);
-static const char	*first_error(struct h_resp *, const char *);
 static void	assert_error(struct h_resp *, const char *, const char *);
 static void	assert_client_error(struct h_resp *, const char *);
-static char	*repeat(const char *, size_t);
 static char	*nested(size_t);
 static json_t	*doc_body(const char *);
 static void	assert_same_answer(const char *, long long);
 static void	no_rate_limit(struct h_tenant *);
-
-/* A JSON request; takes the reference to body (NULL: no body). */
-static struct h_resp *
-send_json(const char *method, const char *path, const char *token,
-    json_t *body)
-{
-	struct h_resp	*r;
-	char		*s;
-
-	s = NULL;
-	if (body != NULL) {
-		s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-		cr_assert_not_null(s);
-		json_decref(body);
-	}
-	r = h_req(method, path, token, s, NULL);
-	free(s);
-
-	return (r);
-}
 
 /* POST to a collection; 201 expected. The new id. */
 static long long
@@ -65,7 +41,7 @@ create(const char *token, const char *path, json_t *body)
 	long long	id;
 
 	cr_assert_not_null(body);
-	r = send_json("POST", path, token, body);
+	r = h_send_json("POST", path, token, body);
 	cr_assert_eq(r->status, 201, "POST %s: %ld %.300s", path, r->status,
 	    r->body);
 	id = h_int(r, "id");
@@ -90,19 +66,6 @@ get(const char *path, const char *token)
 	return (j);
 }
 
-static const char *
-first_error(struct h_resp *r, const char *field)
-{
-	json_t		*errors;
-
-	errors = json_object_get(r->json, "errors");
-	cr_assert(json_is_object(errors), "no errors object in %.300s",
-	    r->body);
-
-	return (json_string_value(json_array_get(json_object_get(errors,
-	    field), 0)));
-}
-
 /* A 400 whose errors.<field> is msg (any message if msg is NULL). */
 static void
 assert_error(struct h_resp *r, const char *field, const char *msg)
@@ -112,7 +75,7 @@ assert_error(struct h_resp *r, const char *field, const char *msg)
 	cr_assert_eq(r->status, 400, "%ld %.300s", r->status, r->body);
 	cr_assert_str_eq(h_str(r, "code"), "invalid", "%.300s", r->body);
 	cr_assert_not_null(h_str(r, "detail"));
-	m = first_error(r, field);
+	m = h_first_error(r, field);
 	cr_assert_not_null(m, "no errors.%s in %.300s", field, r->body);
 	if (msg != NULL)
 		cr_assert_str_eq(m, msg, "%.300s", r->body);
@@ -130,31 +93,14 @@ assert_client_error(struct h_resp *r, const char *what)
 	cr_assert_not_null(h_str(r, "detail"), "%s: %.300s", what, r->body);
 }
 
-/* s n times (caller frees). */
-static char *
-repeat(const char *s, size_t n)
-{
-	char		*out;
-	size_t		len, i;
-
-	len = strlen(s);
-	out = malloc(len * n + 1);
-	cr_assert_not_null(out);
-	for (i = 0; i < n; i++)
-		memcpy(out + i * len, s, len);
-	out[len * n] = '\0';
-
-	return (out);
-}
-
 /* {"name":"deep","metadata":{"a":{"a":...}}} with depth levels. */
 static char *
 nested(size_t depth)
 {
 	char		*open, *close, *out;
 
-	open = repeat("{\"a\":", depth);
-	close = repeat("}", depth);
+	open = h_repeat("{\"a\":", depth);
+	close = h_repeat("}", depth);
 	if (asprintf(&out, "{\"name\":\"deep\",\"file_path\":\"p\","
 	    "\"file_size\":1,\"content_type\":\"a/b\",\"metadata\":%s1%s}",
 	    open, close) == -1)
@@ -204,22 +150,22 @@ Test(validation, required_fields)
 {
 	struct h_resp	*r;
 
-	r = send_json("POST", PROJECTS, h_token(H_ACME), json_object());
+	r = h_send_json("POST", PROJECTS, h_token(H_ACME), json_object());
 	assert_error(r, "name", MSG_REQUIRED);
 	h_free(r);
 
-	r = send_json("POST", TASKS, h_token(H_ACME), json_object());
+	r = h_send_json("POST", TASKS, h_token(H_ACME), json_object());
 	assert_error(r, "project", MSG_REQUIRED);
 	assert_error(r, "title", MSG_REQUIRED);
 	h_free(r);
 
-	r = send_json("POST", DOCUMENTS, h_token(H_ACME), json_object());
+	r = h_send_json("POST", DOCUMENTS, h_token(H_ACME), json_object());
 	assert_error(r, "name", MSG_REQUIRED);
 	assert_error(r, "file_path", MSG_REQUIRED);
 	assert_error(r, "file_size", MSG_REQUIRED);
 	assert_error(r, "content_type", MSG_REQUIRED);
-	cr_assert_null(first_error(r, "project"), "project is optional");
-	cr_assert_null(first_error(r, "metadata"), "metadata is optional");
+	cr_assert_null(h_first_error(r, "project"), "project is optional");
+	cr_assert_null(h_first_error(r, "metadata"), "metadata is optional");
 	h_free(r);
 
 	/* An empty body reads as {} (DRF). */
@@ -237,39 +183,40 @@ Test(validation, blank_and_null)
 	h_new_tenant("val", &t);
 	pid = create(t.access, PROJECTS, json_pack("{s:s}", "name", "p"));
 
-	r = send_json("POST", PROJECTS, t.access, json_pack("{s:s}", "name",
+	r = h_send_json("POST", PROJECTS, t.access, json_pack("{s:s}", "name",
 	    ""));
 	assert_error(r, "name", MSG_BLANK);
 	h_free(r);
 
 	/* Whitespace is trimmed first (DRF CharField). */
-	r = send_json("POST", PROJECTS, t.access, json_pack("{s:s}", "name",
+	r = h_send_json("POST", PROJECTS, t.access, json_pack("{s:s}", "name",
 	    " \t\n "));
 	assert_error(r, "name", MSG_BLANK);
 	h_free(r);
 
-	r = send_json("POST", PROJECTS, t.access, json_pack("{s:n}", "name"));
+	r = h_send_json("POST", PROJECTS, t.access, json_pack("{s:n}", "name"));
 	assert_error(r, "name", MSG_NULL);
 	h_free(r);
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
 	    "project", (json_int_t)pid, "title", "   "));
 	assert_error(r, "title", MSG_BLANK);
 	h_free(r);
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:n}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:n}",
 	    "project", (json_int_t)pid, "title", "t", "description"));
 	assert_error(r, "description", MSG_NULL);
 	h_free(r);
 
 	/* A blank description is fine. */
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s}",
 	    "project", (json_int_t)pid, "title", "t", "description", ""));
 	cr_assert_eq(r->status, 201, "%s", r->body);
 	h_free(r);
 
-	r = send_json("POST", DOCUMENTS, t.access, json_pack("{s:s, s:s, s:i, "
-	    "s:n}", "name", "n", "file_path", "p", "file_size", 1,
+	r = h_send_json("POST", DOCUMENTS, t.access,
+	    json_pack("{s:s, s:s, s:i, s:n}",
+	    "name", "n", "file_path", "p", "file_size", 1,
 	    "content_type"));
 	assert_error(r, "content_type", MSG_NULL);
 	h_free(r);
@@ -306,7 +253,7 @@ Test(validation, lengths_count_characters)
 	pid = create(t.access, PROJECTS, json_pack("{s:s}", "name", "p"));
 
 	for (i = 0; units[i] != NULL; i++) {
-		s = repeat(units[i], 255);
+		s = h_repeat(units[i], 255);
 		id = create(t.access, PROJECTS, json_pack("{s:s}", "name", s));
 		p = get(h_fmt(PROJECTS "%lld/", id), t.access);
 		cr_assert_str_eq(json_string_value(json_object_get(p, "name")),
@@ -317,22 +264,22 @@ Test(validation, lengths_count_characters)
 		(void)create(t.access, DOCUMENTS, doc_body(s));
 		free(s);
 
-		s = repeat(units[i], 256);
-		r = send_json("POST", PROJECTS, t.access, json_pack("{s:s}",
+		s = h_repeat(units[i], 256);
+		r = h_send_json("POST", PROJECTS, t.access, json_pack("{s:s}",
 		    "name", s));
 		assert_error(r, "name", "Ensure this field has no more than "
 		    "255 characters.");
 		h_free(r);
-		r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
+		r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
 		    "project", (json_int_t)pid, "title", s));
 		assert_error(r, "title", "Ensure this field has no more than "
 		    "255 characters.");
 		h_free(r);
-		r = send_json("POST", DOCUMENTS, t.access, doc_body(s));
+		r = h_send_json("POST", DOCUMENTS, t.access, doc_body(s));
 		assert_error(r, "name", "Ensure this field has no more than "
 		    "255 characters.");
 		h_free(r);
-		r = send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
+		r = h_send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
 		    json_pack("{s:s}", "name", s));
 		assert_error(r, "name", NULL);
 		h_free(r);
@@ -340,7 +287,7 @@ Test(validation, lengths_count_characters)
 	}
 
 	/* description: at most 10,000 characters. */
-	s = repeat("ж", 10000);
+	s = h_repeat("ж", 10000);
 	id = create(t.access, PROJECTS, json_pack("{s:s, s:s}", "name", "d",
 	    "description", s));
 	p = get(h_fmt(PROJECTS "%lld/", id), t.access);
@@ -348,8 +295,8 @@ Test(validation, lengths_count_characters)
 	    s);
 	json_decref(p);
 	free(s);
-	s = repeat("x", 10001);
-	r = send_json("POST", PROJECTS, t.access, json_pack("{s:s, s:s}",
+	s = h_repeat("x", 10001);
+	r = h_send_json("POST", PROJECTS, t.access, json_pack("{s:s, s:s}",
 	    "name", "d2", "description", s));
 	assert_error(r, "description", "Ensure this field has no more than "
 	    "10000 characters.");
@@ -370,36 +317,36 @@ Test(validation, choices)
 	pid = create(t.access, PROJECTS, json_pack("{s:s}", "name", "p"));
 
 	for (i = 0; bad_status[i] != NULL; i++) {
-		r = send_json("POST", PROJECTS, t.access,
+		r = h_send_json("POST", PROJECTS, t.access,
 		    json_pack("{s:s, s:s}", "name", h_unique("c"), "status",
 		    bad_status[i]));
 		cr_assert_eq(r->status, 400, "status %s: %ld %s",
 		    bad_status[i], r->status, r->body);
-		cr_assert_not_null(first_error(r, "status"), "%s", r->body);
+		cr_assert_not_null(h_first_error(r, "status"), "%s", r->body);
 		h_free(r);
 	}
 
-	r = send_json("POST", PROJECTS, t.access, json_pack("{s:s, s:s}",
+	r = h_send_json("POST", PROJECTS, t.access, json_pack("{s:s, s:s}",
 	    "name", "c", "status", "paused"));
 	assert_error(r, "status", "\"paused\" is not a valid choice.");
 	h_free(r);
 
-	r = send_json("POST", PROJECTS, t.access, json_pack("{s:s, s:b}",
+	r = h_send_json("POST", PROJECTS, t.access, json_pack("{s:s, s:b}",
 	    "name", "c", "status", 1));
 	assert_error(r, "status", NULL);
 	h_free(r);
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s}",
 	    "project", (json_int_t)pid, "title", "t", "status", "active"));
 	assert_error(r, "status", "\"active\" is not a valid choice.");
 	h_free(r);
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s}",
 	    "project", (json_int_t)pid, "title", "t", "priority", "urgent"));
 	assert_error(r, "priority", "\"urgent\" is not a valid choice.");
 	h_free(r);
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:[s]}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:[s]}",
 	    "project", (json_int_t)pid, "title", "t", "priority", "low"));
 	assert_error(r, "priority", NULL);
 	h_free(r);
@@ -413,7 +360,7 @@ Test(validation, an_empty_choice_is_not_a_valid_choice)
 	struct h_tenant	t;
 
 	h_new_tenant("val", &t);
-	r = send_json("POST", PROJECTS, t.access, json_pack("{s:s, s:s}",
+	r = h_send_json("POST", PROJECTS, t.access, json_pack("{s:s, s:s}",
 	    "name", "c", "status", ""));
 	assert_error(r, "status", "\"\" is not a valid choice.");
 	h_free(r);
@@ -426,7 +373,7 @@ Test(validation, a_choice_is_not_trimmed)
 	struct h_resp	*r;
 
 	h_new_tenant("val", &t);
-	r = send_json("POST", PROJECTS, t.access, json_pack("{s:s, s:s}",
+	r = h_send_json("POST", PROJECTS, t.access, json_pack("{s:s, s:s}",
 	    "name", "c", "status", " active "));
 	assert_error(r, "status", "\" active \" is not a valid choice.");
 	h_free(r);
@@ -450,21 +397,21 @@ Test(validation, dates)
 	pid = create(t.access, PROJECTS, json_pack("{s:s}", "name", "p"));
 
 	for (i = 0; bad[i] != NULL; i++) {
-		r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, "
+		r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, "
 		    "s:s}", "project", (json_int_t)pid, "title", "t",
 		    "due_date", bad[i]));
 		cr_assert_eq(r->status, 400, "%s: %ld %s", bad[i], r->status,
 		    r->body);
-		cr_assert_str_eq(first_error(r, "due_date"), MSG_DATE, "%s",
+		cr_assert_str_eq(h_first_error(r, "due_date"), MSG_DATE, "%s",
 		    bad[i]);
 		h_free(r);
 	}
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:i}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:i}",
 	    "project", (json_int_t)pid, "title", "t", "due_date", 20260101));
 	assert_error(r, "due_date", NULL);
 	h_free(r);
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:b}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:b}",
 	    "project", (json_int_t)pid, "title", "t", "due_date", 1));
 	assert_error(r, "due_date", NULL);
 	h_free(r);
@@ -490,40 +437,40 @@ Test(validation, project_ids)
 	h_new_tenant("val", &t);
 	pid = create(t.access, PROJECTS, json_pack("{s:s}", "name", "p"));
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:s, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:s, s:s}",
 	    "project", "abc", "title", "t"));
 	assert_error(r, "project",
 	    "Incorrect type. Expected pk value, received str.");
 	h_free(r);
-	r = send_json("POST", TASKS, t.access, json_pack("{s:b, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:b, s:s}",
 	    "project", 1, "title", "t"));
 	assert_error(r, "project",
 	    "Incorrect type. Expected pk value, received bool.");
 	h_free(r);
-	r = send_json("POST", TASKS, t.access, json_pack("{s:[I], s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:[I], s:s}",
 	    "project", (json_int_t)pid, "title", "t"));
 	assert_error(r, "project",
 	    "Incorrect type. Expected pk value, received list.");
 	h_free(r);
-	r = send_json("POST", TASKS, t.access, json_pack("{s:{s:I}, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:{s:I}, s:s}",
 	    "project", "id", (json_int_t)pid, "title", "t"));
 	assert_error(r, "project",
 	    "Incorrect type. Expected pk value, received dict.");
 	h_free(r);
-	r = send_json("POST", TASKS, t.access, json_pack("{s:f, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:f, s:s}",
 	    "project", 1.5, "title", "t"));
 	assert_error(r, "project", NULL);
 	h_free(r);
-	r = send_json("POST", TASKS, t.access, json_pack("{s:i, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:i, s:s}",
 	    "project", 0, "title", "t"));
 	assert_error(r, "project", "Invalid pk \"0\" - object does not exist.");
 	h_free(r);
-	r = send_json("POST", TASKS, t.access, json_pack("{s:i, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:i, s:s}",
 	    "project", -1, "title", "t"));
 	assert_error(r, "project",
 	    "Invalid pk \"-1\" - object does not exist.");
 	h_free(r);
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
 	    "project", (json_int_t)9223372036854775807LL, "title", "t"));
 	assert_error(r, "project", "Invalid pk \"9223372036854775807\" - "
 	    "object does not exist.");
@@ -538,8 +485,9 @@ Test(validation, project_ids)
 	json_decref(task);
 
 	/* Documents: the same rules, null allowed. */
-	r = send_json("POST", DOCUMENTS, t.access, json_pack("{s:s, s:s, s:i, "
-	    "s:s, s:s}", "name", "n", "file_path", "p", "file_size", 1,
+	r = h_send_json("POST", DOCUMENTS, t.access,
+	    json_pack("{s:s, s:s, s:i, s:s, s:s}",
+	    "name", "n", "file_path", "p", "file_size", 1,
 	    "content_type", "a/b", "project", "abc"));
 	assert_error(r, "project",
 	    "Incorrect type. Expected pk value, received str.");
@@ -603,10 +551,10 @@ Test(validation, mime_types)
 	for (i = 0; bad[i] != NULL; i++) {
 		b = doc_body("m");
 		json_object_set_new(b, "content_type", json_string(bad[i]));
-		r = send_json("POST", DOCUMENTS, t.access, b);
+		r = h_send_json("POST", DOCUMENTS, t.access, b);
 		cr_assert_eq(r->status, 400, "%s: %ld %s", bad[i], r->status,
 		    r->body);
-		cr_assert_not_null(first_error(r, "content_type"), "%s",
+		cr_assert_not_null(h_first_error(r, "content_type"), "%s",
 		    r->body);
 		h_free(r);
 	}
@@ -627,13 +575,13 @@ Test(validation, project_names_are_unique_per_tenant)
 	(void)snprintf(name, sizeof(name), "%s", h_unique("Same name"));
 
 	id = create(a.access, PROJECTS, json_pack("{s:s}", "name", name));
-	r = send_json("POST", PROJECTS, a.access, json_pack("{s:s, s:s}",
+	r = h_send_json("POST", PROJECTS, a.access, json_pack("{s:s, s:s}",
 	    "name", name, "description", "again"));
 	assert_error(r, "name", NULL);
 	h_free(r);
 
 	/* The same after trimming: the same name. */
-	r = send_json("POST", PROJECTS, a.access, json_pack("{s:s}", "name",
+	r = h_send_json("POST", PROJECTS, a.access, json_pack("{s:s}", "name",
 	    h_fmt("  %s ", name)));
 	assert_error(r, "name", NULL);
 	h_free(r);
@@ -682,7 +630,7 @@ Test(validation, a_json_scalar_is_a_non_field_error)
 		    "errors"), "non_field_errors"), "%s: %s", bodies[i],
 		    r->body);
 		if (types[i] != NULL)
-			cr_assert_str_eq(first_error(r, "non_field_errors"),
+			cr_assert_str_eq(h_first_error(r, "non_field_errors"),
 			    h_fmt("Invalid data. Expected a dictionary, but "
 			    "got %s.", types[i]));
 		h_free(r);
@@ -796,7 +744,7 @@ Test(validation, body_size_limit_is_1_mib)
 	h_free(r);
 	free(body);
 
-	body = repeat(" ", 2 * MIB);
+	body = h_repeat(" ", 2 * MIB);
 	body[0] = '{';
 	body[2 * MIB - 1] = '}';
 	r = h_post(DOCUMENTS, t.access, body);
@@ -816,7 +764,7 @@ Test(validation, read_only_fields_change_nothing)
 	h_new_tenant("val", &t);
 	h_new_tenant("val", &other);
 
-	r = send_json("POST", PROJECTS, t.access, json_pack("{s:s, s:i, s:s, "
+	r = h_send_json("POST", PROJECTS, t.access, json_pack("{s:s, s:i, s:s, "
 	    "s:s, s:s, s:i, s:s}", "name", "ro", "id", 1, "tenant", other.id,
 	    "created_at", "2000-01-01T00:00:00.000000Z", "updated_at",
 	    "2000-01-01T00:00:00.000000Z", "tasks_count", 99, "status",
@@ -840,7 +788,7 @@ Test(validation, read_only_fields_change_nothing)
 	cr_assert_eq(h_int(r, "count"), 0);
 	h_free(r);
 
-	r = send_json("PATCH", h_fmt(PROJECTS "%lld/", pid), t.access,
+	r = h_send_json("PATCH", h_fmt(PROJECTS "%lld/", pid), t.access,
 	    json_pack("{s:i, s:s, s:s, s:i}", "id", 424242, "tenant",
 	    other.id, "created_at", "1999-01-01T00:00:00.000000Z",
 	    "tasks_count", 7));
@@ -856,7 +804,7 @@ Test(validation, read_only_fields_change_nothing)
 	json_decref(p2);
 
 	/* Tasks: completed_at and project_name are the server's. */
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s, "
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s, s:s, "
 	    "s:s, s:s, s:i}", "project", (json_int_t)pid, "title", "ro task",
 	    "completed_at", "2000-01-01T00:00:00.000000Z", "project_name",
 	    "Forged", "tenant", other.id, "id", 5));
@@ -867,7 +815,7 @@ Test(validation, read_only_fields_change_nothing)
 	cr_assert_str_eq(h_str(r, "project_name"), "ro");
 	h_free(r);
 	task = get(h_fmt(TASKS "%lld/", tid), t.access);
-	r = send_json("PUT", h_fmt(TASKS "%lld/", tid), t.access,
+	r = h_send_json("PUT", h_fmt(TASKS "%lld/", tid), t.access,
 	    json_pack("{s:I, s:s, s:s, s:s, s:s}", "project", (json_int_t)pid,
 	    "title", "ro task", "completed_at", "2000-01-01T00:00:00.000000Z",
 	    "project_name", "Forged", "updated_at",
@@ -887,8 +835,9 @@ Test(validation, read_only_fields_change_nothing)
 	json_decref(task2);
 
 	/* Documents. */
-	r = send_json("POST", DOCUMENTS, t.access, json_pack("{s:s, s:s, s:i, "
-	    "s:s, s:s, s:s, s:i}", "name", "ro.txt", "file_path", "p",
+	r = h_send_json("POST", DOCUMENTS, t.access,
+	    json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:i}",
+	    "name", "ro.txt", "file_path", "p",
 	    "file_size", 3, "content_type", "text/plain", "project_name",
 	    "Forged", "tenant", other.id, "id", 3));
 	cr_assert_eq(r->status, 201, "%s", r->body);
@@ -896,7 +845,7 @@ Test(validation, read_only_fields_change_nothing)
 	cr_assert(json_is_null(json_object_get(r->json, "project_name")));
 	h_free(r);
 	d = get(h_fmt(DOCUMENTS "%lld/", did), t.access);
-	r = send_json("PATCH", h_fmt(DOCUMENTS "%lld/", did), t.access,
+	r = h_send_json("PATCH", h_fmt(DOCUMENTS "%lld/", did), t.access,
 	    json_pack("{s:s, s:s, s:i}", "project_name", "Forged",
 	    "created_at", "2000-01-01T00:00:00.000000Z", "id", 1));
 	cr_assert_eq(r->status, 200, "%s", r->body);
@@ -928,13 +877,13 @@ Test(validation, another_tenants_project_and_no_project_read_the_same)
 	cr_assert_gt(theirs, 0);
 	missing = 987654321987LL;
 
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
 	    "project", (json_int_t)theirs, "title", "t"));
 	assert_error(r, "project", NULL);
 	cr_assert_eq(json_object_size(json_object_get(r->json, "errors")), 1);
 	(void)snprintf(msg_theirs, sizeof(msg_theirs), "%s", r->body);
 	h_free(r);
-	r = send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
+	r = h_send_json("POST", TASKS, t.access, json_pack("{s:I, s:s}",
 	    "project", (json_int_t)missing, "title", "t"));
 	assert_error(r, "project", NULL);
 	(void)snprintf(msg_missing, sizeof(msg_missing), "%s", r->body);
@@ -945,10 +894,11 @@ Test(validation, another_tenants_project_and_no_project_read_the_same)
 	assert_same_answer(msg_missing, missing);
 
 	/* The same for documents, and for updates. */
-	r = send_json("POST", DOCUMENTS, t.access, json_pack("{s:s, s:s, s:i, "
-	    "s:s, s:I}", "name", "n", "file_path", "p", "file_size", 1,
+	r = h_send_json("POST", DOCUMENTS, t.access,
+	    json_pack("{s:s, s:s, s:i, s:s, s:I}",
+	    "name", "n", "file_path", "p", "file_size", 1,
 	    "content_type", "a/b", "project", (json_int_t)theirs));
-	m = first_error(r, "project");
+	m = h_first_error(r, "project");
 	cr_assert_eq(r->status, 400, "%s", r->body);
 	cr_assert_str_eq(m, h_fmt("Invalid pk \"%lld\" - object does not "
 	    "exist.", theirs));
@@ -956,20 +906,20 @@ Test(validation, another_tenants_project_and_no_project_read_the_same)
 
 	tid = create(t.access, TASKS, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)mine, "title", "t"));
-	r = send_json("PATCH", h_fmt(TASKS "%lld/", tid), t.access,
+	r = h_send_json("PATCH", h_fmt(TASKS "%lld/", tid), t.access,
 	    json_pack("{s:I}", "project", (json_int_t)theirs));
 	cr_assert_eq(r->status, 400, "%s", r->body);
-	cr_assert_str_eq(first_error(r, "project"), h_fmt("Invalid pk "
+	cr_assert_str_eq(h_first_error(r, "project"), h_fmt("Invalid pk "
 	    "\"%lld\" - object does not exist.", theirs));
 	h_free(r);
 
 	did = create(t.access, DOCUMENTS, doc_body("d"));
-	r = send_json("PUT", h_fmt(DOCUMENTS "%lld/", did), t.access,
+	r = h_send_json("PUT", h_fmt(DOCUMENTS "%lld/", did), t.access,
 	    json_pack("{s:s, s:s, s:i, s:s, s:I}", "name", "n", "file_path",
 	    "p", "file_size", 1, "content_type", "a/b", "project",
 	    (json_int_t)missing));
 	cr_assert_eq(r->status, 400, "%s", r->body);
-	cr_assert_str_eq(first_error(r, "project"), h_fmt("Invalid pk "
+	cr_assert_str_eq(h_first_error(r, "project"), h_fmt("Invalid pk "
 	    "\"%lld\" - object does not exist.", missing));
 	h_free(r);
 }
@@ -1195,8 +1145,8 @@ Test(validation, deeply_nested_json_is_4xx)
 
 	h_new_tenant("val", &t);
 
-	open = repeat("[", 5000);
-	close = repeat("]", 5000);
+	open = h_repeat("[", 5000);
+	close = h_repeat("]", 5000);
 	cr_assert(asprintf(&body, "%s%s", open, close) != -1);
 	r = h_post(PROJECTS, t.access, body);
 	assert_client_error(r, "5000 nested lists");
@@ -1250,12 +1200,12 @@ Test(validation, odd_query_strings_are_never_5xx)
 	}
 
 	/* Longer than search allows: 400; longer than a URI may be: 414. */
-	longq = repeat("x", 1500);
+	longq = h_repeat("x", 1500);
 	r = h_get(h_fmt(PROJECTS "?search=%s", longq), h_token(H_ACME));
 	cr_assert_eq(r->status, 400, "%ld %.200s", r->status, r->body);
 	h_free(r);
 	free(longq);
-	longq = repeat("x", 3000);
+	longq = h_repeat("x", 3000);
 	r = h_get(h_fmt(PROJECTS "?search=%s", longq), h_token(H_ACME));
 	cr_assert(r->status >= 400 && r->status < 500, "%ld %.200s",
 	    r->status, r->body);

@@ -35,7 +35,6 @@ static int	warm_up_for(const char *, long);
 static void	warm_up(const char *);
 static char	*log_read(const char *);
 static void	secret_add(json_t *, const char *);
-static void	sleep_ms(long);
 static long	now_ms(void);
 
 Test(outage, answers_503_then_recovers, .init = outage_init,
@@ -287,7 +286,7 @@ wait_healthy(const char *base, long ms)
 			return;
 		cr_assert(now_ms() - start < ms, "%s/health/ still %ld after "
 		    "%ld ms", base, status, ms);
-		sleep_ms(250);
+		h_sleep_ms(250);
 	}
 }
 
@@ -348,7 +347,7 @@ warm_up_for(const char *base, long ms)
 		failed++;
 		cr_assert(now_ms() - start < ms, "%s/api/v1/projects/ still "
 		    "%ld after %ld ms", base, status, ms);
-		sleep_ms(100);
+		h_sleep_ms(100);
 	}
 
 	return (failed);
@@ -401,17 +400,6 @@ secret_add(json_t *s, const char *v)
 	json_array_append_new(s, json_stringn(dot1 + 1, dot2 - dot1 - 1));
 	if (strlen(dot2 + 1) >= 16)
 		json_array_append_new(s, json_stringn(dot2 + 1, 16));
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec	ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
 }
 
 static long

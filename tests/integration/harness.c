@@ -15,6 +15,7 @@
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "harness.h"
 
@@ -408,6 +409,54 @@ h_sleep_ms(long ms)
 	ts.tv_nsec = (ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+/* The decoded payload of a JWT (not verified: the server did that). */
+json_t *
+h_jwt_claims(const char *token)
+{
+	const char	*d1, *d2;
+	unsigned char	buf[4096];
+	size_t		len;
+	json_t		*o;
+
+	cr_assert_not_null(token);
+	d1 = strchr(token, '.');
+	cr_assert_not_null(d1, "not a JWT: %s", token);
+	d2 = strchr(d1 + 1, '.');
+	cr_assert_not_null(d2, "not a JWT: %s", token);
+	cr_assert(sodium_base642bin(buf, sizeof(buf), d1 + 1, d2 - d1 - 1,
+	    NULL, &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0,
+	    "payload is not base64url: %s", token);
+	o = json_loadb((const char *)buf, len, 0, NULL);
+	cr_assert(json_is_object(o), "payload is not a JSON object");
+
+	return (o);
+}
+
+void
+h_assert_ids(const char *path, const char *token, const long long *ids,
+    size_t n)
+{
+	struct h_resp	*r;
+	json_t		*results, *row;
+	size_t		i, k;
+	int		found;
+
+	r = h_get(path, token);
+	cr_assert_eq(r->status, 200, "%s: %ld %s", path, r->status, r->body);
+	cr_assert_eq(h_int(r, "count"), (long long)n, "%s: %s", path,
+	    r->body);
+	results = json_object_get(r->json, "results");
+	cr_assert_eq(json_array_size(results), n);
+	json_array_foreach(results, i, row) {
+		found = 0;
+		for (k = 0; k < n; k++)
+			found |= h_jint(row, "id") == ids[k];
+		cr_assert(found, "%s: unexpected id %lld", path,
+		    h_jint(row, "id"));
+	}
+	h_free(r);
 }
 
 static struct h_resp *

@@ -108,6 +108,12 @@ void		h_assert_keys(json_t *o, const char *const *keys);
 const char	*h_jstr(json_t *o, const char *k);
 long long	h_jint(json_t *o, const char *k);
 
+/* The list at path holds exactly these ids (in any order). */
+void		h_assert_ids(const char *path, const char *token,
+		    const long long *ids, size_t n);
+/* The decoded payload of a JWT (not verified; caller decrefs). */
+json_t		*h_jwt_claims(const char *token);
+
 /* s n times (caller frees). */
 char		*h_repeat(const char *s, size_t n);
 void		h_sleep_ms(long ms);

@@ -71,28 +71,6 @@ post_refresh(const char *path, const char *token)
 	return (r);
 }
 
-static json_t *
-jwt_claims(const char *token)
-{
-	const char	*d1, *d2;
-	unsigned char	buf[4096];
-	size_t		len;
-	json_t		*o;
-
-	cr_assert_not_null(token);
-	d1 = strchr(token, '.');
-	cr_assert_not_null(d1, "not a JWT: %s", token);
-	d2 = strchr(d1 + 1, '.');
-	cr_assert_not_null(d2, "not a JWT: %s", token);
-	cr_assert(sodium_base642bin(buf, sizeof(buf), d1 + 1, d2 - d1 - 1,
-	    NULL, &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0,
-	    "payload is not base64url: %s", token);
-	o = json_loadb((const char *)buf, len, 0, NULL);
-	cr_assert(json_is_object(o), "payload is not a JSON object");
-
-	return (o);
-}
-
 static void
 admin_ok(const char *args, char **out)
 {
@@ -271,7 +249,7 @@ Test(auth_client, login_success)
 	cr_assert(same_strings(json_object_get(r->json, "scopes"),
 	    json_object_get(fc, "scopes")), "scopes: %s", r->body);
 
-	a = jwt_claims(h_str(r, "access"));
+	a = h_jwt_claims(h_str(r, "access"));
 	cr_assert_str_eq(json_string_value(json_object_get(a, "auth_type")),
 	    "api_client");
 	cr_assert_str_eq(json_string_value(json_object_get(a, "token_type")),
@@ -291,7 +269,7 @@ Test(auth_client, login_success)
 	    h_int(r, "expires_in"));
 	cr_assert(json_integer_value(json_object_get(a, "iat")) >= now - 5);
 
-	f = jwt_claims(h_str(r, "refresh"));
+	f = h_jwt_claims(h_str(r, "refresh"));
 	cr_assert_str_eq(json_string_value(json_object_get(f, "token_type")),
 	    "refresh");
 	cr_assert_str_eq(json_string_value(json_object_get(f, "client_id")),
@@ -419,7 +397,7 @@ Test(auth_client, refresh_rotates)
 	cr_assert_str_neq(h_str(n, "refresh"), h_str(r, "refresh"));
 
 	/* The new access token is the same client's, scopes and all. */
-	a = jwt_claims(h_str(n, "access"));
+	a = h_jwt_claims(h_str(n, "access"));
 	cr_assert_str_eq(json_string_value(json_object_get(a, "auth_type")),
 	    "api_client");
 	cr_assert_str_eq(json_string_value(json_object_get(a, "client_id")),

@@ -41,29 +41,6 @@ b64url(const void *data, size_t len)
 	return (out);
 }
 
-/* The decoded payload of a JWT. */
-static json_t *
-jwt_claims(const char *token)
-{
-	const char	*d1, *d2;
-	unsigned char	buf[4096];
-	size_t		len;
-	json_t		*o;
-
-	cr_assert_not_null(token);
-	d1 = strchr(token, '.');
-	cr_assert_not_null(d1, "not a JWT: %s", token);
-	d2 = strchr(d1 + 1, '.');
-	cr_assert_not_null(d2, "not a JWT: %s", token);
-	cr_assert(sodium_base642bin(buf, sizeof(buf), d1 + 1, d2 - d1 - 1,
-	    NULL, &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0,
-	    "payload is not base64url: %s", token);
-	o = json_loadb((const char *)buf, len, 0, NULL);
-	cr_assert(json_is_object(o), "payload is not a JSON object");
-
-	return (o);
-}
-
 static const char *
 fixture_jwt(const char *field)
 {
@@ -157,7 +134,7 @@ acme_claims(void)
 	json_t		*c;
 	time_t		now;
 
-	c = jwt_claims(h_token(H_ACME));
+	c = h_jwt_claims(h_token(H_ACME));
 	now = time(NULL);
 	json_object_set_new(c, "iat", json_integer(now));
 	json_object_set_new(c, "exp", json_integer(now + 600));
@@ -606,7 +583,7 @@ Test(auth_hook, service_token)
 		;
 	*end = '\0';
 
-	c = jwt_claims(tok);
+	c = h_jwt_claims(tok);
 	cr_assert_str_eq(json_string_value(json_object_get(c, "auth_type")),
 	    "service");
 	cr_assert_str_eq(json_string_value(json_object_get(c, "token_type")),

@@ -81,29 +81,6 @@ post_token(const char *path, const char *field, const char *token)
 	return (r);
 }
 
-/* The decoded payload of a JWT (not verified: the server did that). */
-static json_t *
-jwt_claims(const char *token)
-{
-	const char	*d1, *d2;
-	unsigned char	buf[4096];
-	size_t		len;
-	json_t		*o;
-
-	cr_assert_not_null(token);
-	d1 = strchr(token, '.');
-	cr_assert_not_null(d1, "not a JWT: %s", token);
-	d2 = strchr(d1 + 1, '.');
-	cr_assert_not_null(d2, "not a JWT: %s", token);
-	cr_assert(sodium_base642bin(buf, sizeof(buf), d1 + 1, d2 - d1 - 1,
-	    NULL, &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0,
-	    "payload is not base64url: %s", token);
-	o = json_loadb((const char *)buf, len, 0, NULL);
-	cr_assert(json_is_object(o), "payload is not a JSON object");
-
-	return (o);
-}
-
 static const char *
 claim_str(json_t *claims, const char *name)
 {
@@ -367,7 +344,7 @@ Test(auth_login, access_and_refresh_claims)
 	    h_tenant_str(H_GLOBEX, "password"), NULL);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 
-	a = jwt_claims(h_str(r, "access"));
+	a = h_jwt_claims(h_str(r, "access"));
 	cr_assert_str_eq(claim_str(a, "tenant"), h_tenant_str(H_GLOBEX, "id"));
 	cr_assert_str_eq(claim_str(a, "tenant_slug"),
 	    h_tenant_str(H_GLOBEX, "slug"));
@@ -390,7 +367,7 @@ Test(auth_login, access_and_refresh_claims)
 	    rfc3339(h_str(r, "access_token_expires_at")));
 	cr_assert_null(json_object_get(a, "client_id"));
 
-	f = jwt_claims(h_str(r, "refresh"));
+	f = h_jwt_claims(h_str(r, "refresh"));
 	cr_assert_str_eq(claim_str(f, "token_type"), "refresh");
 	cr_assert_str_eq(claim_str(f, "tenant"), h_tenant_str(H_GLOBEX, "id"));
 	cr_assert_str_eq(claim_str(f, "auth_type"), "user");
@@ -419,13 +396,13 @@ Test(auth_login, jti_unique_per_token)
 		    h_tenant_str(H_INITECH, "password"), NULL);
 		cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 
-		c = jwt_claims(h_str(r, "access"));
+		c = h_jwt_claims(h_str(r, "access"));
 		jti = claim_str(c, "jti");
 		cr_assert_null(json_object_get(seen, jti), "jti %s twice", jti);
 		json_object_set_new(seen, jti, json_true());
 		json_decref(c);
 
-		c = jwt_claims(h_str(r, "refresh"));
+		c = h_jwt_claims(h_str(r, "refresh"));
 		jti = claim_str(c, "jti");
 		cr_assert_null(json_object_get(seen, jti), "jti %s twice", jti);
 		json_object_set_new(seen, jti, json_true());
@@ -617,7 +594,7 @@ Test(auth_login, tenant_selection, .timeout = 60)
 	    "tenant"), "id")));
 	cr_assert(is_uuid(second_id));
 	cr_assert_str_neq(second_id, t.id);
-	c = jwt_claims(h_str(r, "access"));
+	c = h_jwt_claims(h_str(r, "access"));
 	cr_assert_str_eq(claim_str(c, "tenant"), second_id);
 	cr_assert_str_eq(claim_str(c, "tenant_slug"), second);
 	json_decref(c);
@@ -630,7 +607,7 @@ Test(auth_login, tenant_selection, .timeout = 60)
 	    r->json, "tenant"), "id")), t.id);
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
 	    r->json, "tenant"), "slug")), t.slug);
-	c = jwt_claims(h_str(r, "access"));
+	c = h_jwt_claims(h_str(r, "access"));
 	cr_assert_str_eq(claim_str(c, "tenant"), t.id);
 	json_decref(c);
 	h_free(r);
@@ -690,8 +667,8 @@ Test(auth_refresh, rotates)
 	cr_assert_str_neq(h_str(r, "access"), t.access);
 
 	/* The new pair: same principal, new ids. */
-	c = jwt_claims(h_str(r, "access"));
-	old = jwt_claims(t.access);
+	c = h_jwt_claims(h_str(r, "access"));
+	old = h_jwt_claims(t.access);
 	cr_assert_str_eq(claim_str(c, "token_type"), "access");
 	cr_assert_str_eq(claim_str(c, "tenant"), t.id);
 	cr_assert_str_eq(claim_str(c, "auth_type"), "user");
@@ -699,8 +676,8 @@ Test(auth_refresh, rotates)
 	cr_assert_str_neq(claim_str(c, "jti"), claim_str(old, "jti"));
 	json_decref(c);
 	json_decref(old);
-	c = jwt_claims(h_str(r, "refresh"));
-	old = jwt_claims(t.refresh);
+	c = h_jwt_claims(h_str(r, "refresh"));
+	old = h_jwt_claims(t.refresh);
 	cr_assert_str_eq(claim_str(c, "token_type"), "refresh");
 	cr_assert_str_neq(claim_str(c, "jti"), claim_str(old, "jti"));
 	json_decref(c);

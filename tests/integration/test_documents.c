@@ -18,8 +18,6 @@ static long long	new_project(const char *, char *);
 static json_t	*doc_body(const char *, long long);
 static json_t	*new_document(const char *, json_t *);
 static json_t	*get_document(const char *, long long);
-static void	assert_ids(const char *, const char *, const long long *,
-		    size_t);
 
 static const char *const document_keys[] = { "id", "project",
     "project_name", "name", "file_path", "file_size", "content_type",
@@ -90,32 +88,6 @@ get_document(const char *token, long long id)
 	h_free(r);
 
 	return (d);
-}
-
-/* The list at path holds exactly these ids (in any order). */
-static void
-assert_ids(const char *path, const char *token, const long long *ids,
-    size_t n)
-{
-	struct h_resp	*r;
-	json_t		*results, *d;
-	size_t		i, k;
-	int		found;
-
-	r = h_get(path, token);
-	cr_assert_eq(r->status, 200, "%s: %ld %s", path, r->status, r->body);
-	cr_assert_eq(h_int(r, "count"), (long long)n, "%s: %s", path,
-	    r->body);
-	results = json_object_get(r->json, "results");
-	cr_assert_eq(json_array_size(results), n);
-	json_array_foreach(results, i, d) {
-		found = 0;
-		for (k = 0; k < n; k++)
-			found |= h_jint(d, "id") == ids[k];
-		cr_assert(found, "%s: unexpected document %lld", path,
-		    h_jint(d, "id"));
-	}
-	h_free(r);
 }
 
 Test(documents, create_in_a_project_then_retrieve)
@@ -436,7 +408,7 @@ Test(documents, metadata_must_be_an_object_within_64_kib)
 	h_free(r);
 	free(big);
 
-	assert_ids(DOCUMENTS "?search=huge-meta", t.access, NULL, 0);
+	h_assert_ids(DOCUMENTS "?search=huge-meta", t.access, NULL, 0);
 }
 
 Test(documents, file_size_bounds)
@@ -571,7 +543,7 @@ Test(documents, content_type_is_a_mime_type)
 	h_free(r);
 	free(longest);
 
-	assert_ids(DOCUMENTS "?search=bad-mime", t.access, NULL, 0);
+	h_assert_ids(DOCUMENTS "?search=bad-mime", t.access, NULL, 0);
 }
 
 Test(documents, name_and_file_path_lengths)
@@ -661,33 +633,33 @@ Test(documents, filters)
 
 	ids[0] = a;
 	ids[1] = bb;
-	assert_ids(h_fmt(DOCUMENTS "?project=%lld", p1), t.access, ids, 2);
+	h_assert_ids(h_fmt(DOCUMENTS "?project=%lld", p1), t.access, ids, 2);
 	ids[0] = c;
-	assert_ids(h_fmt(DOCUMENTS "?project=%lld", p2), t.access, ids, 1);
-	assert_ids(DOCUMENTS "?project=999999999999", t.access, NULL, 0);
+	h_assert_ids(h_fmt(DOCUMENTS "?project=%lld", p2), t.access, ids, 1);
+	h_assert_ids(DOCUMENTS "?project=999999999999", t.access, NULL, 0);
 
 	ids[0] = a;
 	ids[1] = c;
-	assert_ids(DOCUMENTS "?content_type=application/pdf", t.access, ids,
+	h_assert_ids(DOCUMENTS "?content_type=application/pdf", t.access, ids,
 	    2);
-	assert_ids(DOCUMENTS "?content_type=application%2Fpdf", t.access,
+	h_assert_ids(DOCUMENTS "?content_type=application%2Fpdf", t.access,
 	    ids, 2);
 	ids[0] = e;
-	assert_ids(DOCUMENTS "?content_type=text/plain", t.access, ids, 1);
-	assert_ids(DOCUMENTS "?content_type=video/mp4", t.access, NULL, 0);
+	h_assert_ids(DOCUMENTS "?content_type=text/plain", t.access, ids, 1);
+	h_assert_ids(DOCUMENTS "?content_type=video/mp4", t.access, NULL, 0);
 
 	/* search: the name only, case-insensitive. */
 	ids[0] = a;
 	ids[1] = c;
-	assert_ids(DOCUMENTS "?search=report", t.access, ids, 2);
-	assert_ids(DOCUMENTS "?search=REPORT", t.access, ids, 2);
+	h_assert_ids(DOCUMENTS "?search=report", t.access, ids, 2);
+	h_assert_ids(DOCUMENTS "?search=REPORT", t.access, ids, 2);
 	ids[0] = bb;
-	assert_ids(DOCUMENTS "?search=PHOTO", t.access, ids, 1);
+	h_assert_ids(DOCUMENTS "?search=PHOTO", t.access, ids, 1);
 
 	ids[0] = c;
-	assert_ids(h_fmt(DOCUMENTS "?project=%lld&content_type=application/"
+	h_assert_ids(h_fmt(DOCUMENTS "?project=%lld&content_type=application/"
 	    "pdf&search=annual", p2), t.access, ids, 1);
-	assert_ids(h_fmt(DOCUMENTS "?project=%lld&content_type=text/plain",
+	h_assert_ids(h_fmt(DOCUMENTS "?project=%lld&content_type=text/plain",
 	    p1), t.access, NULL, 0);
 }
 

@@ -18,8 +18,6 @@
 static long long	new_project(const char *, char *);
 static json_t	*new_task(const char *, json_t *);
 static json_t	*get_task(const char *, long long);
-static void	assert_ids(const char *, const char *, const long long *,
-		    size_t);
 
 static const char *const task_keys[] = { "id", "project", "project_name",
     "title", "description", "status", "priority", "due_date",
@@ -77,32 +75,6 @@ get_task(const char *token, long long id)
 	h_free(r);
 
 	return (t);
-}
-
-/* The list at path holds exactly these ids (in any order). */
-static void
-assert_ids(const char *path, const char *token, const long long *ids,
-    size_t n)
-{
-	struct h_resp	*r;
-	json_t		*results, *t;
-	size_t		i, k;
-	int		found;
-
-	r = h_get(path, token);
-	cr_assert_eq(r->status, 200, "%s: %ld %s", path, r->status, r->body);
-	cr_assert_eq(h_int(r, "count"), (long long)n, "%s: %s", path,
-	    r->body);
-	results = json_object_get(r->json, "results");
-	cr_assert_eq(json_array_size(results), n);
-	json_array_foreach(results, i, t) {
-		found = 0;
-		for (k = 0; k < n; k++)
-			found |= h_jint(t, "id") == ids[k];
-		cr_assert(found, "%s: unexpected task %lld", path,
-		    h_jint(t, "id"));
-	}
-	h_free(r);
 }
 
 Test(tasks, create_with_defaults)
@@ -530,10 +502,10 @@ Test(tasks, by_status_lists_one_status)
 		json_decref(task);
 	}
 
-	assert_ids(TASKS "by-status/?status=todo", t.access, todo, 2);
-	assert_ids(TASKS "by-status/?status=in_progress", t.access, prog, 1);
-	assert_ids(TASKS "by-status/?status=done", t.access, done, 3);
-	assert_ids(TASKS "by-status?status=done", t.access, done, 3);
+	h_assert_ids(TASKS "by-status/?status=todo", t.access, todo, 2);
+	h_assert_ids(TASKS "by-status/?status=in_progress", t.access, prog, 1);
+	h_assert_ids(TASKS "by-status/?status=done", t.access, done, 3);
+	h_assert_ids(TASKS "by-status?status=done", t.access, done, 3);
 
 	/* Paginated like every list. */
 	r = h_get(TASKS "by-status/?status=done&page_size=2", t.access);
@@ -548,7 +520,7 @@ Test(tasks, by_status_lists_one_status)
 	r = h_post(h_fmt(TASKS "%lld/complete/", prog[0]), t.access, "");
 	cr_assert_eq(r->status, 200);
 	h_free(r);
-	assert_ids(TASKS "by-status/?status=in_progress", t.access, NULL, 0);
+	h_assert_ids(TASKS "by-status/?status=in_progress", t.access, NULL, 0);
 }
 
 Test(tasks, by_status_needs_a_valid_status)
@@ -615,41 +587,41 @@ Test(tasks, filters)
 
 	ids[0] = a;
 	ids[1] = b;
-	assert_ids(h_fmt(TASKS "?project=%lld", p1), t.access, ids, 2);
+	h_assert_ids(h_fmt(TASKS "?project=%lld", p1), t.access, ids, 2);
 	ids[0] = c;
 	ids[1] = d;
-	assert_ids(h_fmt(TASKS "?project=%lld", p2), t.access, ids, 2);
+	h_assert_ids(h_fmt(TASKS "?project=%lld", p2), t.access, ids, 2);
 
 	ids[0] = a;
 	ids[1] = c;
-	assert_ids(TASKS "?status=todo", t.access, ids, 2);
+	h_assert_ids(TASKS "?status=todo", t.access, ids, 2);
 	ids[0] = d;
-	assert_ids(TASKS "?status=in_progress", t.access, ids, 1);
+	h_assert_ids(TASKS "?status=in_progress", t.access, ids, 1);
 	ids[0] = b;
 	ids[1] = c;
-	assert_ids(TASKS "?priority=low", t.access, ids, 2);
+	h_assert_ids(TASKS "?priority=low", t.access, ids, 2);
 	ids[0] = d;
-	assert_ids(TASKS "?priority=critical", t.access, ids, 1);
-	assert_ids(TASKS "?priority=medium", t.access, NULL, 0);
+	h_assert_ids(TASKS "?priority=critical", t.access, ids, 1);
+	h_assert_ids(TASKS "?priority=medium", t.access, NULL, 0);
 
 	/* search: the title only, case-insensitive. */
 	ids[0] = a;
 	ids[1] = c;
-	assert_ids(TASKS "?search=report", t.access, ids, 2);
-	assert_ids(TASKS "?search=RePoRt", t.access, ids, 2);
+	h_assert_ids(TASKS "?search=report", t.access, ids, 2);
+	h_assert_ids(TASKS "?search=RePoRt", t.access, ids, 2);
 	ids[0] = d;
-	assert_ids(TASKS "?search=amm", t.access, ids, 1);
-	assert_ids(TASKS "?search=nothing-like-it", t.access, NULL, 0);
+	h_assert_ids(TASKS "?search=amm", t.access, ids, 1);
+	h_assert_ids(TASKS "?search=nothing-like-it", t.access, NULL, 0);
 
 	/* Filters combine. */
 	ids[0] = c;
-	assert_ids(h_fmt(TASKS "?project=%lld&status=todo&priority=low&"
+	h_assert_ids(h_fmt(TASKS "?project=%lld&status=todo&priority=low&"
 	    "search=report", p2), t.access, ids, 1);
-	assert_ids(h_fmt(TASKS "?project=%lld&priority=critical", p1),
+	h_assert_ids(h_fmt(TASKS "?project=%lld&priority=critical", p1),
 	    t.access, NULL, 0);
 
 	/* A project with nothing in it, or that does not exist. */
-	assert_ids(TASKS "?project=999999999999", t.access, NULL, 0);
+	h_assert_ids(TASKS "?project=999999999999", t.access, NULL, 0);
 }
 
 Test(tasks, bad_filter_values_are_400)
@@ -725,7 +697,7 @@ Test(tasks, create_validates)
 	h_free(r);
 
 	/* Nothing was made. */
-	assert_ids(TASKS, t.access, NULL, 0);
+	h_assert_ids(TASKS, t.access, NULL, 0);
 }
 
 Test(tasks, unknown_id_is_404_for_every_method)

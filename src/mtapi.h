@@ -24,7 +24,9 @@
 
 #include <jansson.h>
 
+#include "core/envfile.h"
 #include "core/fields.h"
+#include "core/hosts.h"
 #include "core/log.h"
 #include "core/perms.h"
 #include "core/settings.h"

@@ -45,7 +45,7 @@ api_req_get(struct http_request *req)
 int
 api_req_admit(struct http_request *req, struct api_req *ar)
 {
-	if (!settings_host_allowed(&app.s, req->host)) {
+	if (!hosts_allowed(&app.s, req->host)) {
 		log_line(LOG_LEVEL_WARNING, NULL, "refused Host header "
 		    "'%.100s' rid=%s", req->host, ar->rid);
 		api_error(req, 400, "invalid_host", "Invalid Host header.");

@@ -159,7 +159,7 @@ cors_headers(struct http_request *req)
 		return;
 
 	http_response_header(req, "vary", "Origin");
-	if (!settings_origin_allowed(&app.s, origin))
+	if (!hosts_origin_allowed(&app.s, origin))
 		return;
 
 	http_response_header(req, "access-control-allow-origin", origin);

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "envfile.h"
 #include "settings.h"
 
 #define KEYFILE_MAX	(64 * 1024)
@@ -44,7 +45,7 @@ settings_load(struct settings *s, const char *envfile, char *err,
 	memset(s, 0, sizeof(*s));
 
 	if (envfile != NULL &&
-	    settings_read_envfile(envfile, err, errlen) == -1)
+	    envfile_read(envfile, err, errlen) == -1)
 		return (-1);
 
 	if (parse_bool("DEBUG", 0, &s->debug) == -1) {
@@ -251,157 +252,10 @@ settings_check_production(const struct settings *s, char *err, size_t errlen)
 	return (0);
 }
 
-int
-settings_host_allowed(const struct settings *s, const char *host)
-{
-	size_t		i, hlen, plen;
-	const char	*p, *end;
-	char		name[256];
-
-	/*
-	 * Django's host syntax first: a name of [a-z0-9.-] or a bracketed
-	 * IPv6 address, then an optional :port. Anything else (a "/", "@",
-	 * "?" ...) could smuggle another host into the links we build.
-	 */
-	if (*host == '[') {
-		if ((end = strchr(host, ']')) == NULL || end == host + 1)
-			return (0);
-		for (p = host + 1; p < end; p++) {
-			if (!isxdigit((unsigned char)*p) && *p != ':' &&
-			    *p != '.')
-				return (0);
-		}
-		end++;
-	} else {
-		for (end = host; *end != '\0' && *end != ':'; end++) {
-			if (!isalnum((unsigned char)*end) && *end != '.' &&
-			    *end != '-')
-				return (0);
-		}
-	}
-	if (*end == ':') {
-		if (end[1] == '\0' || strspn(end + 1, "0123456789") !=
-		    strlen(end + 1))
-			return (0);
-	} else if (*end != '\0') {
-		return (0);
-	}
-
-	hlen = end - host;
-	if (hlen == 0 || hlen >= sizeof(name))
-		return (0);
-	for (i = 0; i < hlen; i++)
-		name[i] = tolower((unsigned char)host[i]);
-	name[hlen] = '\0';
-
-	/* A trailing dot names the same host (Django strips it too). */
-	if (hlen > 1 && name[hlen - 1] == '.')
-		name[--hlen] = '\0';
-
-	for (i = 0; i < s->allowed_hosts_count; i++) {
-		p = s->allowed_hosts[i];
-		if (!strcmp(p, "*") || !strcasecmp(p, name))
-			return (1);
-		/* ".example.com" matches example.com and its subdomains. */
-		if (*p == '.') {
-			plen = strlen(p);
-			if (!strcasecmp(p + 1, name))
-				return (1);
-			if (hlen > plen && !strcasecmp(name + hlen - plen, p))
-				return (1);
-		}
-	}
-
-	return (0);
-}
-
-int
-settings_origin_allowed(const struct settings *s, const char *origin)
-{
-	size_t		i;
-
-	for (i = 0; i < s->cors_origins_count; i++) {
-		if (!strcmp(s->cors_origins[i], "*") ||
-		    !strcasecmp(s->cors_origins[i], origin))
-			return (1);
-	}
-
-	return (0);
-}
-
 const char *
 settings_alg_name(int alg)
 {
 	return (alg == SETTINGS_ALG_RS256 ? "RS256" : "HS256");
-}
-
-int
-settings_read_envfile(const char *path, char *err, size_t errlen)
-{
-	FILE		*fp;
-	size_t		len;
-	int		lineno;
-	char		line[4096], *p, *key, *val, *end;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT)
-			return (0);
-		return (set_error(err, errlen, "cannot read %s: %s", path,
-		    strerror(errno)));
-	}
-
-	lineno = 0;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		lineno++;
-		len = strlen(line);
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			fclose(fp);
-			return (set_error(err, errlen, "%s:%d: line too long",
-			    path, lineno));
-		}
-		while (len > 0 && isspace((unsigned char)line[len - 1]))
-			line[--len] = '\0';
-
-		p = line;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == '\0' || *p == '#')
-			continue;
-		if (!strncmp(p, "export ", 7))
-			p += 7;
-
-		if ((val = strchr(p, '=')) == NULL) {
-			fclose(fp);
-			return (set_error(err, errlen, "%s:%d: expected "
-			    "NAME=value", path, lineno));
-		}
-		*val++ = '\0';
-		key = p;
-		for (end = key + strlen(key); end > key &&
-		    isspace((unsigned char)end[-1]); end--)
-			*(end - 1) = '\0';
-		while (isspace((unsigned char)*val))
-			val++;
-
-		len = strlen(val);
-		if (len >= 2 && (val[0] == '"' || val[0] == '\'') &&
-		    val[len - 1] == val[0]) {
-			val[len - 1] = '\0';
-			val++;
-		}
-
-		if (*key == '\0')
-			continue;
-		if (setenv(key, val, 0) == -1) {
-			fclose(fp);
-			return (set_error(err, errlen, "%s:%d: %s", path,
-			    lineno, strerror(errno)));
-		}
-	}
-
-	explicit_bzero(line, sizeof(line));
-	fclose(fp);
-	return (0);
 }
 
 static int

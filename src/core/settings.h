@@ -60,15 +60,6 @@ void	settings_free(struct settings *);
 /* Production checks (DEBUG=False): key strength, key files, hosts. */
 int	settings_check_production(const struct settings *, char *, size_t);
 
-/* Is host (a Host header, port included or not) allowed? */
-int	settings_host_allowed(const struct settings *, const char *);
-
-/* Is origin listed in CORS_ALLOWED_ORIGINS? */
-int	settings_origin_allowed(const struct settings *, const char *);
-
 const char	*settings_alg_name(int);
-
-/* Parse a .env file into the environment (existing variables are kept). */
-int	settings_read_envfile(const char *, char *, size_t);
 
 #endif

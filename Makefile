@@ -42,13 +42,15 @@ SQL		:= $(wildcard sql/*.sql)
 ASSETS		:= $(shell find assets -type f 2>/dev/null)
 
 TESTBIN		:= $(dir $(ADMIN))tests
-UNIT_SRC	:= $(wildcard tests/unit/*.c)
+UNIT_SRC	:= $(filter-out tests/unit/module_stubs.c,$(wildcard tests/unit/*.c))
 UNIT_BIN	:= $(patsubst tests/unit/%.c,$(TESTBIN)/unit/%,$(UNIT_SRC))
 IT_SRC		:= $(filter-out tests/integration/harness.c,\
 		   $(wildcard tests/integration/test_*.c))
 IT_BIN		:= $(patsubst tests/integration/%.c,$(TESTBIN)/it/%,$(IT_SRC))
 
 LIBS		:= -ljwt -ljansson -lsodium -lssl -lcrypto
+# What kodev defines for the module (conf/build.conf, Debian's Kore).
+KORE_FLAGS	:= -DKORE_USE_PGSQL -DKORE_USE_TASKS
 TEST_LIBS	:= -lcriterion -lcurl $(LIBS)
 
 .PHONY: all run test build module cli tests unit test-asan bench clean \
@@ -114,9 +116,13 @@ $(ADMIN): $(ADMIN_SRC) $(CORE_SRC) $(MODULE_HDR) tools/admin/admin.h \
 	$(CC) $(CFLAGS_BASE) -Itools/admin -o $@ $(ADMIN_SRC) $(CORE_SRC) \
 	    $(BUILD)/gen/migrations.c $(LDSAN) $(LIBS) -lpq
 
-$(TESTBIN)/unit/%: tests/unit/%.c $(CORE_SRC) $(MODULE_HDR)
+# Unit tests of a module file include it, with Kore's stand-ins
+# (tests/unit/module_stubs.c) for what it calls outside.
+$(TESTBIN)/unit/%: tests/unit/%.c tests/unit/module_stubs.c $(CORE_SRC) \
+    $(MODULE_SRC) $(MODULE_HDR)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) -o $@ $< $(CORE_SRC) $(LDSAN) $(TEST_LIBS)
+	$(CC) $(CFLAGS_BASE) $(KORE_FLAGS) -o $@ $< tests/unit/module_stubs.c \
+	    $(CORE_SRC) $(LDSAN) $(TEST_LIBS) -lpq
 
 $(TESTBIN)/it/test_%: tests/integration/test_%.c tests/integration/harness.c \
     tests/integration/harness.h $(CORE_SRC) $(MODULE_HDR)

@@ -1,8 +1,8 @@
 -- Authentication state: logins, refresh token rotation and reuse
 -- detection, revocation, and the failure counters that throttle password
--- guessing. Called by src/handlers/tokens.c. Passwords and client secrets
--- never reach the database: only their hashes live here, and they are
--- compared in C (constant time).
+-- guessing. Called by src/handlers/login.c and src/handlers/tokens.c.
+-- Passwords and client secrets never reach the database: only their
+-- hashes live here, and they are compared in C (constant time).
 
 -- The current one-minute window.
 CREATE FUNCTION api.minute() RETURNS bigint

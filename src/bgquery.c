@@ -12,10 +12,10 @@
 /* Kore drops a statement silently if its socket errors: give up on it. */
 #define BG_QUERY_STALE_MS	30000
 
-static void	bg_query_cb(struct kore_pgsql *, void *);
+static void	bgquery_cb(struct kore_pgsql *, void *);
 
 int
-bg_query_busy(struct bg_query *bq)
+bgquery_busy(struct bgquery *bq)
 {
 	if (!bq->busy)
 		return (0);
@@ -31,13 +31,13 @@ bg_query_busy(struct bg_query *bq)
 }
 
 int
-bg_query_start(struct bg_query *bq, const char *sql, const char *param)
+bgquery_start(struct bgquery *bq, const char *sql, const char *param)
 {
-	if (bg_query_busy(bq))
+	if (bgquery_busy(bq))
 		return (-1);
 
 	kore_pgsql_init(&bq->sql);
-	kore_pgsql_bind_callback(&bq->sql, bg_query_cb, bq);
+	kore_pgsql_bind_callback(&bq->sql, bgquery_cb, bq);
 
 	/* No free connection now: give up this tick, requests go first. */
 	if (!kore_pgsql_setup(&bq->sql, API_DB, KORE_PGSQL_ASYNC)) {
@@ -62,9 +62,9 @@ bg_query_start(struct bg_query *bq, const char *sql, const char *param)
 }
 
 static void
-bg_query_cb(struct kore_pgsql *sql, void *arg)
+bgquery_cb(struct kore_pgsql *sql, void *arg)
 {
-	struct bg_query		*bq = arg;
+	struct bgquery		*bq = arg;
 	struct pgsql_conn	*conn;
 
 	switch (sql->state) {

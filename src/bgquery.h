@@ -9,7 +9,7 @@
 #include <kore/kore.h>
 #include <kore/pgsql.h>
 
-struct bg_query {
+struct bgquery {
 	const char		*name;
 	struct kore_pgsql	sql;
 	int			busy;
@@ -21,9 +21,9 @@ struct bg_query {
 };
 
 /* Is a statement in flight? (One stuck for long is abandoned.) */
-int	bg_query_busy(struct bg_query *);
+int	bgquery_busy(struct bgquery *);
 
 /* Send sql with one text parameter; 0 if sent, -1 if not (retry later). */
-int	bg_query_start(struct bg_query *, const char *, const char *);
+int	bgquery_start(struct bgquery *, const char *, const char *);
 
 #endif

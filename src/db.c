@@ -27,13 +27,13 @@
 /* Dead idle connections to replace before one statement goes out. */
 #define DB_RESETS_MAX	16
 
-static int	db_init(struct http_request *);
-static int	db_query(struct http_request *);
-static int	db_wait(struct http_request *);
-static int	db_read(struct http_request *);
-static int	db_error(struct http_request *);
-static int	db_step(struct http_request *);
-static int	db_task_wait(struct http_request *);
+static int	db_state_init(struct http_request *);
+static int	db_state_query(struct http_request *);
+static int	db_state_wait(struct http_request *);
+static int	db_state_read(struct http_request *);
+static int	db_state_error(struct http_request *);
+static int	db_state_step(struct http_request *);
+static int	db_state_task_wait(struct http_request *);
 
 static int	db_next(struct http_request *, int);
 static void	db_params_free(struct api_req *);
@@ -42,6 +42,8 @@ static int	db_unavailable(struct api_req *);
 static int	db_conn_broken(struct api_req *);
 static int	db_conn_dead(struct api_req *);
 static void	db_release_reset(struct api_req *);
+static void	db_release(struct api_req *);
+static void	db_free(struct api_req *);
 
 static int	db_slot_acquire(struct http_request *, struct api_req *);
 static void	db_slot_release(struct api_req *);
@@ -59,20 +61,20 @@ static TAILQ_HEAD(, api_req)	db_waiting = TAILQ_HEAD_INITIALIZER(db_waiting);
 static u_int16_t		db_slots_used;
 
 static struct http_state db_states[] = {
-	KORE_HTTP_STATE(db_init),
-	KORE_HTTP_STATE(db_query),
-	KORE_HTTP_STATE(db_wait),
-	KORE_HTTP_STATE(db_read),
-	KORE_HTTP_STATE(db_error),
-	KORE_HTTP_STATE(db_step),
-	KORE_HTTP_STATE(db_task_wait),
+	KORE_HTTP_STATE(db_state_init),
+	KORE_HTTP_STATE(db_state_query),
+	KORE_HTTP_STATE(db_state_wait),
+	KORE_HTTP_STATE(db_state_read),
+	KORE_HTTP_STATE(db_state_error),
+	KORE_HTTP_STATE(db_state_step),
+	KORE_HTTP_STATE(db_state_task_wait),
 };
 
 #define db_states_size	(sizeof(db_states) / sizeof(db_states[0]))
 
 /* Set up statement sql; bind its parameters next, in order. */
 void
-api_query(struct api_req *ar, const char *sql)
+db_statement(struct api_req *ar, const char *sql)
 {
 	db_params_free(ar);
 	ar->query = sql;
@@ -81,80 +83,66 @@ api_query(struct api_req *ar, const char *sql)
 
 /* Bind a value that outlives the statement (NULL binds SQL NULL). */
 void
-api_bind(struct api_req *ar, const char *v)
+db_bind(struct api_req *ar, const char *v)
 {
 	if (ar->nparams == API_PARAMS_MAX)
-		fatalx("api_bind: too many parameters for %s", ar->query);
+		fatalx("db_bind: too many parameters for %s", ar->query);
 	ar->params[ar->nparams++] = v;
 }
 
 /* Bind a kore_malloc'ed value, freed with the statement. */
 void
-api_bind_owned(struct api_req *ar, char *v)
+db_bind_owned(struct api_req *ar, char *v)
 {
 	if (ar->nparams == API_PARAMS_MAX)
-		fatalx("api_bind: too many parameters for %s", ar->query);
+		fatalx("db_bind: too many parameters for %s", ar->query);
 	ar->owned[ar->nparams] = v;
 	ar->params[ar->nparams++] = v;
 }
 
 void
-api_bind_int(struct api_req *ar, int64_t v)
+db_bind_int(struct api_req *ar, int64_t v)
 {
 	char		buf[32];
 
 	(void)snprintf(buf, sizeof(buf), "%" PRId64, v);
-	api_bind_owned(ar, kore_strdup(buf));
+	db_bind_owned(ar, kore_strdup(buf));
 }
 
 /* $1..$4 of every tenant statement: who is asking, from the token. */
 void
-api_bind_principal(struct api_req *ar)
+db_bind_principal(struct api_req *ar)
 {
-	api_bind(ar, ar->p.tenant);
-	api_bind(ar, token_auth_type_name(ar->p.auth_type));
-	api_bind(ar, ar->p.subject);
-	api_bind(ar, ar->p.sid[0] != '\0' ? ar->p.sid : NULL);
+	db_bind(ar, ar->p.tenant);
+	db_bind(ar, token_auth_type_name(ar->p.auth_type));
+	db_bind(ar, ar->p.subject);
+	db_bind(ar, ar->p.sid[0] != '\0' ? ar->p.sid : NULL);
 }
 
 /* The validated body fields, in rule order: each its text, or NULL. */
 void
-api_bind_fields(struct api_req *ar, size_t n)
+db_bind_fields(struct api_req *ar, size_t n)
 {
 	size_t		i;
 
 	for (i = 0; i < n && i < FIELDS_MAX; i++)
-		api_bind(ar, ar->fields.values[i].text);
+		db_bind(ar, ar->fields.values[i].text);
 }
 
 /* Which body fields were given, as a bit mask (PATCH semantics). */
 void
-api_bind_mask(struct api_req *ar)
+db_bind_mask(struct api_req *ar)
 {
-	api_bind_int(ar, (int64_t)ar->fields.mask);
-}
-
-/*
- * The common shape of a detail route: the principal and the object id
- * from the path (404 when it is not one).
- */
-int
-api_query_by_id(struct http_request *req, struct api_req *ar,
-    const char *prefix, const char *sql)
-{
-	if (api_path_id(req, ar, prefix) == -1)
-		return (STEP_RESPONDED);
-
-	api_query(ar, sql);
-	api_bind_principal(ar);
-	api_bind_int(ar, ar->id);
-
-	return (STEP_QUERY);
+	db_bind_int(ar, (int64_t)ar->fields.mask);
 }
 
 int
-api_db_start(struct http_request *req, int step)
+db_start(struct http_request *req, int step)
 {
+	struct api_req	*ar = http_state_get(req);
+
+	ar->db_free = db_free;
+
 	switch (step) {
 	case STEP_RESPONDED:
 		return (KORE_RESULT_OK);
@@ -165,20 +153,21 @@ api_db_start(struct http_request *req, int step)
 		req->fsm_state = DB_TASK_WAIT;
 		break;
 	default:
-		fatalx("api_db_start: bad step %d", step);
+		fatalx("db_start: bad step %d", step);
 	}
 
 	return (http_state_run(db_states, db_states_size, req));
 }
 
 int
-api_db_run(struct http_request *req)
+db_run(struct http_request *req)
 {
 	return (http_state_run(db_states, db_states_size, req));
 }
 
-void
-api_db_release(struct api_req *ar)
+/* Connection, slot, parameters and row go back; safe to repeat. */
+static void
+db_release(struct api_req *ar)
 {
 	if (ar->sql_active) {
 		kore_pgsql_cleanup(&ar->sql);
@@ -190,11 +179,26 @@ api_db_release(struct api_req *ar)
 }
 
 /*
+ * The request context's hook (src/request.c): everything of the request
+ * this file holds. A task still running is left to Kore, which frees the
+ * request only once it has ended.
+ */
+static void
+db_free(struct api_req *ar)
+{
+	db_release(ar);
+	if (ar->task_active && kore_task_finished(&ar->task)) {
+		kore_task_destroy(&ar->task);
+		ar->task_active = 0;
+	}
+}
+
+/*
  * Start entry on a Kore task thread (argon2id must not stall the event
  * loop), writing len bytes of input to its channel first.
  */
 int
-api_task_start(struct http_request *req, struct api_req *ar,
+db_task_start(struct http_request *req, struct api_req *ar,
     int (*entry)(struct kore_task *), const void *input, size_t len)
 {
 	if (ar->task_active) {
@@ -202,6 +206,7 @@ api_task_start(struct http_request *req, struct api_req *ar,
 		ar->task_active = 0;
 	}
 
+	ar->db_free = db_free;
 	kore_task_create(&ar->task, entry);
 	kore_task_bind_request(&ar->task, req);
 	ar->task_active = 1;
@@ -212,7 +217,7 @@ api_task_start(struct http_request *req, struct api_req *ar,
 }
 
 static int
-db_init(struct http_request *req)
+db_state_init(struct http_request *req)
 {
 	struct api_req	*ar = http_state_get(req);
 
@@ -238,7 +243,7 @@ db_init(struct http_request *req)
 }
 
 static int
-db_query(struct http_request *req)
+db_state_query(struct http_request *req)
 {
 	struct api_req	*ar = http_state_get(req);
 
@@ -276,7 +281,7 @@ db_query(struct http_request *req)
 }
 
 static int
-db_wait(struct http_request *req)
+db_state_wait(struct http_request *req)
 {
 	struct api_req	*ar = http_state_get(req);
 
@@ -302,7 +307,7 @@ db_wait(struct http_request *req)
 
 /* Keep the first row: every statement here answers one. */
 static int
-db_read(struct http_request *req)
+db_state_read(struct http_request *req)
 {
 	struct api_req	*ar = http_state_get(req);
 	int		i;
@@ -328,7 +333,7 @@ db_read(struct http_request *req)
 }
 
 static int
-db_error(struct http_request *req)
+db_state_error(struct http_request *req)
 {
 	struct api_req	*ar = http_state_get(req);
 	int		unavailable;
@@ -343,17 +348,17 @@ db_error(struct http_request *req)
 	if (db_conn_broken(ar))
 		db_release_reset(ar);
 
-	api_db_release(ar);
+	db_release(ar);
 	if (ar->m != NULL && ar->m->fail != NULL)
 		ar->m->fail(req, ar, unavailable);
 	else
-		api_error_db(req, ar, unavailable);
+		resp_error_db(req, unavailable);
 
 	return (HTTP_STATE_COMPLETE);
 }
 
 static int
-db_step(struct http_request *req)
+db_state_step(struct http_request *req)
 {
 	struct api_req	*ar = http_state_get(req);
 	int		err;
@@ -377,7 +382,7 @@ db_step(struct http_request *req)
 }
 
 static int
-db_task_wait(struct http_request *req)
+db_state_task_wait(struct http_request *req)
 {
 	struct api_req	*ar = http_state_get(req);
 

@@ -15,24 +15,24 @@ static char	*list_link(struct http_request *, int64_t);
 
 /* page, page_size and ordering; the route's params block checked them. */
 int
-api_list_begin(struct http_request *req, struct api_req *ar,
+listing_begin(struct http_request *req, struct api_req *ar,
     const char *default_ordering)
 {
 	const char	*page;
 
 	ar->list.page = 1;
-	if ((page = api_arg(req, "page")) != NULL &&
+	if ((page = input_arg(req, "page")) != NULL &&
 	    fields_parse_id(page, &ar->list.page) == -1)
 		ar->list.page = INT64_MAX;
 
-	ar->list.size = paging_size(api_arg(req, "page_size"));
+	ar->list.size = paging_size(input_arg(req, "page_size"));
 	ar->list.offset = paging_offset(ar->list.page, ar->list.size);
 	if (ar->list.offset == -1) {
-		api_error(req, 404, "not_found", "Invalid page.");
+		resp_error(req, 404, "not_found", "Invalid page.");
 		return (-1);
 	}
 
-	if ((ar->list.ordering = api_arg(req, "ordering")) == NULL)
+	if ((ar->list.ordering = input_arg(req, "ordering")) == NULL)
 		ar->list.ordering = default_ordering;
 
 	return (0);
@@ -40,15 +40,15 @@ api_list_begin(struct http_request *req, struct api_req *ar,
 
 /* The last three parameters of every list function. */
 void
-api_list_bind(struct api_req *ar)
+listing_bind(struct api_req *ar)
 {
-	api_bind(ar, ar->list.ordering);
-	api_bind_int(ar, ar->list.size);
-	api_bind_int(ar, ar->list.offset);
+	db_bind(ar, ar->list.ordering);
+	db_bind_int(ar, ar->list.size);
+	db_bind_int(ar, ar->list.offset);
 }
 
 int
-api_list_step(struct http_request *req, struct api_req *ar)
+listing_step(struct http_request *req, struct api_req *ar)
 {
 	struct kore_buf	*buf;
 	char		*next, *prev;
@@ -58,15 +58,15 @@ api_list_step(struct http_request *req, struct api_req *ar)
 	if (ar->nrows != 1 || ar->ncols < 3 || ar->cols[0] == NULL ||
 	    strcmp(ar->cols[0], "200") || ar->cols[1] == NULL ||
 	    ar->cols[2] == NULL)
-		return (api_passthrough(req, ar));
+		return (resp_passthrough(req, ar));
 
 	total = kore_strtonum64(ar->cols[1], 1, &err);
 	if (err != KORE_RESULT_OK)
-		return (api_passthrough(req, ar));
+		return (resp_passthrough(req, ar));
 
 	/* DRF: an empty first page is fine, any later one does not exist. */
 	if (ar->list.page > 1 && ar->list.offset >= total) {
-		api_error(req, 404, "not_found", "Invalid page.");
+		resp_error(req, 404, "not_found", "Invalid page.");
 		return (STEP_RESPONDED);
 	}
 
@@ -84,7 +84,7 @@ api_list_step(struct http_request *req, struct api_req *ar)
 	kore_buf_append(buf, ar->cols[2], strlen(ar->cols[2]));
 	kore_buf_append(buf, "}", 1);
 
-	api_respond(req, 200, buf->data, buf->offset);
+	resp_send(req, 200, buf->data, buf->offset);
 
 	kore_buf_free(buf);
 	free(next);

@@ -1,13 +1,45 @@
 /*
- * The Kore module: types and functions shared by its files.
+ * The Kore module: its layers, its return convention, and the types and
+ * functions its files share. docs/architecture.md follows one request
+ * through them.
  *
- * A request's way: conf/routes.conf routes it to a handler in
- * src/handlers/, behind the "bearer" authentication block whose validator
- * is auth_bearer() (src/auth_hook.c). The handler hands its route table to
- * api_dispatch() (src/dispatch.c), which checks the method, the route's
- * permission rule and the body, then runs the route's start function and
- * the database state machine in src/db.c. Responses go out through
- * src/response.c.
+ * Layers, bottom up. A file calls only into its own layer or the ones
+ * below it, never up, and no two files call each other in a circle
+ * (../shared/tools/callgraph src checks both):
+ *
+ *   1. src/core/       plain C shared with the operator command, no Kore:
+ *                      settings, .env, Host/Origin, value lists, tokens,
+ *                      secrets, permissions, body fields, paging, logs.
+ *   2. request.c       the per-request context (request_*): created
+ *                      once, freed by Kore with the request, with hooks
+ *                      for what higher layers keep in it.
+ *   3. bgquery.c       the worker's own services: background statements
+ *      ratelimit.c     (bgquery_*), tenant rate limits (ratelimit_*),
+ *      usage.c         the API client usage log (usage_*), TLS (tls_*).
+ *      tls.c
+ *   4. response.c      everything that leaves (resp_*): headers, access
+ *                      log, usage record, error bodies.
+ *   5. input.c         checks of what came in that answer 4xx themselves
+ *                      (input_*): Host, path ids, query parameters,
+ *                      the JSON body, body fields; the route validators.
+ *   6. db.c            the database state machine (db_*): statements,
+ *                      bound parameters, connection slots, tasks.
+ *   7. resource.c      a route's generic parts: detail and write
+ *      listing.c       statements (resource_*), lists (listing_*), the
+ *      dispatch.c      method and permission checks (dispatch_*), and
+ *      auth.c          the bearer token hook (auth_bearer).
+ *   8. handlers/       one file per page; init.c, the module life cycle.
+ *
+ * The return convention, everywhere in src/:
+ *   - A function that can fail returns 0 on success and a negative value
+ *     on failure: -1, or a named negative reason (TOKEN_E_*) where the
+ *     caller logs why. In layers 4 to 7, -1 means "the request has been
+ *     answered": the caller stops.
+ *   - A predicate, named as a question (*_valid, *_allowed, *_matches,
+ *     *_busy, *_contains), returns 1 for yes and 0 for no.
+ *   - Steps of a route's state machine return what happens next
+ *     (STEP_*), as Kore's states return HTTP_STATE_*; functions Kore
+ *     calls (handlers, validators, hooks) return Kore's KORE_RESULT_*.
  */
 
 #ifndef MTAPI_H
@@ -31,6 +63,7 @@
 #include "core/perms.h"
 #include "core/settings.h"
 #include "core/token.h"
+#include "core/values.h"
 
 #define API_DB			"db"
 #define API_PARAMS_MAX		24
@@ -42,8 +75,8 @@
 
 /* What a start or step function did. */
 #define STEP_RESPONDED		0	/* a response was queued: finished */
-#define STEP_QUERY		1	/* api_query() set up a statement */
-#define STEP_TASK		2	/* api_task_start() started a task */
+#define STEP_QUERY		1	/* db_statement() set up a statement */
+#define STEP_TASK		2	/* db_task_start() started a task */
 
 struct api_req;
 
@@ -89,7 +122,11 @@ struct api_route {
 	const struct api_resource *res;	/* NULL: not a resource route */
 };
 
-/* Per-request context: created by the auth hook or the dispatcher. */
+/*
+ * Per-request context (src/request.c), created by whichever layer first
+ * asks for it and freed with the request. What a higher layer keeps here
+ * it frees through a hook: db_free (src/db.c), priv_free (handlers).
+ */
 struct api_req {
 	struct principal	p;
 	int			authed;
@@ -105,7 +142,7 @@ struct api_req {
 	int64_t			id;		/* the path's object id */
 	struct api_list		list;
 
-	/* The statement in flight and its first row. */
+	/* The statement in flight and its first row (src/db.c). */
 	struct kore_pgsql	sql;
 	int			sql_active;
 	int			sql_retried;
@@ -127,6 +164,9 @@ struct api_req {
 	struct kore_task	task;
 	int			task_active;
 
+	/* Set by src/db.c once it holds something of this request. */
+	void			(*db_free)(struct api_req *);
+
 	/* Rate limit figures for the response headers (-1: none). */
 	long			rl_limit;
 	long			rl_remaining;
@@ -144,77 +184,74 @@ struct app {
 
 extern struct app	app;
 
-/* src/request.c */
-struct api_req	*api_req_get(struct http_request *);
-int		api_req_admit(struct http_request *, struct api_req *);
-const char	*api_client_ip(struct http_request *, char *, size_t);
-int		api_path_id(struct http_request *, struct api_req *,
-		    const char *);
-int		api_qs_check(struct http_request *, struct api_req *);
-const char	*api_arg(struct http_request *, const char *);
-int		api_arg_id(struct http_request *, struct api_req *,
-		    const char *, const char **);
-int		api_validate(struct http_request *, struct api_req *,
-		    const struct field_rule *, size_t, int);
+/* 2. src/request.c */
+struct api_req	*request_get(struct http_request *);
+const char	*request_client_ip(struct http_request *, char *, size_t);
 
-/* src/resource.c: start functions for a route's api_resource */
-int	api_resource_get(struct http_request *, struct api_req *);
-int	api_resource_create(struct http_request *, struct api_req *);
-int	api_resource_put(struct http_request *, struct api_req *);
-int	api_resource_patch(struct http_request *, struct api_req *);
-int	api_resource_delete(struct http_request *, struct api_req *);
-
-/* src/listing.c */
-int	api_list_begin(struct http_request *, struct api_req *, const char *);
-void	api_list_bind(struct api_req *);
-int	api_list_step(struct http_request *, struct api_req *);
-
-/* src/response.c */
-void	api_respond(struct http_request *, int, const void *, size_t);
-void	api_respond_typed(struct http_request *, int, const char *,
-	    const void *, size_t);
-void	api_respond_json(struct http_request *, int, json_t *);
-void	api_error(struct http_request *, int, const char *, const char *);
-void	api_error_fields(struct http_request *, json_t *);
-void	api_error_db(struct http_request *, struct api_req *, int);
-int	api_passthrough(struct http_request *, struct api_req *);
-
-/* src/dispatch.c */
-int	api_dispatch(struct http_request *, const struct api_route *);
-
-/* src/db.c */
-void	api_query(struct api_req *, const char *);
-void	api_bind(struct api_req *, const char *);
-void	api_bind_owned(struct api_req *, char *);
-void	api_bind_int(struct api_req *, int64_t);
-void	api_bind_principal(struct api_req *);
-void	api_bind_fields(struct api_req *, size_t);
-void	api_bind_mask(struct api_req *);
-int	api_query_by_id(struct http_request *, struct api_req *,
-	    const char *, const char *);
-int	api_db_start(struct http_request *, int);
-int	api_db_run(struct http_request *);
-void	api_db_release(struct api_req *);
-int	api_task_start(struct http_request *, struct api_req *,
-	    int (*)(struct kore_task *), const void *, size_t);
-
-/* src/auth_hook.c */
-int	auth_bearer(struct http_request *, const void *);
-
-/* src/ratelimit.c */
+/* 3. src/ratelimit.c, src/usage.c, src/tls.c (src/bgquery.h) */
 void	ratelimit_init(void);
 int	ratelimit_take(const char *, long *, long *, long *);
 void	ratelimit_learn(const char *, long);
 void	ratelimit_sync(void *, u_int64_t);
 
-/* src/usage.c */
 void	usage_init(void);
 void	usage_record(struct http_request *, struct api_req *);
 void	usage_flush(void *, u_int64_t);
 void	usage_teardown(void);
 
-/* src/tls.c */
 int	tls_parent_prepare(char *, size_t);
 void	tls_worker_install(void);
+
+/* 4. src/response.c */
+void	resp_send(struct http_request *, int, const void *, size_t);
+void	resp_send_typed(struct http_request *, int, const char *,
+	    const void *, size_t);
+void	resp_json(struct http_request *, int, json_t *);
+void	resp_error(struct http_request *, int, const char *, const char *);
+void	resp_error_fields(struct http_request *, json_t *);
+void	resp_error_db(struct http_request *, int);
+int	resp_passthrough(struct http_request *, struct api_req *);
+
+/* 5. src/input.c */
+int		input_admit(struct http_request *, struct api_req *);
+int		input_path_id(struct http_request *, struct api_req *,
+		    const char *);
+int		input_qs_check(struct http_request *, struct api_req *);
+const char	*input_arg(struct http_request *, const char *);
+int		input_arg_id(struct http_request *, const char *,
+		    const char **);
+int		input_body(struct http_request *, struct api_req *);
+int		input_validate(struct http_request *, struct api_req *,
+		    const struct field_rule *, size_t, int);
+
+/* 6. src/db.c */
+void	db_statement(struct api_req *, const char *);
+void	db_bind(struct api_req *, const char *);
+void	db_bind_owned(struct api_req *, char *);
+void	db_bind_int(struct api_req *, int64_t);
+void	db_bind_principal(struct api_req *);
+void	db_bind_fields(struct api_req *, size_t);
+void	db_bind_mask(struct api_req *);
+int	db_start(struct http_request *, int);
+int	db_run(struct http_request *);
+int	db_task_start(struct http_request *, struct api_req *,
+	    int (*)(struct kore_task *), const void *, size_t);
+
+/* 7. src/resource.c, src/listing.c, src/dispatch.c, src/auth.c */
+int	resource_by_id(struct http_request *, struct api_req *,
+	    const char *, const char *);
+int	resource_get(struct http_request *, struct api_req *);
+int	resource_create(struct http_request *, struct api_req *);
+int	resource_put(struct http_request *, struct api_req *);
+int	resource_patch(struct http_request *, struct api_req *);
+int	resource_delete(struct http_request *, struct api_req *);
+
+int	listing_begin(struct http_request *, struct api_req *, const char *);
+void	listing_bind(struct api_req *);
+int	listing_step(struct http_request *, struct api_req *);
+
+int	dispatch_route(struct http_request *, const struct api_route *);
+
+int	auth_bearer(struct http_request *, const void *);
 
 #endif

@@ -48,7 +48,7 @@ struct rl_entry {
 LIST_HEAD(rl_bucket, rl_entry);
 
 static struct rl_bucket		rl_table[RL_BUCKETS];
-static struct bg_query		rl_sync_query;
+static struct bgquery		rl_sync_query;
 static u_int64_t		rl_last_sync;
 
 static struct rl_entry	*rl_lookup(const char *, int);
@@ -73,8 +73,8 @@ ratelimit_init(void)
 }
 
 /*
- * Charge one request to tenant. Returns 1 and the limit and what remains
- * of it, or 0 and the seconds until the window ends.
+ * Charge one request to tenant. Returns 0 and the limit and what remains
+ * of it, or -1 (throttled) and the seconds until the window ends.
  */
 int
 ratelimit_take(const char *tenant, long *limit, long *remaining, long *retry)
@@ -95,13 +95,13 @@ ratelimit_take(const char *tenant, long *limit, long *remaining, long *retry)
 	if (used >= e->limit) {
 		*remaining = 0;
 		*retry = 60 - (now % 60);
-		return (0);
+		return (-1);
 	}
 
 	e->pending++;
 	*remaining = e->limit - used - 1;
 
-	return (1);
+	return (0);
 }
 
 /* The tenant's limit as the database just reported it. */
@@ -124,7 +124,7 @@ ratelimit_sync(void *unused, u_int64_t now_ms)
 	size_t		i, n;
 	int		near;
 
-	if (bg_query_busy(&rl_sync_query))
+	if (bgquery_busy(&rl_sync_query))
 		return;
 
 	now = time(NULL);
@@ -174,7 +174,7 @@ ratelimit_sync(void *unused, u_int64_t now_ms)
 	text = json_dumps(batch, JSON_COMPACT);
 	json_decref(batch);
 
-	if (text == NULL || bg_query_start(&rl_sync_query, RL_SQL, text) == -1)
+	if (text == NULL || bgquery_start(&rl_sync_query, RL_SQL, text) == -1)
 		rl_sync_done(0, NULL);
 
 	free(text);

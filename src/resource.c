@@ -9,45 +9,63 @@
 
 static int	resource_update(struct http_request *, struct api_req *, int);
 
+/*
+ * The common shape of a detail route: the principal and the object id
+ * from the path (404 when it is not one).
+ */
 int
-api_resource_get(struct http_request *req, struct api_req *ar)
+resource_by_id(struct http_request *req, struct api_req *ar,
+    const char *prefix, const char *sql)
 {
-	const struct api_resource	*res = ar->route->res;
-
-	return (api_query_by_id(req, ar, res->prefix, res->sql_get));
-}
-
-int
-api_resource_delete(struct http_request *req, struct api_req *ar)
-{
-	const struct api_resource	*res = ar->route->res;
-
-	return (api_query_by_id(req, ar, res->prefix, res->sql_delete));
-}
-
-int
-api_resource_create(struct http_request *req, struct api_req *ar)
-{
-	const struct api_resource	*res = ar->route->res;
-
-	if (api_validate(req, ar, res->rules, res->nrules, 0) == -1)
+	if (input_path_id(req, ar, prefix) == -1)
 		return (STEP_RESPONDED);
 
-	api_query(ar, res->sql_create);
-	api_bind_principal(ar);
-	api_bind_fields(ar, res->nrules);
+	db_statement(ar, sql);
+	db_bind_principal(ar);
+	db_bind_int(ar, ar->id);
 
 	return (STEP_QUERY);
 }
 
 int
-api_resource_put(struct http_request *req, struct api_req *ar)
+resource_get(struct http_request *req, struct api_req *ar)
+{
+	const struct api_resource	*res = ar->route->res;
+
+	return (resource_by_id(req, ar, res->prefix, res->sql_get));
+}
+
+int
+resource_delete(struct http_request *req, struct api_req *ar)
+{
+	const struct api_resource	*res = ar->route->res;
+
+	return (resource_by_id(req, ar, res->prefix, res->sql_delete));
+}
+
+int
+resource_create(struct http_request *req, struct api_req *ar)
+{
+	const struct api_resource	*res = ar->route->res;
+
+	if (input_validate(req, ar, res->rules, res->nrules, 0) == -1)
+		return (STEP_RESPONDED);
+
+	db_statement(ar, res->sql_create);
+	db_bind_principal(ar);
+	db_bind_fields(ar, res->nrules);
+
+	return (STEP_QUERY);
+}
+
+int
+resource_put(struct http_request *req, struct api_req *ar)
 {
 	return (resource_update(req, ar, 0));
 }
 
 int
-api_resource_patch(struct http_request *req, struct api_req *ar)
+resource_patch(struct http_request *req, struct api_req *ar)
 {
 	return (resource_update(req, ar, 1));
 }
@@ -57,15 +75,15 @@ resource_update(struct http_request *req, struct api_req *ar, int partial)
 {
 	const struct api_resource	*res = ar->route->res;
 
-	if (api_path_id(req, ar, res->prefix) == -1 ||
-	    api_validate(req, ar, res->rules, res->nrules, partial) == -1)
+	if (input_path_id(req, ar, res->prefix) == -1 ||
+	    input_validate(req, ar, res->rules, res->nrules, partial) == -1)
 		return (STEP_RESPONDED);
 
-	api_query(ar, res->sql_update);
-	api_bind_principal(ar);
-	api_bind_int(ar, ar->id);
-	api_bind_mask(ar);
-	api_bind_fields(ar, res->nrules);
+	db_statement(ar, res->sql_update);
+	db_bind_principal(ar);
+	db_bind_int(ar, ar->id);
+	db_bind_mask(ar);
+	db_bind_fields(ar, res->nrules);
 
 	return (STEP_QUERY);
 }

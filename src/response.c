@@ -1,5 +1,5 @@
 /*
- * Every response leaves through api_respond(): JSON content type, the
+ * Every response leaves through resp_send(): JSON content type, the
  * request id, rate limit and CORS headers, the access log line, and the
  * API client usage record.
  */
@@ -15,18 +15,18 @@
 static void	cors_headers(struct http_request *);
 
 void
-api_respond(struct http_request *req, int status, const void *body,
+resp_send(struct http_request *req, int status, const void *body,
     size_t len)
 {
-	api_respond_typed(req, status, "application/json; charset=utf-8",
+	resp_send_typed(req, status, "application/json; charset=utf-8",
 	    body, len);
 }
 
 void
-api_respond_typed(struct http_request *req, int status, const char *type,
+resp_send_typed(struct http_request *req, int status, const char *type,
     const void *body, size_t len)
 {
-	struct api_req	*ar = api_req_get(req);
+	struct api_req	*ar = request_get(req);
 	char		buf[32];
 
 	ar->status = status;
@@ -64,7 +64,7 @@ api_respond_typed(struct http_request *req, int status, const char *type,
 }
 
 void
-api_respond_json(struct http_request *req, int status, json_t *obj)
+resp_json(struct http_request *req, int status, json_t *obj)
 {
 	static const char	oom[] = "{\"detail\":\"A server error "
 				    "occurred.\",\"code\":\"server_error\"}";
@@ -72,34 +72,34 @@ api_respond_json(struct http_request *req, int status, json_t *obj)
 
 	if (obj == NULL || (s = json_dumps(obj, JSON_COMPACT)) == NULL) {
 		json_decref(obj);
-		api_respond(req, 500, oom, sizeof(oom) - 1);
+		resp_send(req, 500, oom, sizeof(oom) - 1);
 		return;
 	}
 
-	api_respond(req, status, s, strlen(s));
+	resp_send(req, status, s, strlen(s));
 	free(s);
 	json_decref(obj);
 }
 
 void
-api_error(struct http_request *req, int status, const char *code,
+resp_error(struct http_request *req, int status, const char *code,
     const char *detail)
 {
 	json_t		*obj;
 
 	obj = json_pack("{s:s, s:s}", "detail", detail, "code", code);
-	api_respond_json(req, status, obj);
+	resp_json(req, status, obj);
 }
 
 /* 400 with DRF's field errors; takes ownership of errors. */
 void
-api_error_fields(struct http_request *req, json_t *errors)
+resp_error_fields(struct http_request *req, json_t *errors)
 {
 	json_t		*obj;
 
 	obj = json_pack("{s:s, s:s, s:o}", "detail", "Invalid input.",
 	    "code", "invalid", "errors", errors);
-	api_respond_json(req, 400, obj);
+	resp_json(req, 400, obj);
 }
 
 /*
@@ -107,16 +107,16 @@ api_error_fields(struct http_request *req, json_t *errors)
  * is unreachable, 500 otherwise; never the error text itself.
  */
 void
-api_error_db(struct http_request *req, struct api_req *ar, int unavailable)
+resp_error_db(struct http_request *req, int unavailable)
 {
 	if (unavailable) {
 		http_response_header(req, "retry-after", "5");
-		api_error(req, 503, "service_unavailable",
+		resp_error(req, 503, "service_unavailable",
 		    "Service temporarily unavailable, try again later.");
 		return;
 	}
 
-	api_error(req, 500, "server_error", "A server error occurred.");
+	resp_error(req, 500, "server_error", "A server error occurred.");
 }
 
 /*
@@ -124,7 +124,7 @@ api_error_db(struct http_request *req, struct api_req *ar, int unavailable)
  * through as it is.
  */
 int
-api_passthrough(struct http_request *req, struct api_req *ar)
+resp_passthrough(struct http_request *req, struct api_req *ar)
 {
 	int		status, err;
 	const char	*body;
@@ -133,7 +133,7 @@ api_passthrough(struct http_request *req, struct api_req *ar)
 		log_line(LOG_LEVEL_ERROR, ar->p.tenant_slug,
 		    "unexpected result shape for %s rid=%s", req->path,
 		    ar->rid);
-		api_error_db(req, ar, 0);
+		resp_error_db(req, 0);
 		return (STEP_RESPONDED);
 	}
 
@@ -145,7 +145,7 @@ api_passthrough(struct http_request *req, struct api_req *ar)
 	if (body == NULL)
 		body = "";
 
-	api_respond(req, status, body, strlen(body));
+	resp_send(req, status, body, strlen(body));
 	return (STEP_RESPONDED);
 }
 

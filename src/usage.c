@@ -20,7 +20,7 @@
 static json_t		*usage_buf;	/* records not yet sent */
 static size_t		usage_sent;	/* the first usage_sent are in flight */
 static u_int64_t	usage_dropped;
-static struct bg_query	usage_query;
+static struct bgquery	usage_query;
 
 static void	usage_done(int, void *);
 static double	wall_clock(void);
@@ -57,7 +57,7 @@ usage_record(struct http_request *req, struct api_req *ar)
 	    "path", req->path,
 	    "status", ar->status,
 	    "latency_ms", (json_int_t)(kore_time_ms() - ar->started),
-	    "ip", api_client_ip(req, ip, sizeof(ip)),
+	    "ip", request_client_ip(req, ip, sizeof(ip)),
 	    "at", wall_clock());
 	if (rec != NULL)
 		json_array_append_new(usage_buf, rec);
@@ -78,7 +78,7 @@ usage_flush(void *unused, u_int64_t now)
 	}
 
 	n = json_array_size(usage_buf);
-	if (n == 0 || bg_query_busy(&usage_query))
+	if (n == 0 || bgquery_busy(&usage_query))
 		return;
 
 	batch = json_array();
@@ -89,7 +89,7 @@ usage_flush(void *unused, u_int64_t now)
 	if (text == NULL)
 		return;
 
-	if (bg_query_start(&usage_query, USAGE_SQL, text) == 0)
+	if (bgquery_start(&usage_query, USAGE_SQL, text) == 0)
 		usage_sent = n;
 	free(text);
 }

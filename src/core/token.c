@@ -213,11 +213,24 @@ token_mint(const struct token_keys *keys, const struct token_claims *c)
 }
 
 const char *
+token_bearer(const char *hdr)
+{
+	if (strncasecmp(hdr, "bearer", 6) || !isspace((unsigned char)hdr[6]))
+		return (NULL);
+
+	hdr += 6;
+	while (isspace((unsigned char)*hdr))
+		hdr++;
+
+	return (*hdr == '\0' ? NULL : hdr);
+}
+
+const char *
 token_error_text(int rc)
 {
-	if (rc < 0 || rc > TOKEN_E_INTERNAL)
+	if (rc > 0 || rc < TOKEN_E_INTERNAL)
 		return ("unknown");
-	return (token_errors[rc]);
+	return (token_errors[-rc]);
 }
 
 const char *

@@ -25,18 +25,18 @@
 #define TOKEN_SLUG_LEN		64
 #define TOKEN_SUB_LEN		128
 
-/* Why a token was refused: for logs only, never for the client. */
+/* Why a token was refused (negative): for logs only, never for the client. */
 #define TOKEN_OK		0
-#define TOKEN_E_FORMAT		1
-#define TOKEN_E_HEADER		2
-#define TOKEN_E_ALG		3
-#define TOKEN_E_SIGNATURE	4
-#define TOKEN_E_EXPIRED		5
-#define TOKEN_E_ISSUER		6
-#define TOKEN_E_AUDIENCE	7
-#define TOKEN_E_TYPE		8
-#define TOKEN_E_CLAIMS		9
-#define TOKEN_E_INTERNAL	10
+#define TOKEN_E_FORMAT		(-1)
+#define TOKEN_E_HEADER		(-2)
+#define TOKEN_E_ALG		(-3)
+#define TOKEN_E_SIGNATURE	(-4)
+#define TOKEN_E_EXPIRED		(-5)
+#define TOKEN_E_ISSUER		(-6)
+#define TOKEN_E_AUDIENCE	(-7)
+#define TOKEN_E_TYPE		(-8)
+#define TOKEN_E_CLAIMS		(-9)
+#define TOKEN_E_INTERNAL	(-10)
 
 struct token_keys {
 	int			alg;		/* SETTINGS_ALG_* */
@@ -84,6 +84,12 @@ int	token_verify(const struct token_keys *, const char *, int, time_t,
 
 /* Mint a signed token from claims; the caller frees the result. */
 char	*token_mint(const struct token_keys *, const struct token_claims *);
+
+/*
+ * The token of an Authorization header, "Bearer <token>" (the scheme in
+ * any case), or NULL for anything else.
+ */
+const char	*token_bearer(const char *);
 
 const char	*token_error_text(int);
 const char	*token_auth_type_name(int);

@@ -80,32 +80,32 @@ static int
 docs_send(struct http_request *req, const char *type, const u_int8_t *data,
     u_int32_t len)
 {
-	struct api_req	*ar = api_req_get(req);
+	struct api_req	*ar = request_get(req);
 
-	if (api_req_admit(req, ar) == -1)
+	if (input_admit(req, ar) == -1)
 		return (KORE_RESULT_OK);
 
 	if (req->method == HTTP_METHOD_OPTIONS) {
 		http_response_header(req, "allow", "GET, HEAD, OPTIONS");
-		api_respond(req, 200, "{}", 2);
+		resp_send(req, 200, "{}", 2);
 		return (KORE_RESULT_OK);
 	}
 	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD) {
 		http_response_header(req, "allow", "GET, HEAD, OPTIONS");
-		api_error(req, 405, "method_not_allowed",
+		resp_error(req, 405, "method_not_allowed",
 		    "Method not allowed.");
 		return (KORE_RESULT_OK);
 	}
 
 	if (data == NULL) {
-		api_error(req, 404, "not_found", "Not found.");
+		resp_error(req, 404, "not_found", "Not found.");
 		return (KORE_RESULT_OK);
 	}
 
-	/* api_respond() sets JSON; documents and scripts say what they are. */
+	/* resp_send() sets JSON; documents and scripts say what they are. */
 	http_response_header(req, "x-content-type-options", "nosniff");
 	http_response_header(req, "cache-control", "public, max-age=3600");
-	api_respond_typed(req, 200, type, data, len);
+	resp_send_typed(req, 200, type, data, len);
 
 	return (KORE_RESULT_OK);
 }

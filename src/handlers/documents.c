@@ -39,20 +39,20 @@ static const struct api_resource document = {
 };
 
 static const struct api_method collection_methods[] = {
-	{ HTTP_METHOD_GET, PERM_READ, 0, document_list, api_list_step, NULL },
-	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, api_resource_create,
-	    api_passthrough, NULL },
+	{ HTTP_METHOD_GET, PERM_READ, 0, document_list, listing_step, NULL },
+	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, resource_create,
+	    resp_passthrough, NULL },
 };
 
 static const struct api_method item_methods[] = {
-	{ HTTP_METHOD_GET, PERM_READ, 0, api_resource_get, api_passthrough,
+	{ HTTP_METHOD_GET, PERM_READ, 0, resource_get, resp_passthrough,
 	    NULL },
-	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, api_resource_put,
-	    api_passthrough, NULL },
-	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, api_resource_patch,
-	    api_passthrough, NULL },
-	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, api_resource_delete,
-	    api_passthrough, NULL },
+	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, resource_put,
+	    resp_passthrough, NULL },
+	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, resource_patch,
+	    resp_passthrough, NULL },
+	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, resource_delete,
+	    resp_passthrough, NULL },
 };
 
 #define PERM	{ "documents", PRINCIPAL_ANY }
@@ -67,13 +67,13 @@ static const struct api_route item_route = {
 int
 documents_collection(struct http_request *req)
 {
-	return (api_dispatch(req, &collection_route));
+	return (dispatch_route(req, &collection_route));
 }
 
 int
 documents_item(struct http_request *req)
 {
-	return (api_dispatch(req, &item_route));
+	return (dispatch_route(req, &item_route));
 }
 
 static int
@@ -81,17 +81,17 @@ document_list(struct http_request *req, struct api_req *ar)
 {
 	const char	*project;
 
-	if (api_qs_check(req, ar) == -1 ||
-	    api_arg_id(req, ar, "project", &project) == -1 ||
-	    api_list_begin(req, ar, "-created_at") == -1)
+	if (input_qs_check(req, ar) == -1 ||
+	    input_arg_id(req, "project", &project) == -1 ||
+	    listing_begin(req, ar, "-created_at") == -1)
 		return (STEP_RESPONDED);
 
-	api_query(ar, SQL_LIST);
-	api_bind_principal(ar);
-	api_bind(ar, project);
-	api_bind(ar, api_arg(req, "content_type"));
-	api_bind(ar, api_arg(req, "search"));
-	api_list_bind(ar);
+	db_statement(ar, SQL_LIST);
+	db_bind_principal(ar);
+	db_bind(ar, project);
+	db_bind(ar, input_arg(req, "content_type"));
+	db_bind(ar, input_arg(req, "search"));
+	listing_bind(ar);
 
 	return (STEP_QUERY);
 }

@@ -4,16 +4,16 @@
 
 #include "../mtapi.h"
 
-int	api_not_found(struct http_request *);
+int	fallback_not_found(struct http_request *);
 
 int
-api_not_found(struct http_request *req)
+fallback_not_found(struct http_request *req)
 {
-	struct api_req	*ar = api_req_get(req);
+	struct api_req	*ar = request_get(req);
 
-	if (api_req_admit(req, ar) == -1)
+	if (input_admit(req, ar) == -1)
 		return (KORE_RESULT_OK);
 
-	api_error(req, 404, "not_found", "Not found.");
+	resp_error(req, 404, "not_found", "Not found.");
 	return (KORE_RESULT_OK);
 }

@@ -41,26 +41,26 @@ static const struct api_route live_route = {
 int
 health(struct http_request *req)
 {
-	return (api_dispatch(req, &health_route));
+	return (dispatch_route(req, &health_route));
 }
 
 int
 health_live(struct http_request *req)
 {
-	return (api_dispatch(req, &live_route));
+	return (dispatch_route(req, &live_route));
 }
 
 static int
 health_start(struct http_request *req, struct api_req *ar)
 {
-	api_query(ar, "SELECT 1");
+	db_statement(ar, "SELECT 1");
 	return (STEP_QUERY);
 }
 
 static int
 health_step(struct http_request *req, struct api_req *ar)
 {
-	api_respond(req, 200, healthy, sizeof(healthy) - 1);
+	resp_send(req, 200, healthy, sizeof(healthy) - 1);
 	return (STEP_RESPONDED);
 }
 
@@ -68,12 +68,12 @@ static void
 health_fail(struct http_request *req, struct api_req *ar, int unavailable)
 {
 	http_response_header(req, "retry-after", "5");
-	api_respond(req, 503, unhealthy, sizeof(unhealthy) - 1);
+	resp_send(req, 503, unhealthy, sizeof(unhealthy) - 1);
 }
 
 static int
 health_live_start(struct http_request *req, struct api_req *ar)
 {
-	api_respond(req, 200, alive, sizeof(alive) - 1);
+	resp_send(req, 200, alive, sizeof(alive) - 1);
 	return (STEP_RESPONDED);
 }

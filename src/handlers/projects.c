@@ -23,14 +23,12 @@ int	projects_statistics(struct http_request *);
 static int	project_list(struct http_request *, struct api_req *);
 static int	project_stats(struct http_request *, struct api_req *);
 
-static const char *const statuses[] = { "active", "completed", "archived",
-    NULL };
-
 /* The order is the SQL's p_mask bit order. */
 static const struct field_rule rules[] = {
 	{ "name", FIELD_STRING, FIELD_REQUIRED, 255, NULL },
 	{ "description", FIELD_STRING, FIELD_ALLOW_BLANK, 10000, NULL },
-	{ "status", FIELD_CHOICE, 0, 0, statuses },
+	{ "status", FIELD_CHOICE, 0, 0,
+	    values_project_statuses },
 };
 
 static const struct api_resource project = {
@@ -39,24 +37,24 @@ static const struct api_resource project = {
 };
 
 static const struct api_method collection_methods[] = {
-	{ HTTP_METHOD_GET, PERM_READ, 0, project_list, api_list_step, NULL },
-	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, api_resource_create,
-	    api_passthrough, NULL },
+	{ HTTP_METHOD_GET, PERM_READ, 0, project_list, listing_step, NULL },
+	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, resource_create,
+	    resp_passthrough, NULL },
 };
 
 static const struct api_method item_methods[] = {
-	{ HTTP_METHOD_GET, PERM_READ, 0, api_resource_get, api_passthrough,
+	{ HTTP_METHOD_GET, PERM_READ, 0, resource_get, resp_passthrough,
 	    NULL },
-	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, api_resource_put,
-	    api_passthrough, NULL },
-	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, api_resource_patch,
-	    api_passthrough, NULL },
-	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, api_resource_delete,
-	    api_passthrough, NULL },
+	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, resource_put,
+	    resp_passthrough, NULL },
+	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, resource_patch,
+	    resp_passthrough, NULL },
+	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, resource_delete,
+	    resp_passthrough, NULL },
 };
 
 static const struct api_method stats_methods[] = {
-	{ HTTP_METHOD_GET, PERM_READ, 0, project_stats, api_passthrough, NULL },
+	{ HTTP_METHOD_GET, PERM_READ, 0, project_stats, resp_passthrough, NULL },
 };
 
 #define PERM	{ "projects", PRINCIPAL_ANY }
@@ -74,33 +72,33 @@ static const struct api_route stats_route = {
 int
 projects_collection(struct http_request *req)
 {
-	return (api_dispatch(req, &collection_route));
+	return (dispatch_route(req, &collection_route));
 }
 
 int
 projects_item(struct http_request *req)
 {
-	return (api_dispatch(req, &item_route));
+	return (dispatch_route(req, &item_route));
 }
 
 int
 projects_statistics(struct http_request *req)
 {
-	return (api_dispatch(req, &stats_route));
+	return (dispatch_route(req, &stats_route));
 }
 
 static int
 project_list(struct http_request *req, struct api_req *ar)
 {
-	if (api_qs_check(req, ar) == -1 ||
-	    api_list_begin(req, ar, "-created_at") == -1)
+	if (input_qs_check(req, ar) == -1 ||
+	    listing_begin(req, ar, "-created_at") == -1)
 		return (STEP_RESPONDED);
 
-	api_query(ar, SQL_LIST);
-	api_bind_principal(ar);
-	api_bind(ar, api_arg(req, "status"));
-	api_bind(ar, api_arg(req, "search"));
-	api_list_bind(ar);
+	db_statement(ar, SQL_LIST);
+	db_bind_principal(ar);
+	db_bind(ar, input_arg(req, "status"));
+	db_bind(ar, input_arg(req, "search"));
+	listing_bind(ar);
 
 	return (STEP_QUERY);
 }
@@ -108,8 +106,8 @@ project_list(struct http_request *req, struct api_req *ar)
 static int
 project_stats(struct http_request *req, struct api_req *ar)
 {
-	api_query(ar, SQL_STATS);
-	api_bind_principal(ar);
+	db_statement(ar, SQL_STATS);
+	db_bind_principal(ar);
 
 	return (STEP_QUERY);
 }

@@ -33,17 +33,13 @@ static int	task_list_query(struct http_request *, struct api_req *,
 		    const char *, int);
 static int	task_complete(struct http_request *, struct api_req *);
 
-static const char *const statuses[] = { "todo", "in_progress", "done", NULL };
-static const char *const priorities[] = { "low", "medium", "high",
-    "critical", NULL };
-
 /* The order is the SQL's p_mask bit order. */
 static const struct field_rule rules[] = {
 	{ "project", FIELD_PK, FIELD_REQUIRED, 0, NULL },
 	{ "title", FIELD_STRING, FIELD_REQUIRED, 255, NULL },
 	{ "description", FIELD_STRING, FIELD_ALLOW_BLANK, 0, NULL },
-	{ "status", FIELD_CHOICE, 0, 0, statuses },
-	{ "priority", FIELD_CHOICE, 0, 0, priorities },
+	{ "status", FIELD_CHOICE, 0, 0, values_task_statuses },
+	{ "priority", FIELD_CHOICE, 0, 0, values_task_priorities },
 	{ "due_date", FIELD_DATE, FIELD_NULLABLE, 0, NULL },
 };
 
@@ -53,34 +49,34 @@ static const struct api_resource task = {
 };
 
 static const struct api_method collection_methods[] = {
-	{ HTTP_METHOD_GET, PERM_READ, 0, task_list, api_list_step, NULL },
-	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, api_resource_create,
-	    api_passthrough, NULL },
+	{ HTTP_METHOD_GET, PERM_READ, 0, task_list, listing_step, NULL },
+	{ HTTP_METHOD_POST, PERM_WRITE, API_F_BODY, resource_create,
+	    resp_passthrough, NULL },
 };
 
 static const struct api_method item_methods[] = {
-	{ HTTP_METHOD_GET, PERM_READ, 0, api_resource_get, api_passthrough,
+	{ HTTP_METHOD_GET, PERM_READ, 0, resource_get, resp_passthrough,
 	    NULL },
-	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, api_resource_put,
-	    api_passthrough, NULL },
-	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, api_resource_patch,
-	    api_passthrough, NULL },
-	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, api_resource_delete,
-	    api_passthrough, NULL },
+	{ HTTP_METHOD_PUT, PERM_WRITE, API_F_BODY, resource_put,
+	    resp_passthrough, NULL },
+	{ HTTP_METHOD_PATCH, PERM_WRITE, API_F_BODY, resource_patch,
+	    resp_passthrough, NULL },
+	{ HTTP_METHOD_DELETE, PERM_WRITE, 0, resource_delete,
+	    resp_passthrough, NULL },
 };
 
 static const struct api_method by_status_methods[] = {
-	{ HTTP_METHOD_GET, PERM_READ, 0, task_list_by_status, api_list_step,
+	{ HTTP_METHOD_GET, PERM_READ, 0, task_list_by_status, listing_step,
 	    NULL },
 };
 
 static const struct api_method complete_methods[] = {
-	{ HTTP_METHOD_POST, PERM_WRITE, 0, task_complete, api_passthrough,
+	{ HTTP_METHOD_POST, PERM_WRITE, 0, task_complete, resp_passthrough,
 	    NULL },
 };
 
 static const struct api_method project_tasks_methods[] = {
-	{ HTTP_METHOD_GET, PERM_READ, 0, task_list_of_project, api_list_step,
+	{ HTTP_METHOD_GET, PERM_READ, 0, task_list_of_project, listing_step,
 	    NULL },
 };
 
@@ -105,31 +101,31 @@ static const struct api_route project_tasks_route = {
 int
 tasks_collection(struct http_request *req)
 {
-	return (api_dispatch(req, &collection_route));
+	return (dispatch_route(req, &collection_route));
 }
 
 int
 tasks_item(struct http_request *req)
 {
-	return (api_dispatch(req, &item_route));
+	return (dispatch_route(req, &item_route));
 }
 
 int
 tasks_by_status(struct http_request *req)
 {
-	return (api_dispatch(req, &by_status_route));
+	return (dispatch_route(req, &by_status_route));
 }
 
 int
 tasks_complete(struct http_request *req)
 {
-	return (api_dispatch(req, &complete_route));
+	return (dispatch_route(req, &complete_route));
 }
 
 int
 projects_tasks(struct http_request *req)
 {
-	return (api_dispatch(req, &project_tasks_route));
+	return (dispatch_route(req, &project_tasks_route));
 }
 
 static int
@@ -137,8 +133,8 @@ task_list(struct http_request *req, struct api_req *ar)
 {
 	const char	*project;
 
-	if (api_qs_check(req, ar) == -1 ||
-	    api_arg_id(req, ar, "project", &project) == -1)
+	if (input_qs_check(req, ar) == -1 ||
+	    input_arg_id(req, "project", &project) == -1)
 		return (STEP_RESPONDED);
 
 	return (task_list_query(req, ar, project, 0));
@@ -150,13 +146,13 @@ task_list_by_status(struct http_request *req, struct api_req *ar)
 {
 	json_t		*errors;
 
-	if (api_qs_check(req, ar) == -1)
+	if (input_qs_check(req, ar) == -1)
 		return (STEP_RESPONDED);
 
-	if (api_arg(req, "status") == NULL) {
+	if (input_arg(req, "status") == NULL) {
 		errors = NULL;
 		fields_error_add(&errors, "status", "This field is required.");
-		api_error_fields(req, errors);
+		resp_error_fields(req, errors);
 		return (STEP_RESPONDED);
 	}
 
@@ -168,8 +164,8 @@ task_list_of_project(struct http_request *req, struct api_req *ar)
 {
 	char		id[32];
 
-	if (api_path_id(req, ar, PROJECT_PATH_PREFIX) == -1 ||
-	    api_qs_check(req, ar) == -1)
+	if (input_path_id(req, ar, PROJECT_PATH_PREFIX) == -1 ||
+	    input_qs_check(req, ar) == -1)
 		return (STEP_RESPONDED);
 
 	(void)snprintf(id, sizeof(id), "%lld", (long long)ar->id);
@@ -180,32 +176,26 @@ static int
 task_list_query(struct http_request *req, struct api_req *ar,
     const char *project, int in_project)
 {
-	if (api_list_begin(req, ar, "-created_at") == -1)
+	if (listing_begin(req, ar, "-created_at") == -1)
 		return (STEP_RESPONDED);
 
-	api_query(ar, SQL_LIST);
-	api_bind_principal(ar);
+	db_statement(ar, SQL_LIST);
+	db_bind_principal(ar);
 	if (project != NULL)
-		api_bind_owned(ar, kore_strdup(project));
+		db_bind_owned(ar, kore_strdup(project));
 	else
-		api_bind(ar, NULL);
-	api_bind(ar, api_arg(req, "status"));
-	api_bind(ar, api_arg(req, "priority"));
-	api_bind(ar, api_arg(req, "search"));
-	api_list_bind(ar);
-	api_bind(ar, in_project ? "true" : "false");
+		db_bind(ar, NULL);
+	db_bind(ar, input_arg(req, "status"));
+	db_bind(ar, input_arg(req, "priority"));
+	db_bind(ar, input_arg(req, "search"));
+	listing_bind(ar);
+	db_bind(ar, in_project ? "true" : "false");
 
 	return (STEP_QUERY);
 }
 
-
-
-
-
-
-
 static int
 task_complete(struct http_request *req, struct api_req *ar)
 {
-	return (api_query_by_id(req, ar, PATH_PREFIX, SQL_COMPLETE));
+	return (resource_by_id(req, ar, PATH_PREFIX, SQL_COMPLETE));
 }

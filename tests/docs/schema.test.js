@@ -55,11 +55,27 @@ function paramsBlocks() {
 }
 
 /* validator NAME regex RE lines of conf/api.conf */
+/*
+ * conf/api.conf's validators as regexes. A function validator of a value
+ * list (src/input.c: input_check_* over src/core/values.c, where the
+ * lists are declared once) reads as the regex it stands for.
+ */
 function validators() {
   const out = {};
+  const input = readRepo('src/input.c');
+  const values = readRepo('src/core/values.c');
   for (const line of readRepo('conf/api.conf').split('\n')) {
-    const m = line.match(/^validator\s+(\S+)\s+regex\s+(\S+)\s*$/);
+    let m = line.match(/^validator\s+(\S+)\s+regex\s+(\S+)\s*$/);
     if (m) out[m[1]] = m[2];
+    m = line.match(/^validator\s+(\S+)\s+function\s+(input_check_\w+)\s*$/);
+    if (!m) continue;
+    const body = (input.match(new RegExp(`^${m[2]}\\([^)]*\\)\\n\\{([\\s\\S]*?)\\n\\}`, 'm')) || [])[1];
+    const use = body && body.match(/values_(contains|ordering_valid)\((values_\w+)/);
+    if (!use) throw new Error(`src/input.c: cannot tell the list ${m[2]} checks`);
+    const list = values.match(new RegExp(`const char \\*const ${use[2]}\\[\\]\\s*=\\s*\\{([^}]*)\\}`));
+    if (!list) throw new Error(`src/core/values.c: no ${use[2]}`);
+    const words = [...list[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]);
+    out[m[1]] = `^${use[1] === 'ordering_valid' ? '-?' : ''}(${words.join('|')})$`;
   }
   return out;
 }
@@ -92,7 +108,7 @@ function handlerMethods(handler) {
     const bodyText = functionBody(src.text, handler);
     if (bodyText === null) continue;
     if (/docs_send\(/.test(bodyText)) return { file: src.file, methods: { get: { body: false } } };
-    const r = bodyText.match(/api_dispatch\(req,\s*&(\w+)\)/);
+    const r = bodyText.match(/dispatch_route\(req,\s*&(\w+)\)/);
     if (!r) throw new Error(`${src.file}: cannot tell the methods of ${handler}`);
     const route = src.text.match(new RegExp(`static const struct api_route ${r[1]}\\s*=\\s*\\{\\s*(?:\\w+|\\{[^}]*\\}),\\s*(\\w+),\\s*(\\d+)(?:,\\s*&?\\w+)?\\s*\\}`));
     if (!route) throw new Error(`${src.file}: cannot find route table ${r[1]}`);
@@ -119,7 +135,8 @@ function fieldRules(file, name) {
   for (const m of init.matchAll(/\{\s*"(\w+)",\s*(FIELD_\w+),\s*([\w| ]+?),\s*([\w* ()]+?),\s*(\w+)\s*\}/g)) {
     let choices = null;
     if (m[5] !== 'NULL') {
-      const c = (text.match(new RegExp(`static const char \\*const ${m[5]}\\[\\]\\s*=\\s*\\{([^}]*)\\}`)) || [])[1];
+      // The value lists are declared once, in src/core/values.c.
+      const c = (readRepo('src/core/values.c').match(new RegExp(`const char \\*const ${m[5]}\\[\\]\\s*=\\s*\\{([^}]*)\\}`)) || [])[1];
       if (!c) throw new Error(`${file}: no choices ${m[5]}`);
       choices = [...c.matchAll(/"([^"]+)"/g)].map((x) => x[1]);
     }
@@ -228,7 +245,7 @@ module.exports = [
     },
   },
   {
-    name: 'query parameters and their enums and bounds match conf/routes.conf and conf/api.conf',
+    name: 'query parameters and their enums and bounds match conf/routes.conf, conf/api.conf and src/core/values.c',
     fn: async () => {
       const vals = validators();
       const blocks = paramsBlocks();
@@ -283,8 +300,8 @@ module.exports = [
         ['src/handlers/projects.c', 'rules', 'ProjectRequest', 'PatchedProjectRequest'],
         ['src/handlers/tasks.c', 'rules', 'TaskRequest', 'PatchedTaskRequest'],
         ['src/handlers/documents.c', 'rules', 'DocumentRequest', 'PatchedDocumentRequest'],
-        ['src/handlers/tokens.c', 'login_rules', 'LoginRequest', null],
-        ['src/handlers/tokens.c', 'client_rules', 'ApiClientTokenRequest', null],
+        ['src/handlers/login.c', 'login_rules', 'LoginRequest', null],
+        ['src/handlers/login.c', 'client_rules', 'ApiClientTokenRequest', null],
         ['src/handlers/tokens.c', 'refresh_rules', 'RefreshRequest', null],
         ['src/handlers/tokens.c', 'verify_rules', 'VerifyRequest', null],
       ];

@@ -1,6 +1,6 @@
 /*
  * The auth hook: the validator of the "bearer" authentication block in
- * conf/routes.conf, run by Kore before every /api/v1/ resource handler.
+ * conf/api.conf, run by Kore before every /api/v1/ resource handler.
  *
  * It is synchronous and does no I/O: it verifies the access token (the
  * configured algorithm only, signature, exp, iss, aud, token_type, a UUID
@@ -16,10 +16,8 @@
  * checked on every request all the same.
  */
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -39,7 +37,6 @@ static struct verified	verified[VERIFIED_SLOTS];
 static unsigned char	verified_key[crypto_shorthash_KEYBYTES];
 static int		verified_keyed;
 
-static const char	*bearer_token(const char *);
 static int		verify(const char *, time_t, struct principal *);
 
 int
@@ -51,8 +48,8 @@ auth_bearer(struct http_request *req, const void *unused)
 	char			buf[32], detail[96];
 	int			rc;
 
-	ar = api_req_get(req);
-	if (api_req_admit(req, ar) == -1)
+	ar = request_get(req);
+	if (input_admit(req, ar) == -1)
 		return (KORE_RESULT_ERROR);
 
 	/* CORS preflights carry no credentials; the dispatcher answers. */
@@ -60,8 +57,8 @@ auth_bearer(struct http_request *req, const void *unused)
 		return (KORE_RESULT_OK);
 
 	if (!http_request_header(req, "authorization", &hdr) ||
-	    (token = bearer_token(hdr)) == NULL) {
-		api_error(req, 401, "not_authenticated",
+	    (token = token_bearer(hdr)) == NULL) {
+		resp_error(req, 401, "not_authenticated",
 		    "Authentication credentials were not provided.");
 		return (KORE_RESULT_ERROR);
 	}
@@ -69,40 +66,26 @@ auth_bearer(struct http_request *req, const void *unused)
 	if ((rc = verify(token, time(NULL), &ar->p)) != TOKEN_OK) {
 		log_line(LOG_LEVEL_INFO, NULL, "token refused (%s) rid=%s",
 		    token_error_text(rc), ar->rid);
-		api_error(req, 401, "token_not_valid",
+		resp_error(req, 401, "token_not_valid",
 		    "Given token not valid for any token type");
 		return (KORE_RESULT_ERROR);
 	}
 	ar->authed = 1;
 
-	if (!ratelimit_take(ar->p.tenant, &limit, &remaining, &retry)) {
+	if (ratelimit_take(ar->p.tenant, &limit, &remaining, &retry) == -1) {
 		ar->rl_limit = limit;
 		ar->rl_remaining = 0;
 		(void)snprintf(buf, sizeof(buf), "%ld", retry);
 		http_response_header(req, "retry-after", buf);
 		(void)snprintf(detail, sizeof(detail), "Request was throttled. "
 		    "Expected available in %ld seconds.", retry);
-		api_error(req, 429, "throttled", detail);
+		resp_error(req, 429, "throttled", detail);
 		return (KORE_RESULT_ERROR);
 	}
 	ar->rl_limit = limit;
 	ar->rl_remaining = remaining;
 
 	return (KORE_RESULT_OK);
-}
-
-/* "Bearer <token>", scheme case-insensitive; NULL for anything else. */
-static const char *
-bearer_token(const char *hdr)
-{
-	if (strncasecmp(hdr, "bearer", 6) || !isspace((unsigned char)hdr[6]))
-		return (NULL);
-
-	hdr += 6;
-	while (isspace((unsigned char)*hdr))
-		hdr++;
-
-	return (*hdr == '\0' ? NULL : hdr);
 }
 
 /* token_verify() for access tokens, remembering what verified. */

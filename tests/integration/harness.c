@@ -329,6 +329,57 @@ h_send_json(const char *method, const char *path, const char *token,
 	return (r);
 }
 
+json_t *
+h_create_json(const char *path, const char *token, json_t *body)
+{
+	struct h_resp	*r;
+	json_t		*o;
+
+	cr_assert_not_null(body);
+	r = h_send_json("POST", path, token, body);
+	cr_assert_eq(r->status, 201, "POST %s: %ld %.300s", path, r->status,
+	    r->body);
+	o = json_incref(r->json);
+	h_free(r);
+
+	return (o);
+}
+
+long long
+h_create(const char *path, const char *token, json_t *body)
+{
+	json_t		*o;
+	long long	id;
+
+	o = h_create_json(path, token, body);
+	id = h_jint(o, "id");
+	json_decref(o);
+
+	return (id);
+}
+
+json_t *
+h_get_json(const char *path, const char *token)
+{
+	struct h_resp	*r;
+	json_t		*o;
+
+	r = h_get(path, token);
+	cr_assert_eq(r->status, 200, "GET %s: %ld %.300s", path, r->status,
+	    r->body);
+	o = json_incref(r->json);
+	h_free(r);
+
+	return (o);
+}
+
+long long
+h_new_project(const char *token, const char *name)
+{
+	return (h_create("/api/v1/projects/", token, json_pack("{s:s}",
+	    "name", name != NULL ? name : h_unique("project"))));
+}
+
 const char *
 h_first_error(struct h_resp *r, const char *field)
 {

@@ -97,6 +97,18 @@ long long	h_int(struct h_resp *, const char *);
 struct h_resp	*h_send_json(const char *method, const char *path,
 		    const char *token, json_t *body);
 
+/*
+ * POST body (its reference taken) to a collection, 201 expected: the new
+ * object (caller decrefs), or its id. GET path, 200 expected: the body
+ * (caller decrefs).
+ */
+json_t		*h_create_json(const char *path, const char *token,
+		    json_t *body);
+long long	h_create(const char *path, const char *token, json_t *body);
+json_t		*h_get_json(const char *path, const char *token);
+/* A project named name (NULL: a unique name) made with token; its id. */
+long long	h_new_project(const char *token, const char *name);
+
 /* errors.<field>[0] of a validation error body (asserts an errors object). */
 const char	*h_first_error(struct h_resp *, const char *field);
 /* A 400 whose errors.<field> is msg (any message if msg is NULL). */

@@ -160,22 +160,6 @@ expect(const char *method, const char *path, const char *token,
 	h_free(r);
 }
 
-/* A project made with the user's token; its id. */
-static long long
-new_project(const char *token, const char *name)
-{
-	struct h_resp	*r;
-	long long	id;
-
-	r = h_post(PROJECTS, token, h_fmt("{\"name\": \"%s\"}", name));
-	cr_assert_eq(r->status, 201, "create project: %ld %s", r->status,
-	    r->body);
-	id = h_int(r, "id");
-	h_free(r);
-
-	return (id);
-}
-
 static int
 same_strings(json_t *a, json_t *b)
 {
@@ -482,7 +466,7 @@ Test(auth_client, readonly_cannot_write)
 	long long	pid;
 
 	h_new_tenant("cliro", &t);
-	pid = new_project(t.access, "existing");
+	pid = h_new_project(t.access, "existing");
 	new_client(t.slug, "read", "read:projects,read:tasks,read:documents",
 	    &c);
 	client_token(&c, tok, sizeof(tok));
@@ -568,7 +552,7 @@ Test(auth_client, full_client_writes)
 	    "read:tasks,write:tasks,read:documents,write:documents", &c);
 	client_token(&c, tok, sizeof(tok));
 
-	pid = new_project(tok, "by the full client");
+	pid = h_new_project(tok, "by the full client");
 	expect("PATCH", h_fmt("%s%lld/", PROJECTS, pid), tok,
 	    "{\"description\": \"patched\"}", 200, NULL);
 	r = h_post(TASKS, tok, h_fmt("{\"project\": %lld, \"title\": \"t\"}",
@@ -608,7 +592,7 @@ Test(auth_client, admin_role_grants_everything)
 	expect("GET", PROJECTS, tok, NULL, 200, NULL);
 	expect("GET", TASKS, tok, NULL, 200, NULL);
 	expect("GET", DOCUMENTS, tok, NULL, 200, NULL);
-	pid = new_project(tok, "by admin");
+	pid = h_new_project(tok, "by admin");
 	expect("POST", TASKS, tok, h_fmt("{\"project\": %lld, \"title\": "
 	    "\"t\"}", pid), 201, NULL);
 	expect("POST", DOCUMENTS, tok, "{\"name\": \"d\", \"file_path\": "

@@ -25,6 +25,7 @@ static int	curl_ready;
 static struct h_resp	*request(CURL *, const char *, const char *,
 			    const char *, const char *, const char *,
 			    const char **, int *);
+static struct h_resp	*send_from(const char *, const char *, json_t *);
 
 const char *
 h_env(const char *name)
@@ -262,6 +263,20 @@ h_admin(const char *args, const char *stdin_data, char **out)
 	return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+void
+h_admin_ok(const char *args, const char *stdin_data, char **out)
+{
+	char		*buf;
+	int		rc;
+
+	rc = h_admin(args, stdin_data, &buf);
+	cr_assert_eq(rc, 0, "mtapi-admin %s: %s", args, buf);
+	if (out != NULL)
+		*out = buf;
+	else
+		free(buf);
+}
+
 const char *
 h_unique(const char *prefix)
 {
@@ -274,8 +289,6 @@ void
 h_new_tenant(const char *prefix, struct h_tenant *t)
 {
 	struct h_resp	*r;
-	char		*out;
-	int		rc;
 
 	memset(t, 0, sizeof(*t));
 	(void)snprintf(t->slug, sizeof(t->slug), "%s", h_unique(prefix));
@@ -283,18 +296,12 @@ h_new_tenant(const char *prefix, struct h_tenant *t)
 	(void)snprintf(t->password, sizeof(t->password), "pw-%s-%d",
 	    t->slug, rand());
 
-	rc = h_admin(h_fmt("create-tenant --slug %s --name 'Test %s'",
-	    t->slug, t->slug), NULL, &out);
-	cr_assert(rc == 0, "create-tenant: %s", out);
-	free(out);
-	rc = h_admin(h_fmt("create-user --username %s", t->username),
-	    h_fmt("%s\n", t->password), &out);
-	cr_assert(rc == 0, "create-user: %s", out);
-	free(out);
-	rc = h_admin(h_fmt("add-member --user %s --tenant %s --role admin",
-	    t->username, t->slug), NULL, &out);
-	cr_assert(rc == 0, "add-member: %s", out);
-	free(out);
+	h_admin_ok(h_fmt("create-tenant --slug %s --name 'Test %s'",
+	    t->slug, t->slug), NULL, NULL);
+	h_admin_ok(h_fmt("create-user --username %s", t->username),
+	    h_fmt("%s\n", t->password), NULL);
+	h_admin_ok(h_fmt("add-member --user %s --tenant %s --role admin",
+	    t->username, t->slug), NULL, NULL);
 
 	r = h_post("/api/v1/auth/token/", NULL,
 	    h_fmt("{\"username\":\"%s\",\"password\":\"%s\"}", t->username,
@@ -380,6 +387,55 @@ h_new_project(const char *token, const char *name)
 	    "name", name != NULL ? name : h_unique("project"))));
 }
 
+struct h_resp *
+h_login(const char *ip, const char *username, const char *password,
+    const char *tenant)
+{
+	json_t		*o;
+
+	o = json_object();
+	if (username != NULL)
+		json_object_set_new(o, "username", json_string(username));
+	if (password != NULL)
+		json_object_set_new(o, "password", json_string(password));
+	if (tenant != NULL)
+		json_object_set_new(o, "tenant", json_string(tenant));
+
+	return (send_from(ip, "/api/v1/auth/token/", o));
+}
+
+struct h_resp *
+h_client_login(const char *ip, const char *id, const char *secret)
+{
+	json_t		*o;
+
+	o = json_object();
+	if (id != NULL)
+		json_object_set_new(o, "client_id", json_string(id));
+	if (secret != NULL)
+		json_object_set_new(o, "client_secret", json_string(secret));
+
+	return (send_from(ip, "/api/v1/auth/api-client/token/", o));
+}
+
+struct h_resp *
+h_post_token(const char *path, const char *field, const char *token)
+{
+	return (send_from(NULL, path, json_pack("{s:s}", field, token)));
+}
+
+void
+h_assert_401(struct h_resp *r, const char *what)
+{
+	char		buf[256];
+
+	cr_assert_eq(r->status, 401, "%s: %ld %s", what, r->status, r->body);
+	cr_assert_not_null(h_header(r, "www-authenticate", buf, sizeof(buf)),
+	    "%s: 401 without WWW-Authenticate", what);
+	cr_assert(!strncmp(buf, "Bearer", 6), "%s: WWW-Authenticate: %s",
+	    what, buf);
+}
+
 const char *
 h_first_error(struct h_resp *r, const char *field)
 {
@@ -462,6 +518,22 @@ h_sleep_ms(long ms)
 		;
 }
 
+char *
+h_b64url(const void *data, size_t len)
+{
+	size_t		n;
+	char		*out;
+
+	n = sodium_base64_ENCODED_LEN(len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	out = malloc(n);
+	cr_assert_not_null(out);
+	sodium_bin2base64(out, n, data, len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+
+	return (out);
+}
+
 /* The decoded payload of a JWT (not verified: the server did that). */
 json_t *
 h_jwt_claims(const char *token)
@@ -508,6 +580,25 @@ h_assert_ids(const char *path, const char *token, const long long *ids,
 		    h_jint(row, "id"));
 	}
 	h_free(r);
+}
+
+/*
+ * POST o (its reference taken) from ip, without Authorization. o NULL (a
+ * json_pack() of a NULL value) sends no body.
+ */
+static struct h_resp *
+send_from(const char *ip, const char *path, json_t *o)
+{
+	struct h_resp	*r;
+	char		*s;
+
+	s = json_dumps(o, JSON_COMPACT);
+	cr_assert(o == NULL || s != NULL);
+	json_decref(o);
+	r = h_req_on(NULL, ip, "POST", path, NULL, s, NULL);
+	free(s);
+
+	return (r);
 }
 
 static struct h_resp *

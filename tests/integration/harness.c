@@ -518,6 +518,152 @@ h_sleep_ms(long ms)
 		;
 }
 
+long
+h_now_ms(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+char *
+h_read_file(const char *path, size_t *len)
+{
+	FILE		*fp;
+	char		*buf;
+	size_t		cap, n, r;
+
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp, "%s: %s", path, strerror(errno));
+	cap = 1 << 16;
+	buf = malloc(cap);
+	cr_assert_not_null(buf);
+	n = 0;
+	while ((r = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
+		n += r;
+		if (cap - n < 4096) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+	}
+	cr_assert(!ferror(fp), "%s: read error", path);
+	fclose(fp);
+	buf[n] = '\0';
+	if (len != NULL)
+		*len = n;
+
+	return (buf);
+}
+
+char *
+h_setting(const char *name)
+{
+	FILE		*fp;
+	char		line[1024];
+	size_t		len;
+
+	fp = fopen(h_env("MTAPI_ENV_FILE"), "r");
+	cr_assert_not_null(fp);
+	len = strlen(name);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, name, len) || line[len] != '=')
+			continue;
+		fclose(fp);
+		line[strcspn(line, "\r\n")] = '\0';
+		return (strdup(line + len + 1));
+	}
+	fclose(fp);
+
+	return (NULL);
+}
+
+const char *
+h_field_after(const char *text, const char *label, char *out, size_t len)
+{
+	const char	*p;
+	size_t		n;
+
+	if ((p = strstr(text, label)) == NULL)
+		return (NULL);
+	p += strlen(label);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	n = strcspn(p, " \t\r\n");
+	if (n == 0 || n >= len)
+		return (NULL);
+	memcpy(out, p, n);
+	out[n] = '\0';
+
+	return (out);
+}
+
+json_t *
+h_secrets(void)
+{
+	static const char *const	names[] = { "SECRET_KEY",
+					    "JWT_SIGNING_KEY", "DB_PASSWORD",
+					    NULL };
+	json_t				*s, *t, *c;
+	size_t				i, j;
+	char				*v;
+
+	s = json_array();
+	json_array_foreach(json_object_get(h_fixture(), "tenants"), i, t) {
+		h_secret_add(s, h_jstr(t, "access_token"));
+		h_secret_add(s, h_jstr(t, "refresh_token"));
+		h_secret_add(s, h_jstr(t, "password"));
+		json_array_foreach(json_object_get(t, "api_clients"), j, c)
+			h_secret_add(s, h_jstr(c, "client_secret"));
+	}
+	h_secret_add(s, h_jstr(json_object_get(h_fixture(), "jwt"),
+	    "signing_key"));
+	for (i = 0; names[i] != NULL; i++) {
+		if ((v = h_setting(names[i])) != NULL) {
+			h_secret_add(s, v);
+			free(v);
+		}
+	}
+	cr_assert_gt(json_array_size(s), 10, "the fixture holds no secrets?");
+
+	return (s);
+}
+
+/*
+ * For a JWT its payload and a piece of its signature as well, so that a
+ * shortened or altered copy of a token is found too.
+ */
+void
+h_secret_add(json_t *s, const char *v)
+{
+	const char	*dot1, *dot2;
+
+	if (v == NULL || strlen(v) < 8)
+		return;
+	json_array_append_new(s, json_string(v));
+
+	if ((dot1 = strchr(v, '.')) == NULL ||
+	    (dot2 = strchr(dot1 + 1, '.')) == NULL)
+		return;
+	json_array_append_new(s, json_stringn(dot1 + 1, dot2 - dot1 - 1));
+	if (strlen(dot2 + 1) >= 16)
+		json_array_append_new(s, json_stringn(dot2 + 1, 16));
+}
+
+void
+h_assert_no_secret(json_t *secrets, const char *text, const char *what)
+{
+	json_t		*v;
+	size_t		i;
+
+	json_array_foreach(secrets, i, v) {
+		cr_assert(strstr(text, json_string_value(v)) == NULL,
+		    "%s holds a secret (%.12s...)", what,
+		    json_string_value(v));
+	}
+}
+
 char *
 h_b64url(const void *data, size_t len)
 {

@@ -145,6 +145,28 @@ char		*h_b64url(const void *data, size_t len);
 /* s n times (caller frees). */
 char		*h_repeat(const char *s, size_t n);
 void		h_sleep_ms(long ms);
+/* A monotonic clock in milliseconds, for waits and deadlines. */
+long		h_now_ms(void);
+
+/* A whole file (asserted readable; caller frees); its length in *len. */
+char		*h_read_file(const char *path, size_t *len);
+/* A value of the server's settings file (caller frees), or NULL. */
+char		*h_setting(const char *name);
+/* The word after label in text ("client_id:   mtc_..."), or NULL. */
+const char	*h_field_after(const char *text, const char *label,
+		    char *out, size_t len);
+
+/*
+ * The secrets that must never reach a log: the fixture's tokens,
+ * passwords, client secrets and signing key, and the settings' keys and
+ * database password. h_secret_add() adds one more (for a JWT its payload
+ * and signature on their own too); h_assert_no_secret() fails if text
+ * (what: its name) holds any of them.
+ */
+json_t		*h_secrets(void);		/* caller decrefs */
+void		h_secret_add(json_t *secrets, const char *v);
+void		h_assert_no_secret(json_t *secrets, const char *text,
+		    const char *what);
 
 /* printf into a static-per-call buffer ring (8 slots). */
 const char	*h_fmt(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -35,24 +35,6 @@ struct client {
 	char	secret[128];
 };
 
-/* "name: value" from the operator command's output. */
-static void
-output_field(const char *out, const char *name, char *val, size_t len)
-{
-	const char	*p;
-	size_t		n;
-
-	p = strstr(out, name);
-	cr_assert_not_null(p, "no %s in: %s", name, out);
-	p += strlen(name);
-	while (*p == ' ')
-		p++;
-	n = strcspn(p, " \r\n");
-	cr_assert(n > 0 && n < len, "bad %s in: %s", name, out);
-	memcpy(val, p, n);
-	val[n] = '\0';
-}
-
 /* mtapi-admin create-api-client; scopes may be NULL. */
 static void
 new_client(const char *slug, const char *roles, const char *scopes,
@@ -63,8 +45,10 @@ new_client(const char *slug, const char *roles, const char *scopes,
 	h_admin_ok(h_fmt("create-api-client --name %s --tenant %s --roles "
 	    "%s%s%s", h_unique("client"), slug, roles, scopes != NULL ?
 	    " --scopes " : "", scopes != NULL ? scopes : ""), NULL, &out);
-	output_field(out, "client_id:", c->id, sizeof(c->id));
-	output_field(out, "client_secret:", c->secret, sizeof(c->secret));
+	cr_assert_not_null(h_field_after(out, "client_id:", c->id,
+	    sizeof(c->id)), "no client_id in: %s", out);
+	cr_assert_not_null(h_field_after(out, "client_secret:", c->secret,
+	    sizeof(c->secret)), "no client_secret in: %s", out);
 	free(out);
 }
 

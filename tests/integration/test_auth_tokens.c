@@ -103,24 +103,17 @@ rfc3339(const char *s)
 	return (timegm(&tm));
 }
 
-/* A setting of the server (MTAPI_ENV_FILE), or def. */
+/* A numeric setting of the server, or def. */
 static long
 setting(const char *name, long def)
 {
-	FILE		*fp;
-	char		line[512];
-	size_t		len;
+	char		*s;
 	long		v;
 
-	v = def;
-	fp = fopen(h_env("MTAPI_ENV_FILE"), "r");
-	cr_assert_not_null(fp);
-	len = strlen(name);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (!strncmp(line, name, len) && line[len] == '=')
-			v = strtol(line + len + 1, NULL, 10);
-	}
-	fclose(fp);
+	if ((s = h_setting(name)) == NULL)
+		return (def);
+	v = strtol(s, NULL, 10);
+	free(s);
 
 	return (v);
 }
@@ -133,28 +126,19 @@ setting(const char *name, long def)
 static void
 db_exec(const char *sql)
 {
-	FILE		*fp;
-	char		line[512], host[512], port[512], name[512], user[512];
-	char		pass[512], cmd[4096], path[128];
-	int		fd, rc;
+	static const char *const	names[] = { "DB_HOST", "DB_PORT",
+					    "DB_NAME", "DB_USER",
+					    "DB_PASSWORD" };
+	char				*v[5], cmd[4096], path[128];
+	size_t				i;
+	int				fd, rc;
 
-	host[0] = port[0] = name[0] = user[0] = pass[0] = '\0';
-	fp = fopen(h_env("MTAPI_ENV_FILE"), "r");
-	cr_assert_not_null(fp);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!strncmp(line, "DB_HOST=", 8))
-			(void)snprintf(host, sizeof(host), "%s", line + 8);
-		else if (!strncmp(line, "DB_PORT=", 8))
-			(void)snprintf(port, sizeof(port), "%s", line + 8);
-		else if (!strncmp(line, "DB_NAME=", 8))
-			(void)snprintf(name, sizeof(name), "%s", line + 8);
-		else if (!strncmp(line, "DB_USER=", 8))
-			(void)snprintf(user, sizeof(user), "%s", line + 8);
-		else if (!strncmp(line, "DB_PASSWORD=", 12))
-			(void)snprintf(pass, sizeof(pass), "%s", line + 12);
+	for (i = 0; i < 5; i++) {
+		v[i] = h_setting(names[i]);
+		if (v[i] == NULL)
+			v[i] = strdup("");
+		cr_assert_not_null(v[i]);
 	}
-	fclose(fp);
 
 	if (system("command -v psql >/dev/null 2>&1") != 0)
 		cr_skip_test("psql is not installed: cannot deactivate a user");
@@ -168,9 +152,11 @@ db_exec(const char *sql)
 
 	(void)snprintf(cmd, sizeof(cmd), "PGPASSWORD='%s' psql -X -q "
 	    "-v ON_ERROR_STOP=1 -h '%s' -p '%s' -U '%s' -d '%s' -f '%s' "
-	    ">/dev/null", pass, host, port, user, name, path);
+	    ">/dev/null", v[4], v[0], v[1], v[3], v[2], path);
 	rc = system(cmd);
 	unlink(path);
+	for (i = 0; i < 5; i++)
+		free(v[i]);
 	cr_assert_eq(rc, 0, "psql failed on: %s", sql);
 }
 

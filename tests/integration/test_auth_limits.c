@@ -31,59 +31,10 @@
 
 #include "harness.h"
 
-#define LOGIN		"/api/v1/auth/token/"
-#define CLIENT_LOGIN	"/api/v1/auth/api-client/token/"
 #define PROJECTS	"/api/v1/projects/"
 
 /* This file's second address octet: 127.13.y.z. */
 #define IP_OCTET	13
-
-static struct h_resp *
-login_from(const char *ip, const char *username, const char *password)
-{
-	struct h_resp	*r;
-	json_t		*o;
-	char		*s;
-
-	o = json_pack("{s:s, s:s}", "username", username, "password",
-	    password);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	r = h_req_on(NULL, ip, "POST", LOGIN, NULL, s, NULL);
-	free(s);
-
-	return (r);
-}
-
-static struct h_resp *
-client_login_from(const char *ip, const char *id, const char *secret)
-{
-	struct h_resp	*r;
-	json_t		*o;
-	char		*s;
-
-	o = json_pack("{s:s, s:s}", "client_id", id, "client_secret", secret);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	r = h_req_on(NULL, ip, "POST", CLIENT_LOGIN, NULL, s, NULL);
-	free(s);
-
-	return (r);
-}
-
-static void
-admin_ok(const char *args, char **out)
-{
-	char		*buf;
-	int		rc;
-
-	rc = h_admin(args, NULL, &buf);
-	cr_assert_eq(rc, 0, "mtapi-admin %s: %s", args, buf);
-	if (out != NULL)
-		*out = buf;
-	else
-		free(buf);
-}
 
 /* A header's value as a number; fails the test if it is absent. */
 static long
@@ -147,8 +98,8 @@ Test(rate_limit, headers_on_authenticated_responses)
 	const long	limit = 1000;
 
 	h_new_tenant("rlhdr", &t);
-	admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %ld", t.slug,
-	    limit), NULL);
+	h_admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %ld", t.slug,
+	    limit), NULL, NULL);
 	fresh_window(10);
 	cr_assert((c = curl_easy_init()) != NULL);
 
@@ -204,8 +155,8 @@ Test(rate_limit, tenant_limit_throttles, .timeout = 120)
 	const int	limit = 5;
 
 	h_new_tenant("rlten", &t);
-	admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %d", t.slug,
-	    limit), NULL);
+	h_admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %d", t.slug,
+	    limit), NULL, NULL);
 	fresh_window(10);
 	cr_assert((c = curl_easy_init()) != NULL);
 
@@ -262,8 +213,8 @@ Test(rate_limit, limit_is_per_tenant_not_per_connection, .timeout = 120)
 	const int	limit = 3;
 
 	h_new_tenant("rlconn", &t);
-	admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %d", t.slug,
-	    limit), NULL);
+	h_admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %d", t.slug,
+	    limit), NULL, NULL);
 	fresh_window(10);
 	cr_assert((c = curl_easy_init()) != NULL);
 
@@ -334,13 +285,13 @@ Test(login_throttle, per_account_at_an_address, .timeout = 120)
 		h_own_ip(IP_OCTET + attempt, ip, sizeof(ip));
 		start = time(NULL);
 		for (i = 1; i <= 10; i++) {
-			r = login_from(ip, t.username, "wrong-password");
+			r = h_login(ip, t.username, "wrong-password", NULL);
 			cr_assert_eq(r->status, 401, "failure %d: %ld %s", i,
 			    r->status, r->body);
 			h_free(r);
 		}
-		r = login_from(ip, t.username, t.password);
-		r2 = login_from(ip, t.username, "wrong-password");
+		r = h_login(ip, t.username, t.password, NULL);
+		r2 = h_login(ip, t.username, "wrong-password", NULL);
 		if (!window_changed(start))
 			break;
 		h_free(r);
@@ -352,13 +303,13 @@ Test(login_throttle, per_account_at_an_address, .timeout = 120)
 	h_free(r2);
 
 	/* The same account from another address. */
-	r = login_from(other, t.username, t.password);
+	r = h_login(other, t.username, t.password, NULL);
 	cr_assert_eq(r->status, 200, "same account, another address: %ld %s",
 	    r->status, r->body);
 	h_free(r);
 
 	/* Another account from the throttled address. */
-	r = login_from(ip, u.username, u.password);
+	r = h_login(ip, u.username, u.password, NULL);
 	cr_assert_eq(r->status, 200, "another account, same address: %ld %s",
 	    r->status, r->body);
 	h_free(r);
@@ -377,12 +328,12 @@ Test(login_throttle, below_the_limit_logs_in, .timeout = 120)
 	h_new_tenant("ltbelow", &t);
 
 	for (i = 1; i <= 9; i++) {
-		r = login_from(ip, t.username, "wrong-password");
+		r = h_login(ip, t.username, "wrong-password", NULL);
 		cr_assert_eq(r->status, 401, "failure %d: %ld %s", i,
 		    r->status, r->body);
 		h_free(r);
 	}
-	r = login_from(ip, t.username, t.password);
+	r = h_login(ip, t.username, t.password, NULL);
 	cr_assert_eq(r->status, 200, "after 9 failures: %ld %s", r->status,
 	    r->body);
 	h_free(r);
@@ -409,13 +360,14 @@ Test(login_throttle, per_address, .timeout = 300)
 		h_own_ip(IP_OCTET + ATTEMPTS + 2 + attempt, ip, sizeof(ip));
 		start = time(NULL);
 		for (i = 1; i <= 50; i++) {
-			r = login_from(ip, h_unique("ghost"), "wrong-password");
+			r = h_login(ip, h_unique("ghost"), "wrong-password",
+			    NULL);
 			cr_assert_eq(r->status, 401, "failure %d: %ld %s", i,
 			    r->status, r->body);
 			h_free(r);
 		}
-		r = login_from(ip, t.username, t.password);
-		r2 = client_login_from(ip, h_client(H_ACME, "readonly",
+		r = h_login(ip, t.username, t.password, NULL);
+		r2 = h_client_login(ip, h_client(H_ACME, "readonly",
 		    "client_id"), h_client(H_ACME, "readonly",
 		    "client_secret"));
 		if (!window_changed(start))
@@ -428,7 +380,7 @@ Test(login_throttle, per_address, .timeout = 300)
 	h_free(r);
 	h_free(r2);
 
-	r = login_from(other, t.username, t.password);
+	r = h_login(other, t.username, t.password, NULL);
 	cr_assert_eq(r->status, 200, "another address: %ld %s", r->status,
 	    r->body);
 	h_free(r);
@@ -445,8 +397,8 @@ Test(login_throttle, api_client_secret_guessing, .timeout = 120)
 	int		i, attempt;
 
 	h_new_tenant("ltcli", &t);
-	admin_ok(h_fmt("create-api-client --name guessed --tenant %s "
-	    "--roles read --scopes read:projects", t.slug), &out);
+	h_admin_ok(h_fmt("create-api-client --name guessed --tenant %s "
+	    "--roles read --scopes read:projects", t.slug), NULL, &out);
 	cr_assert_not_null(p = strstr(out, "client_id:"), "%s", out);
 	cr_assert(sscanf(p, "client_id: %127s", id) == 1, "%s", out);
 	cr_assert_not_null(p = strstr(out, "client_secret:"), "%s", out);
@@ -459,12 +411,12 @@ Test(login_throttle, api_client_secret_guessing, .timeout = 120)
 		h_own_ip(IP_OCTET + 2 * ATTEMPTS + 3 + attempt, ip, sizeof(ip));
 		start = time(NULL);
 		for (i = 1; i <= 10; i++) {
-			r = client_login_from(ip, id, "wrong-secret");
+			r = h_client_login(ip, id, "wrong-secret");
 			cr_assert_eq(r->status, 401, "failure %d: %ld %s", i,
 			    r->status, r->body);
 			h_free(r);
 		}
-		r = client_login_from(ip, id, secret);
+		r = h_client_login(ip, id, secret);
 		if (!window_changed(start))
 			break;
 		h_free(r);
@@ -472,7 +424,7 @@ Test(login_throttle, api_client_secret_guessing, .timeout = 120)
 	assert_throttled(r, "11th attempt, right secret");
 	h_free(r);
 
-	r = client_login_from(other, id, secret);
+	r = h_client_login(other, id, secret);
 	cr_assert_eq(r->status, 200, "another address: %ld %s", r->status,
 	    r->body);
 	h_free(r);

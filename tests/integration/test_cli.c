@@ -37,9 +37,6 @@ static void	assert_one_line(struct cli *, int, const char *,
 static void	assert_usage_error(struct cli *, const char *, const char *);
 static char	*env_copy(const char *, const char *, const char *,
 		    const char *);
-static char	*read_all(const char *);
-static const char	*field_after(const char *, const char *, char *,
-			    size_t);
 static void	env_cleanup(void);
 static int	unused_port(void);
 
@@ -356,9 +353,9 @@ Test(cli, api_client_secret_is_shown_once_and_works)
 	    "--scopes read:projects,read:tasks", h_unique("svc"), t.slug),
 	    NULL);
 	cr_assert_eq(c.status, 0, "%s", c.err);
-	cr_assert_not_null(field_after(c.out, "client_id:", id, sizeof(id)),
+	cr_assert_not_null(h_field_after(c.out, "client_id:", id, sizeof(id)),
 	    "%s", c.out);
-	cr_assert_not_null(field_after(c.out, "client_secret:", secret,
+	cr_assert_not_null(h_field_after(c.out, "client_secret:", secret,
 	    sizeof(secret)), "%s", c.out);
 	cr_assert_gt(strlen(secret), 30, "a short secret: %s", secret);
 	/* Once: the secret appears one time in the output. */
@@ -402,8 +399,8 @@ Test(cli, revoked_client_is_refused)
 	cli(&c, h_fmt("create-api-client --name %s --tenant %s --scopes "
 	    "read:projects", h_unique("rv"), t.slug), NULL);
 	cr_assert_eq(c.status, 0, "%s", c.err);
-	cr_assert_not_null(field_after(c.out, "client_id:", id, sizeof(id)));
-	cr_assert_not_null(field_after(c.out, "client_secret:", secret,
+	cr_assert_not_null(h_field_after(c.out, "client_id:", id, sizeof(id)));
+	cr_assert_not_null(h_field_after(c.out, "client_secret:", secret,
 	    sizeof(secret)));
 	cli_free(&c);
 
@@ -537,8 +534,8 @@ Test(cli, usage_of_a_fresh_client_then_its_requests, .timeout = 60)
 	cli(&c, h_fmt("create-api-client --name %s --tenant %s --scopes "
 	    "read:projects", h_unique("u"), t.slug), NULL);
 	cr_assert_eq(c.status, 0, "%s", c.err);
-	cr_assert_not_null(field_after(c.out, "client_id:", id, sizeof(id)));
-	cr_assert_not_null(field_after(c.out, "client_secret:", secret,
+	cr_assert_not_null(h_field_after(c.out, "client_id:", id, sizeof(id)));
+	cr_assert_not_null(h_field_after(c.out, "client_secret:", secret,
 	    sizeof(secret)));
 	cli_free(&c);
 
@@ -621,8 +618,8 @@ cli_run(struct cli *c, const char *env, const char *vars, const char *args,
 	st = system(cmd);
 	free(cmd);
 	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	c->out = read_all(outpath);
-	c->err = read_all(errpath);
+	c->out = h_read_file(outpath, NULL);
+	c->err = h_read_file(errpath, NULL);
 	unlink(inpath);
 	unlink(outpath);
 	unlink(errpath);
@@ -734,52 +731,6 @@ env_cleanup(void)
 		free(env_tmp);
 		env_tmp = NULL;
 	}
-}
-
-static char *
-read_all(const char *path)
-{
-	FILE		*fp;
-	char		*buf;
-	size_t		cap, n, r;
-
-	fp = fopen(path, "r");
-	cr_assert_not_null(fp, "%s: %s", path, strerror(errno));
-	cap = 4096;
-	buf = malloc(cap);
-	n = 0;
-	while ((r = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
-		n += r;
-		if (cap - n < 1024) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-		}
-	}
-	fclose(fp);
-	buf[n] = '\0';
-
-	return (buf);
-}
-
-/* The word after "label" in text ("client_id:     mtc_..."). */
-static const char *
-field_after(const char *text, const char *label, char *out, size_t len)
-{
-	const char	*p;
-	size_t		n;
-
-	if ((p = strstr(text, label)) == NULL)
-		return (NULL);
-	p += strlen(label);
-	while (*p == ' ' || *p == '\t')
-		p++;
-	n = strcspn(p, " \t\r\n");
-	if (n == 0 || n >= len)
-		return (NULL);
-	memcpy(out, p, n);
-	out[n] = '\0';
-
-	return (out);
 }
 
 /* A loopback port nothing listens on. */

@@ -42,10 +42,8 @@ static void	tls_peer(struct tls_res *);
 static void	cert_fp(X509 *, char *);
 static void	file_fp(const char *, char *);
 static void	tls_path(char *, size_t, const char *);
-static char	*slurp(const char *, size_t *);
 static void	put_file(const char *, const char *, size_t, const char *);
 static const char	*version_name(int);
-static long	now_ms(void);
 
 Test(tls, tls12_request)
 {
@@ -170,9 +168,9 @@ reload_init(void)
 	char	path[1024];
 
 	tls_path(path, sizeof(path), "server.pem");
-	orig_cert = slurp(path, &orig_cert_len);
+	orig_cert = h_read_file(path, &orig_cert_len);
 	tls_path(path, sizeof(path), "key.pem");
-	orig_key = slurp(path, &orig_key_len);
+	orig_key = h_read_file(path, &orig_key_len);
 	cr_assert(orig_cert != NULL && orig_key != NULL,
 	    "cannot read the server's certificate and key");
 }
@@ -207,7 +205,7 @@ poll_for(const char *want, long timeout, const char *phase)
 	long		start;
 	int		n;
 
-	start = now_ms();
+	start = h_now_ms();
 	for (n = 0;; n++) {
 		tls_get("/health/", CURL_SSLVERSION_DEFAULT, NULL, &r);
 		cr_assert_eq(r.rc, CURLE_OK, "%s: handshake %d failed: %s",
@@ -216,7 +214,7 @@ poll_for(const char *want, long timeout, const char *phase)
 		    n, r.status, r.body);
 		if (!strcmp(r.fp, want))
 			return;
-		cr_assert(now_ms() - start < timeout, "%s: still serving %s "
+		cr_assert(h_now_ms() - start < timeout, "%s: still serving %s "
 		    "after %ld ms, want %s", phase, r.fp, timeout, want);
 		h_sleep_ms(25);
 	}
@@ -230,8 +228,8 @@ steady(const char *want, long ms, const char *phase)
 	long		start;
 	int		n;
 
-	start = now_ms();
-	for (n = 0; now_ms() - start < ms || n < 10; n++) {
+	start = h_now_ms();
+	for (n = 0; h_now_ms() - start < ms || n < 10; n++) {
 		tls_get("/health/", CURL_SSLVERSION_DEFAULT, NULL, &r);
 		cr_assert_eq(r.rc, CURLE_OK, "%s: handshake %d failed: %s",
 		    phase, n, r.err);
@@ -415,31 +413,6 @@ tls_path(char *buf, size_t len, const char *name)
 	(void)snprintf(buf, len, "%s/%s", h_env("MTAPI_TEST_TLS_DIR"), name);
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE		*fp;
-	char		*buf;
-	long		n;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return (NULL);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	buf = malloc(n + 1);
-	if (buf == NULL || fread(buf, 1, n, fp) != (size_t)n) {
-		free(buf);
-		fclose(fp);
-		return (NULL);
-	}
-	fclose(fp);
-	buf[n] = '\0';
-	*len = (size_t)n;
-
-	return (buf);
-}
-
 /* Write data to path + suffix, then rename it over path: atomic. */
 static void
 put_file(const char *path, const char *data, size_t len, const char *suffix)
@@ -473,13 +446,4 @@ version_name(int v)
 	default:
 		return ("unknown");
 	}
-}
-
-static long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }

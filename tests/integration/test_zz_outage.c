@@ -33,9 +33,6 @@ static void	wait_healthy(const char *, long);
 static void	assert_503(struct h_resp *, const char *);
 static int	warm_up_for(const char *, long);
 static void	warm_up(const char *);
-static char	*log_read(const char *);
-static void	secret_add(json_t *, const char *);
-static long	now_ms(void);
 
 Test(outage, answers_503_then_recovers, .init = outage_init,
     .fini = outage_fini, .timeout = 120)
@@ -96,16 +93,16 @@ Test(outage, answers_503_then_recovers, .init = outage_init,
 
 	/* The servers must find the database again by themselves. */
 	pg("start");
-	start = now_ms();
+	start = h_now_ms();
 	wait_healthy(h_base_url(), 10000);
 	cr_log_info("HTTP server healthy %ld ms after the restart",
-	    now_ms() - start);
+	    h_now_ms() - start);
 
 	/*
 	 * Resources too, within the same time. (That a request may still
 	 * meet a connection that died unseen is the next test's concern.)
 	 */
-	n = warm_up_for(h_base_url(), 10000 - (now_ms() - start));
+	n = warm_up_for(h_base_url(), 10000 - (h_now_ms() - start));
 	if (n > 0)
 		cr_log_warn("%d resource requests failed after /health/ was "
 		    "200 again", n);
@@ -174,35 +171,12 @@ Test(outage, restart_while_idle_costs_no_request, .init = outage_init,
  */
 Test(zz_logs, no_secret_in_the_whole_logs)
 {
-	json_t		*secrets, *t, *c, *v;
-	size_t		i, j;
-	char		*log, *dir, *copy, line[1024], path[1024];
+	json_t		*secrets;
+	size_t		i;
+	char		*log, *dir, *copy, path[1024];
 	const char	*logs[2];
-	FILE		*fp;
 
-	secrets = json_array();
-	json_array_foreach(json_object_get(h_fixture(), "tenants"), i, t) {
-		secret_add(secrets, json_string_value(json_object_get(t,
-		    "access_token")));
-		secret_add(secrets, json_string_value(json_object_get(t,
-		    "refresh_token")));
-		secret_add(secrets, json_string_value(json_object_get(t,
-		    "password")));
-		json_array_foreach(json_object_get(t, "api_clients"), j, c)
-			secret_add(secrets, json_string_value(
-			    json_object_get(c, "client_secret")));
-	}
-	fp = fopen(h_env("MTAPI_ENV_FILE"), "r");
-	cr_assert_not_null(fp);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!strncmp(line, "SECRET_KEY=", 11) ||
-		    !strncmp(line, "JWT_SIGNING_KEY=", 16) ||
-		    !strncmp(line, "DB_PASSWORD=", 12))
-			secret_add(secrets, strchr(line, '=') + 1);
-	}
-	fclose(fp);
-	cr_assert_gt(json_array_size(secrets), 10);
+	secrets = h_secrets();
 
 	logs[0] = h_env("MTAPI_TEST_HTTP_LOG");
 	copy = strdup(logs[0]);
@@ -212,12 +186,8 @@ Test(zz_logs, no_secret_in_the_whole_logs)
 	logs[1] = access(path, R_OK) == 0 ? path : NULL;
 
 	for (i = 0; i < 2 && logs[i] != NULL; i++) {
-		log = log_read(logs[i]);
-		json_array_foreach(secrets, j, v) {
-			cr_assert(strstr(log, json_string_value(v)) == NULL,
-			    "%s holds a secret (%.12s...)", logs[i],
-			    json_string_value(v));
-		}
+		log = h_read_file(logs[i], NULL);
+		h_assert_no_secret(secrets, log, logs[i]);
 		free(log);
 	}
 	json_decref(secrets);
@@ -276,7 +246,7 @@ wait_healthy(const char *base, long ms)
 	struct h_resp	*r;
 	long		start, status;
 
-	start = now_ms();
+	start = h_now_ms();
 	for (;;) {
 		r = h_req_url("GET", h_fmt("%s/health/", base), NULL, NULL,
 		    NULL);
@@ -284,7 +254,7 @@ wait_healthy(const char *base, long ms)
 		h_free(r);
 		if (status == 200)
 			return;
-		cr_assert(now_ms() - start < ms, "%s/health/ still %ld after "
+		cr_assert(h_now_ms() - start < ms, "%s/health/ still %ld after "
 		    "%ld ms", base, status, ms);
 		h_sleep_ms(250);
 	}
@@ -333,7 +303,7 @@ warm_up_for(const char *base, long ms)
 	long		start, status;
 	int		ok, failed;
 
-	start = now_ms();
+	start = h_now_ms();
 	for (ok = failed = 0; ok < 12;) {
 		r = h_req_url("GET", h_fmt("%s/api/v1/projects/", base),
 		    h_token(H_ACME), NULL, NULL);
@@ -345,7 +315,7 @@ warm_up_for(const char *base, long ms)
 		}
 		ok = 0;
 		failed++;
-		cr_assert(now_ms() - start < ms, "%s/api/v1/projects/ still "
+		cr_assert(h_now_ms() - start < ms, "%s/api/v1/projects/ still "
 		    "%ld after %ld ms", base, status, ms);
 		h_sleep_ms(100);
 	}
@@ -357,56 +327,4 @@ static void
 warm_up(const char *base)
 {
 	(void)warm_up_for(base, 10000);
-}
-
-static char *
-log_read(const char *path)
-{
-	FILE		*fp;
-	char		*buf;
-	size_t		cap, n, r;
-
-	fp = fopen(path, "r");
-	cr_assert_not_null(fp, "%s: %s", path, strerror(errno));
-	cap = 1 << 16;
-	buf = malloc(cap);
-	n = 0;
-	while ((r = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
-		n += r;
-		if (cap - n < 4096) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			cr_assert_not_null(buf);
-		}
-	}
-	fclose(fp);
-	buf[n] = '\0';
-
-	return (buf);
-}
-
-/* A secret, and for a JWT its payload and signature on their own. */
-static void
-secret_add(json_t *s, const char *v)
-{
-	const char	*dot1, *dot2;
-
-	if (v == NULL || strlen(v) < 8)
-		return;
-	json_array_append_new(s, json_string(v));
-	if ((dot1 = strchr(v, '.')) == NULL ||
-	    (dot2 = strchr(dot1 + 1, '.')) == NULL)
-		return;
-	json_array_append_new(s, json_stringn(dot1 + 1, dot2 - dot1 - 1));
-	if (strlen(dot2 + 1) >= 16)
-		json_array_append_new(s, json_stringn(dot2 + 1, 16));
-}
-
-static long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }

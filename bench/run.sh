@@ -3,7 +3,7 @@
 # make bench: the benchmark harness (bench/README.md explains it all).
 # Everything is bounded in time and count, and loopback only.
 #
-#   make bench                   # the full measurement (~25 min)
+#   make bench                   # the full measurement (~30 min)
 #   BENCH_QUICK=1 bench/run.sh   # a short run (~3 min)
 set -eu
 
@@ -17,10 +17,11 @@ cd "$top"
 . "$bench/lib/wrk.sh"		# the scenarios and their wrk runs
 . "$bench/lib/pgbench.sh"	# database floors, pg_stat_statements
 . "$bench/lib/data.sh"		# databases, fixtures, the wrk data file
+. "$bench/lib/reference.sh"	# the Django reference, measured alongside
 . "$bench/lib/report.sh"	# results/<time>.json and .md
 
-. "$bench/phases/setup.sh"	# packages, build, PostgreSQL
-. "$bench/phases/small.sh"	# 50 tenants: ceiling, scenarios, floors
+. "$bench/phases/setup.sh"	# packages, build, PostgreSQL, the reference
+. "$bench/phases/small.sh"	# ceiling, scenarios (and the reference), floors
 if [ "$BENCH_LOGIN" = 1 ]; then
 	. "$bench/phases/login.sh"	# detail p99 without and with logins
 fi

@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2034,SC2154 # globals shared by the harness (run.sh)
 # Data: the benchmark databases and their fixtures, the wrk data file made
 # from a fixture, and the rows the write scenarios add. Functions that
-# read a database take the psql to use (psql_app) and the database name.
+# read a database take the psql to use (psql_app, or the reference's
+# psql_ref) and the database name.
 
 # Make DB from scratch with the given test data set; fixture to FIXTURE.
 make_data() {	# DB ENVFILE FIXTURE TENANTS PROJECTS TASKS BASEURL

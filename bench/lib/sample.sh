@@ -1,6 +1,8 @@
 # shellcheck shell=bash disable=SC2034,SC2154 # globals shared by the harness (run.sh)
-# Sampling: the RSS and the CPU time of the bench server's Kore workers
-# (the server on $port) and of PostgreSQL, from /proc.
+# Sampling: the RSS and the CPU time of the measured side's server
+# processes and of its PostgreSQL, from /proc. The side is the one the
+# phase measures: side=mtapi (the Kore server on $port) or side=reference
+# (the Django reference's gunicorn, lib/reference.sh).
 
 # The server's Kore workers ("kore [wrk N]"), found by the port they
 # listen on: "PID NAME" lines.
@@ -19,14 +21,20 @@ workers_of() {	# PORT
 	done
 }
 
-# The measured server's processes: "PID NAME" lines.
+# The measured side's server processes: "PID NAME" lines.
 server_processes() {
-	workers_of "$port"
+	if [ "$side" = reference ]; then
+		reference_processes
+	else
+		workers_of "$port"
+	fi
 }
 
-# The PostgreSQL postmaster (empty if unknown).
+# The measured side's PostgreSQL postmaster (empty if unknown).
 postmaster_pid() {
-	head -n 1 "$top/.pgdata/15/postmaster.pid" 2>/dev/null || true
+	local f="$top/.pgdata/15/postmaster.pid"
+	[ "$side" = reference ] && f="$ANCHOR_PGDATA/postmaster.pid"
+	head -n 1 "$f" 2>/dev/null || true
 }
 
 rss_kib() {	# PID

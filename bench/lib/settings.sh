@@ -42,10 +42,23 @@ fi
 : "${BENCH_KEEP_SERVER:=0}"		# 1: leave the bench server running
 : "${BENCH_RESULTS:=$bench/results}"
 
+# The Django reference (lib/reference.sh), measured side by side with the
+# project in the small phase. The ANCHOR_* and DJANGO_REF_HOME defaults
+# are the reference's own (its README).
+: "${BENCH_DJANGO:=1}"			# 0: skip the reference
+: "${BENCH_DJANGO_DIR:=$top/../shared/reference/django}"
+: "${DJANGO_REF_HOME:=/tmp/django-reference}"
+: "${ANCHOR_PORT:=8100}"
+: "${ANCHOR_PGPORT:=55433}"
+: "${ANCHOR_PGDATA:=/tmp/django-reference-pg}"
+
 # The warm-up of login interference and soak, which also tells the soak
 # its rate: 1 s at least.
 warm=$BENCH_WARMUP
 [ "$warm" -ge 1 ] || warm=1
+
+# The side a phase measures: mtapi, or the Django reference (on_reference).
+side=mtapi
 
 state="$top/.build/bench"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)

@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034,SC2154 # globals shared by the harness (run.sh)
 # Set-up: packages, keys, build; the bench servers' settings; the
 # project-local PostgreSQL (its durability recorded: it is part of every
-# figure).
+# figure); the Django reference with fresh tokens.
 
 tools/dev/deps.sh bench
 tools/dev/keys.sh >/dev/null
@@ -28,3 +28,7 @@ psql_su postgres -At -c "SELECT json_build_object('fsync', current_setting('fsyn
     'shared_buffers', current_setting('shared_buffers'),
     'server_version', current_setting('server_version'))" \
     >"$work/postgres.json"
+
+if [ "$BENCH_DJANGO" = 1 ]; then
+	reference_start
+fi

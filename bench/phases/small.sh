@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2034,SC2154 # globals shared by the harness (run.sh)
 # The small data set: the HTTP ceiling (/health/live/) and the least a
-# database route costs (/health/), the scenarios and their database
-# floors. Rows a write scenario adds are deleted after it.
+# database route costs (/health/), then each scenario on the project and
+# right after it on the Django reference, and the project's database
+# floors. Rows a write scenario adds are deleted after it, on both sides.
 
 if [ "$BENCH_SERVER" = own ]; then
 	db=mtapi_bench
@@ -58,6 +59,7 @@ run_scenario small health_db
 pgss_reset "$db"
 for s in $read_scenarios; do
 	run_scenario small "$s"
+	reference_scenario "$s"
 done
 pgss_top "$db" "$work/small/pgss_reads.json"
 if [ "$BENCH_FLOORS" = 1 ]; then
@@ -73,8 +75,10 @@ if has_scenario task_create; then
 		run_floor small task_create "$db"
 	fi
 	delete_bench_rows psql_app "$db"
+	reference_scenario task_create
 fi
 if has_scenario login; then
 	run_scenario small login
+	reference_scenario login
 fi
 pgss_top "$db" "$work/small/pgss_writes.json"

@@ -483,6 +483,22 @@ Test(cli, test_data_refused_without_debug, .fini = env_cleanup)
 
 }
 
+/*
+ * No signing key, no command, DEBUG=True too (the suite's settings have
+ * DEBUG=True): nothing falls back to a key written in the source.
+ */
+Test(cli, refused_without_a_signing_key, .fini = env_cleanup)
+{
+	struct cli	c;
+	char		*env;
+
+	env = env_copy("JWT_SIGNING_KEY", "", "SECRET_KEY", "");
+	cli_run(&c, env, "JWT_SIGNING_KEY= SECRET_KEY=", "migrate", NULL);
+	assert_one_line(&c, 1, "JWT_SIGNING_KEY", "configuration");
+	cr_assert_null(strstr(c.out, "nothing to apply"), "%s", c.out);
+	cli_free(&c);
+}
+
 Test(cli, service_token_is_accepted)
 {
 	struct cli	c;

@@ -105,8 +105,9 @@ $$;
 
 -- Rate limit reconciliation (src/ratelimit.c): add each worker's new
 -- counts, answer the totals across every worker and server, and the
--- tenants' limits. Rows are locked in tenant order so that two workers
--- never deadlock.
+-- tenants' limits. A count below zero gives back requests the principal
+-- check refused after they were sent. Rows are locked in tenant order so
+-- that two workers never deadlock.
 CREATE FUNCTION api.ratelimit_sync(p_batch json)
 RETURNS TABLE (tenant_id uuid, window_start bigint, total bigint, rpm int)
 LANGUAGE plpgsql AS $$
@@ -121,12 +122,12 @@ BEGIN
 		FROM json_array_elements(p_batch) e
 	), up AS (
 		INSERT INTO rate_counters AS rc (tenant_id, window_start, count)
-		SELECT b.t, b.w, b.n FROM b WHERE b.n > 0 ORDER BY b.t, b.w
+		SELECT b.t, b.w, b.n FROM b WHERE b.n <> 0 ORDER BY b.t, b.w
 		ON CONFLICT ON CONSTRAINT rate_counters_pkey
-		    DO UPDATE SET count = rc.count + excluded.count
+		    DO UPDATE SET count = greatest(rc.count + excluded.count, 0)
 		RETURNING rc.tenant_id, rc.window_start, rc.count
 	)
-	SELECT b.t, b.w, COALESCE(up.count, cur.count, 0)::bigint,
+	SELECT b.t, b.w, greatest(COALESCE(up.count, cur.count, 0), 0)::bigint,
 	    COALESCE(tn.requests_per_minute, 0)
 	FROM b
 	LEFT JOIN up ON up.tenant_id = b.t AND up.window_start = b.w

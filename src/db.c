@@ -378,6 +378,20 @@ db_state_step(struct http_request *req)
 			ratelimit_learn(ar->p.tenant, rpm);
 	}
 
+	/*
+	 * Their 401 and 403 are api.principal() refusing the token: such a
+	 * request spends nothing of the tenant's limit (a revoked token
+	 * cannot use up what its tenant's valid users have).
+	 */
+	if (ar->authed && ar->rl_charged != 0 && ar->nrows > 0 &&
+	    ar->ncols >= 4 && ar->cols[0] != NULL &&
+	    (!strcmp(ar->cols[0], "401") || !strcmp(ar->cols[0], "403"))) {
+		ratelimit_refund(ar->p.tenant, ar->rl_charged);
+		ar->rl_charged = 0;
+		if (ar->rl_remaining >= 0 && ar->rl_remaining < ar->rl_limit)
+			ar->rl_remaining++;
+	}
+
 	return (db_next(req, ar->m->step(req, ar)));
 }
 

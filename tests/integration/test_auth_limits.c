@@ -294,6 +294,102 @@ Test(rate_limit, limit_is_per_tenant_not_per_connection, .timeout = 120)
 	    "connections", admitted);
 }
 
+/*
+ * Tokens that the principal check refuses (a revoked login: 401; a
+ * revoked API client: 403) spend nothing of their tenant's limit (their
+ * X-RateLimit-Remaining says so): hammering with them leaves the
+ * tenant's valid users their whole budget. All over one keep-alive
+ * connection (one worker), so that the count is exact.
+ */
+Test(rate_limit, refused_tokens_spend_nothing, .timeout = 120)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	CURL		*c;
+	char		*out, id[128], secret[128], revoked[2048];
+	char		client_access[2048];
+	const char	*p;
+	long		remaining;
+	int		i;
+	const int	limit = 5;
+
+	h_new_tenant("rlrefund", &t);
+
+	/* A second login of the user, logged out again. */
+	r = login_from(NULL, t.username, t.password);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	(void)snprintf(revoked, sizeof(revoked), "%s", h_str(r, "access"));
+	p = h_fmt("{\"refresh\":\"%s\"}", h_str(r, "refresh"));
+	h_free(r);
+	r = h_post("/api/v1/auth/token/revoke/", NULL, p);
+	cr_assert_eq(r->status, 204, "%ld %s", r->status, r->body);
+	h_free(r);
+
+	/* An API client with a token, revoked. */
+	admin_ok(h_fmt("create-api-client --name refunded --tenant %s "
+	    "--roles read --scopes read:projects", t.slug), &out);
+	cr_assert_not_null(p = strstr(out, "client_id:"), "%s", out);
+	cr_assert(sscanf(p, "client_id: %127s", id) == 1, "%s", out);
+	cr_assert_not_null(p = strstr(out, "client_secret:"), "%s", out);
+	cr_assert(sscanf(p, "client_secret: %127s", secret) == 1, "%s", out);
+	free(out);
+	r = client_login_from(NULL, id, secret);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	(void)snprintf(client_access, sizeof(client_access), "%s",
+	    h_str(r, "access"));
+	h_free(r);
+	admin_ok(h_fmt("revoke-api-client --client-id %s", id), NULL);
+
+	admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %d", t.slug,
+	    limit), NULL);
+	fresh_window(20);
+	cr_assert((c = curl_easy_init()) != NULL);
+
+	/* Two requests: the first teaches the worker the limit. */
+	for (i = 0; i < 2; i++) {
+		r = h_req_on(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+		cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+		remaining = header_long(r, "x-ratelimit-remaining");
+		h_free(r);
+	}
+	cr_assert_eq(remaining, limit - 2);
+
+	for (i = 0; i < 3 * limit; i++) {
+		r = h_req_on(c, NULL, "GET", PROJECTS, revoked, NULL, NULL);
+		cr_assert_eq(r->status, 401, "revoked login, request %d: "
+		    "%ld %s", i + 1, r->status, r->body);
+		cr_assert_str_eq(h_str(r, "code"), "token_not_valid");
+		cr_assert_eq(header_long(r, "x-ratelimit-remaining"),
+		    limit - 2, "revoked login, request %d", i + 1);
+		h_free(r);
+
+		r = h_req_on(c, NULL, "GET", PROJECTS, client_access, NULL,
+		    NULL);
+		cr_assert_eq(r->status, 403, "revoked client, request %d: "
+		    "%ld %s", i + 1, r->status, r->body);
+		cr_assert_eq(header_long(r, "x-ratelimit-remaining"),
+		    limit - 2, "revoked client, request %d", i + 1);
+		h_free(r);
+	}
+
+	/* The valid user has what it had, less this one request. */
+	r = h_req_on(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+	cr_assert_eq(r->status, 200, "the valid user after %d refused "
+	    "requests: %ld %s", 6 * limit, r->status, r->body);
+	cr_assert_eq(header_long(r, "x-ratelimit-limit"), limit);
+	cr_assert_eq(header_long(r, "x-ratelimit-remaining"), limit - 3);
+	h_free(r);
+
+	/* Past a reconciliation with the database, still so. */
+	usleep(600 * 1000);
+	r = h_req_on(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	cr_assert_eq(header_long(r, "x-ratelimit-remaining"), limit - 4);
+	h_free(r);
+
+	curl_easy_cleanup(c);
+}
+
 /* ---- failed logins ---- */
 
 /*

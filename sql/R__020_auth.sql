@@ -222,17 +222,21 @@ BEGIN
 END
 $$;
 
--- Is a token (already verified cryptographically) still good? A refresh
--- token must be unspent; any token's session must not be revoked.
-CREATE FUNCTION api.verify(p_jti uuid, p_sid uuid, p_refresh boolean)
+-- Is a token (already verified cryptographically) still good? What a
+-- request with it would need: api.principal() (an active tenant, user or
+-- API client, a login not revoked); a refresh token must be unspent too.
+-- p_jti: a refresh token's id, else NULL.
+CREATE FUNCTION api.verify(p_tenant uuid, p_kind text, p_sub text,
+    p_sid uuid, p_jti uuid)
 RETURNS int
 LANGUAGE sql STABLE AS $$
 	SELECT CASE
-	    WHEN p_refresh AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
+	    WHEN (api.principal(p_tenant, p_kind, p_sub, p_sid)).status <> 0
+		THEN 401
+	    WHEN p_jti IS NOT NULL AND NOT EXISTS (SELECT 1
+		FROM refresh_tokens r
 		JOIN auth_sessions s ON s.id = r.session_id
 		WHERE r.jti = p_jti AND r.used_at IS NULL
 		AND s.revoked_at IS NULL) THEN 401
-	    WHEN p_sid IS NOT NULL AND EXISTS (SELECT 1 FROM auth_sessions s
-		WHERE s.id = p_sid AND s.revoked_at IS NOT NULL) THEN 401
 	    ELSE 200 END
 $$;

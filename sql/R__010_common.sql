@@ -60,7 +60,9 @@ $$;
 
 -- May this principal act for this tenant now? Checked on every request in
 -- the same statement as the data, so that deactivating a tenant, user or
--- API client, or revoking a login, counts from the very next request.
+-- API client, or revoking a login or a service token, counts from the
+-- very next request. For a service token p_sid is its jti: it must have
+-- a record (sql/V003), not revoked.
 CREATE FUNCTION api.principal(p_tenant uuid, p_kind text, p_sub text,
     p_sid uuid, OUT status int, OUT body text, OUT rpm int)
 LANGUAGE plpgsql STABLE AS $$
@@ -78,10 +80,14 @@ BEGIN
 		FROM api_clients c WHERE c.tenant_id = p_tenant
 		AND c.client_id = p_sub AND c.is_active
 		AND (c.expires_at IS NULL OR c.expires_at > now())) THEN 3
+	    WHEN p_kind = 'service' AND NOT EXISTS (SELECT 1
+		FROM service_tokens st WHERE st.jti = p_sid
+		AND st.tenant_id = p_tenant AND st.revoked_at IS NULL) THEN 5
 	    WHEN p_kind NOT IN ('user', 'api_client', 'service') THEN 4
 	    -- Still active, but this login was revoked.
-	    WHEN p_sid IS NOT NULL AND EXISTS (SELECT 1 FROM auth_sessions s
-		WHERE s.id = p_sid AND s.revoked_at IS NOT NULL) THEN 5
+	    WHEN p_kind <> 'service' AND p_sid IS NOT NULL AND EXISTS (SELECT 1
+		FROM auth_sessions s WHERE s.id = p_sid
+		AND s.revoked_at IS NOT NULL) THEN 5
 	    ELSE 0 END,
 	    COALESCE(t.requests_per_minute, 0)
 	INTO why, rpm

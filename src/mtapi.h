@@ -163,6 +163,13 @@ struct api_req {
 
 	struct kore_task	task;
 	int			task_active;
+	/*
+	 * A handler's, called once (src/db.c) when no task of the request
+	 * runs any more, however the request ended: a client that leaves
+	 * does not end the task it started.
+	 */
+	void			(*task_done)(void *);
+	void			*task_done_arg;
 
 	/* Set by src/db.c once it holds something of this request. */
 	void			(*db_free)(struct api_req *);

@@ -185,6 +185,15 @@ settings_load(struct settings *s, const char *envfile, char *err,
 		    "numbers");
 		goto fail;
 	}
+	if (parse_long("AUTH_LOGINS_IN_FLIGHT_PER_IP", 4, 1, 100000,
+	    &s->auth_inflight_ip) == -1 ||
+	    parse_long("AUTH_LOGINS_IN_FLIGHT_PER_WORKER", 32, 1, 100000,
+	    &s->auth_inflight_worker) == -1) {
+		set_error(err, errlen, "AUTH_LOGINS_IN_FLIGHT_PER_IP and "
+		    "AUTH_LOGINS_IN_FLIGHT_PER_WORKER must be numbers from 1 "
+		    "to 100000");
+		goto fail;
+	}
 
 	if (s->issuer == NULL || s->audience == NULL) {
 		set_error(err, errlen, "out of memory");

@@ -16,8 +16,12 @@
  *    cross-connection test allows one request admitted by a worker that
  *    sees the tenant for the first time.
  *  - Failed logins count per client IP and per account at that IP. Each
- *    test fails logins from addresses of its own (127.13.y.z), so that the
- *    limit of 127.0.0.1, shared by every test, is never touched.
+ *    test fails logins from addresses of its own (127.13.y.z and up), so
+ *    that the limit of 127.0.0.1, shared by every test, is never touched.
+ *  - A login attempt is counted before its password is checked (and given
+ *    back if it succeeds), so parallel guesses cannot pass the limit; and
+ *    a worker checks at most AUTH_LOGINS_IN_FLIGHT_PER_IP (4 by default,
+ *    as in the suite) passwords of one address at a time.
  */
 
 #include <stdio.h>
@@ -69,6 +73,37 @@ client_login_from(const char *ip, const char *id, const char *secret)
 	free(s);
 
 	return (r);
+}
+
+/* n login bodies for username (wrong passwords), for h_req_parallel(). */
+static char **
+login_bodies(const char *username, size_t n)
+{
+	char		**bodies;
+	json_t		*o;
+	size_t		i;
+
+	bodies = calloc(n, sizeof(*bodies));
+	cr_assert_not_null(bodies);
+	for (i = 0; i < n; i++) {
+		o = json_pack("{s:s, s:s}", "username", username != NULL ?
+		    username : h_unique("ghost"), "password",
+		    "wrong-password");
+		bodies[i] = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+	}
+
+	return (bodies);
+}
+
+static void
+bodies_free(char **bodies, size_t n)
+{
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		free(bodies[i]);
+	free(bodies);
 }
 
 static void
@@ -528,6 +563,138 @@ Test(login_throttle, per_address, .timeout = 300)
 	cr_assert_eq(r->status, 200, "another address: %ld %s", r->status,
 	    r->body);
 	h_free(r);
+}
+
+/*
+ * Parallel guesses are counted before they are hashed: 5 waves of 3
+ * wrong passwords at once (3: under the bound on one address's password
+ * checks) for one account, limit 10 a minute. Exactly 10 are checked
+ * (401), 5 are throttled (429). Counted after the hash, the fourth wave
+ * (failures 10 to 12) all passed the check.
+ */
+Test(login_throttle, parallel_guesses_counted_before_hashing,
+    .timeout = 300)
+{
+	struct h_tenant	t;
+	struct h_resp	*r[3];
+	char		ip[32], **bodies;
+	time_t		start;
+	int		attempt, wave, i, denied, throttled;
+
+	h_new_tenant("ltpar", &t);
+	bodies = login_bodies(t.username, 3);
+
+	for (attempt = 0;; attempt++) {
+		cr_assert(attempt < ATTEMPTS, "no attempt within one window");
+		h_own_ip(IP_OCTET + 13 + attempt, ip, sizeof(ip));
+		start = time(NULL);
+		denied = throttled = 0;
+		for (wave = 0; wave < 5; wave++) {
+			h_req_parallel(ip, "POST", LOGIN,
+			    (const char *const *)bodies, 3, r);
+			for (i = 0; i < 3; i++) {
+				if (r[i]->status == 401) {
+					denied++;
+				} else {
+					assert_throttled(r[i], "a parallel "
+					    "guess over the limit");
+					throttled++;
+				}
+				h_free(r[i]);
+			}
+		}
+		if (!window_changed(start))
+			break;
+	}
+	cr_assert_eq(denied, 10, "%d parallel guesses checked, limit 10",
+	    denied);
+	cr_assert_eq(throttled, 5);
+	bodies_free(bodies, 3);
+}
+
+/*
+ * 30 wrong passwords for one account at once from one address: at most
+ * 10 are checked (401), the rest are throttled (429), whether by the
+ * failure count or by the bound on the address's password checks.
+ */
+Test(login_throttle, parallel_flood_of_one_account, .timeout = 300)
+{
+	struct h_tenant	t;
+	struct h_resp	*r[30];
+	char		ip[32], **bodies;
+	time_t		start;
+	int		attempt, i, denied;
+
+	h_new_tenant("ltflood", &t);
+	bodies = login_bodies(t.username, 30);
+
+	for (attempt = 0;; attempt++) {
+		cr_assert(attempt < ATTEMPTS, "no attempt within one window");
+		h_own_ip(IP_OCTET + 16 + attempt, ip, sizeof(ip));
+		start = time(NULL);
+		h_req_parallel(ip, "POST", LOGIN, (const char *const *)bodies,
+		    30, r);
+		denied = 0;
+		for (i = 0; i < 30; i++) {
+			if (r[i]->status == 401)
+				denied++;
+			else
+				assert_throttled(r[i], "flood over the limit");
+			h_free(r[i]);
+		}
+		if (!window_changed(start))
+			break;
+	}
+	cr_assert(denied <= 10, "%d of 30 parallel guesses checked, limit 10",
+	    denied);
+	bodies_free(bodies, 30);
+}
+
+/*
+ * A worker checks at most a few passwords of one address at a time: 24
+ * logins at once from one address, each for another (unknown) account,
+ * under every failure limit. The ones over the bound get 429 with
+ * Retry-After: 1 at once, without being hashed or counted as failures;
+ * the address can log in right after.
+ */
+Test(login_throttle, hashing_bounded_per_address, .timeout = 120)
+{
+	struct h_tenant	t;
+	struct h_resp	*r[24];
+	char		ip[32], **bodies, buf[16];
+	int		i, denied, bounced;
+
+	h_new_tenant("ltbound", &t);
+	h_own_ip(IP_OCTET + 19, ip, sizeof(ip));
+	bodies = login_bodies(NULL, 24);
+
+	h_req_parallel(ip, "POST", LOGIN, (const char *const *)bodies, 24, r);
+	denied = bounced = 0;
+	for (i = 0; i < 24; i++) {
+		if (r[i]->status == 401) {
+			denied++;
+		} else {
+			cr_assert_eq(r[i]->status, 429, "%ld %s", r[i]->status,
+			    r[i]->body);
+			cr_assert_str_eq(h_str(r[i], "code"), "throttled");
+			cr_assert_not_null(h_header(r[i], "retry-after", buf,
+			    sizeof(buf)));
+			cr_assert_str_eq(buf, "1");
+			bounced++;
+		}
+		h_free(r[i]);
+	}
+	cr_log_info("24 logins at once: %d checked, %d bounced", denied,
+	    bounced);
+	cr_assert_gt(bounced, 0, "24 password checks at once from one "
+	    "address, none bounced");
+	cr_assert_gt(denied, 0);
+	bodies_free(bodies, 24);
+
+	r[0] = login_from(ip, t.username, t.password);
+	cr_assert_eq(r[0]->status, 200, "the address after the burst: %ld %s",
+	    r[0]->status, r[0]->body);
+	h_free(r[0]);
 }
 
 /* The same for API clients: 10 bad secrets for a client at an address. */

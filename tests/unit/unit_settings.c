@@ -45,6 +45,8 @@ Test(settings, defaults)
 	cr_expect_eq(s.tls_reload_seconds, 30);
 	cr_expect_eq(s.auth_failures_ip, 50);
 	cr_expect_eq(s.auth_failures_account, 10);
+	cr_expect_eq(s.auth_inflight_ip, 4);
+	cr_expect_eq(s.auth_inflight_worker, 32);
 	cr_expect_str_eq(s.db_conninfo, "host='127.0.0.1' port='5432' "
 	    "dbname='mtapi' user='mtapi' connect_timeout='3' "
 	    "application_name='mtapi'");
@@ -288,6 +290,19 @@ Test(settings, other_numbers)
 	unsetenv("RATE_LIMIT_DEFAULT_PER_MINUTE");
 	setenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT", "-1", 1);
 	unit_load_fails("AUTH_FAILURES_PER_MINUTE_ACCOUNT");
+	unsetenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT");
+
+	setenv("AUTH_LOGINS_IN_FLIGHT_PER_IP", "1", 1);
+	setenv("AUTH_LOGINS_IN_FLIGHT_PER_WORKER", "100000", 1);
+	unit_load_ok(&s);
+	cr_expect_eq(s.auth_inflight_ip, 1);
+	cr_expect_eq(s.auth_inflight_worker, 100000);
+	settings_free(&s);
+	setenv("AUTH_LOGINS_IN_FLIGHT_PER_IP", "0", 1);
+	unit_load_fails("AUTH_LOGINS_IN_FLIGHT_PER_IP");
+	unsetenv("AUTH_LOGINS_IN_FLIGHT_PER_IP");
+	setenv("AUTH_LOGINS_IN_FLIGHT_PER_WORKER", "100001", 1);
+	unit_load_fails("AUTH_LOGINS_IN_FLIGHT_PER_WORKER");
 }
 
 Test(settings, log_level)

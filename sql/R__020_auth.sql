@@ -11,21 +11,28 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Count a login attempt, before its password or secret is checked: the
--- counters of this minute of the client IP and of the account at that IP
--- go up by one, atomically (a row lock each, taken in key order, so that
--- two logins never deadlock), and parallel guesses cannot all pass a
--- check made before any of them was counted. Answers the seconds until
--- the window ends when a counter is now over its limit (the attempt is
--- then given back at once: refused attempts count nowhere), else 0, and
--- the window it counted in. A failed attempt stays counted; a success is
--- given back (api.auth_refund). Counting the account per IP means nobody
--- can lock an account out from elsewhere.
+-- counters of this minute of the client IP, of the account at that IP
+-- and of the account across all addresses go up by one, atomically (a
+-- row lock each, taken in key order, so that two logins never deadlock),
+-- and parallel guesses cannot all pass a check made before any of them
+-- was counted. Answers the seconds until the window ends when a counter
+-- is now over its limit (the attempt is then given back at once: refused
+-- attempts count nowhere), else 0, and the window it counted in. A
+-- failed attempt stays counted; a success is given back
+-- (api.auth_refund).
+--
+-- Counting the account per IP means nobody can lock an account out from
+-- elsewhere; the higher limit across addresses stops guessing from many
+-- addresses, and does not apply at an address the account logged in
+-- from in the last 30 days (auth_known_logins): there its owner keeps
+-- the per-IP budget.
 CREATE FUNCTION api.auth_attempt(p_ip_key text, p_id_key text,
-    p_ip_limit int, p_id_limit int, OUT retry_after int,
-    OUT attempt_window bigint)
+    p_acct_key text, p_ip_limit int, p_id_limit int, p_acct_limit int,
+    OUT retry_after int, OUT attempt_window bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-	over	boolean;
+	over		boolean;
+	acct_over	boolean;
 BEGIN
 	attempt_window := api.minute();
 	-- Old windows go; rows another login is deleting are left to it.
@@ -35,8 +42,8 @@ BEGIN
 	WHERE f.key = old.key AND f.window_start = old.window_start;
 
 	WITH k AS (
-		SELECT * FROM unnest(ARRAY[p_ip_key, p_id_key],
-		    ARRAY[p_ip_limit, p_id_limit]) AS k(key, lim)
+		SELECT * FROM unnest(ARRAY[p_ip_key, p_id_key, p_acct_key],
+		    ARRAY[p_ip_limit, p_id_limit, p_acct_limit]) AS k(key, lim)
 	), up AS (
 		INSERT INTO auth_failures AS f (key, window_start, count)
 		SELECT k.key, attempt_window, 1 FROM k ORDER BY k.key
@@ -44,12 +51,22 @@ BEGIN
 		    DO UPDATE SET count = f.count + 1
 		RETURNING f.key, f.count
 	)
-	SELECT COALESCE(bool_or(up.count > k.lim), false) INTO over
+	SELECT COALESCE(bool_or(up.count > k.lim AND k.key <> p_acct_key),
+	    false), COALESCE(bool_or(up.count > k.lim AND
+	    k.key = p_acct_key), false)
+	INTO over, acct_over
 	FROM up JOIN k ON k.key = up.key;
+
+	IF acct_over AND NOT over THEN
+		over := NOT EXISTS (SELECT 1 FROM auth_known_logins l
+		    WHERE l.key = p_id_key
+		    AND l.last_login_at > now() - interval '30 days');
+	END IF;
 
 	retry_after := 0;
 	IF over THEN
-		PERFORM api.auth_refund(p_ip_key, p_id_key, attempt_window);
+		PERFORM api.auth_refund(p_ip_key, p_id_key, p_acct_key,
+		    attempt_window);
 		retry_after := 60 - (extract(epoch FROM now())::int % 60);
 	END IF;
 END
@@ -59,15 +76,16 @@ $$;
 -- one refused before it was checked). Rows are locked in key order, as
 -- api.auth_attempt locks them.
 CREATE FUNCTION api.auth_refund(p_ip_key text, p_id_key text,
-    p_window bigint) RETURNS void
+    p_acct_key text, p_window bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM 1 FROM auth_failures f
-	WHERE f.key IN (p_ip_key, p_id_key) AND f.window_start = p_window
+	WHERE f.key IN (p_ip_key, p_id_key, p_acct_key)
+	    AND f.window_start = p_window
 	ORDER BY f.key FOR UPDATE;
 	UPDATE auth_failures f SET count = f.count - 1
-	WHERE f.key IN (p_ip_key, p_id_key) AND f.window_start = p_window
-	    AND f.count > 0;
+	WHERE f.key IN (p_ip_key, p_id_key, p_acct_key)
+	    AND f.window_start = p_window AND f.count > 0;
 END
 $$;
 
@@ -76,7 +94,8 @@ $$;
 -- tenants of the user match p_tenant (a slug or an id), or, without
 -- p_tenant, how many the user has.
 CREATE FUNCTION api.login_lookup(p_username text, p_tenant text,
-    p_ip_key text, p_id_key text, p_ip_limit int, p_id_limit int)
+    p_ip_key text, p_id_key text, p_acct_key text, p_ip_limit int,
+    p_id_limit int, p_acct_limit int)
 RETURNS TABLE (retry_after int, user_id bigint, password_hash text,
     tenant_count int, tenant_id uuid, tenant_slug text, tenant_name text,
     attempt_window bigint)
@@ -89,7 +108,8 @@ DECLARE
 	tname	text;
 BEGIN
 	SELECT a.retry_after, a.attempt_window INTO retry_after, attempt_window
-	FROM api.auth_attempt(p_ip_key, p_id_key, p_ip_limit, p_id_limit) a;
+	FROM api.auth_attempt(p_ip_key, p_id_key, p_acct_key, p_ip_limit,
+	    p_id_limit, p_acct_limit) a;
 	IF retry_after > 0 THEN
 		RETURN NEXT;
 		RETURN;
@@ -122,14 +142,16 @@ $$;
 
 -- An API client login's first step, counted like a user's.
 CREATE FUNCTION api.client_lookup(p_client_id text, p_ip_key text,
-    p_id_key text, p_ip_limit int, p_id_limit int)
+    p_id_key text, p_acct_key text, p_ip_limit int, p_id_limit int,
+    p_acct_limit int)
 RETURNS TABLE (retry_after int, client_pk bigint, secret_hash text,
     tenant_id uuid, tenant_slug text, tenant_name text, roles json,
     scopes json, attempt_window bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
 	SELECT a.retry_after, a.attempt_window INTO retry_after, attempt_window
-	FROM api.auth_attempt(p_ip_key, p_id_key, p_ip_limit, p_id_limit) a;
+	FROM api.auth_attempt(p_ip_key, p_id_key, p_acct_key, p_ip_limit,
+	    p_id_limit, p_acct_limit) a;
 	IF retry_after > 0 THEN
 		RETURN NEXT;
 		RETURN;
@@ -147,15 +169,25 @@ BEGIN
 END
 $$;
 
--- A login succeeded: its attempt is given back, and a new session gets
--- its first refresh token.
+-- A login succeeded: its attempt is given back, its address is one the
+-- account is known at (auth_known_logins), and a new session gets its
+-- first refresh token.
 CREATE FUNCTION api.session_start(p_tenant uuid, p_user bigint,
     p_client bigint, p_refresh_exp double precision, p_ip_key text,
-    p_id_key text, p_window bigint)
+    p_id_key text, p_acct_key text, p_window bigint)
 RETURNS TABLE (sid uuid, jti uuid)
 LANGUAGE plpgsql AS $$
 BEGIN
-	PERFORM api.auth_refund(p_ip_key, p_id_key, p_window);
+	PERFORM api.auth_refund(p_ip_key, p_id_key, p_acct_key, p_window);
+
+	INSERT INTO auth_known_logins AS l (key, last_login_at)
+	VALUES (p_id_key, now())
+	ON CONFLICT (key) DO UPDATE SET last_login_at = now();
+	DELETE FROM auth_known_logins l USING (SELECT o.key
+	    FROM auth_known_logins o
+	    WHERE o.last_login_at < now() - interval '30 days'
+	    LIMIT 100 FOR UPDATE SKIP LOCKED) old
+	WHERE l.key = old.key;
 
 	INSERT INTO auth_sessions (tenant_id, user_id, api_client_id)
 	VALUES (p_tenant, p_user, p_client) RETURNING id INTO sid;

@@ -19,3 +19,16 @@ CREATE TABLE service_tokens (
 
 CREATE INDEX service_tokens_tenant_idx ON service_tokens (tenant_id, service);
 CREATE INDEX service_tokens_expires_idx ON service_tokens (expires_at);
+
+-- Where each account logged in lately: the account-at-IP keys of
+-- api.auth_attempt ("user:<name>|<ip>", "client:<id>|<ip>") of its
+-- successful logins, kept 30 days. An address an account logged in from
+-- is not held to the account's failure limit across all addresses
+-- (AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL): guessing an account from
+-- many addresses slows its logins down everywhere else, not its owner's.
+CREATE TABLE auth_known_logins (
+	key			text PRIMARY KEY,
+	last_login_at		timestamptz NOT NULL
+);
+
+CREATE INDEX auth_known_logins_last_idx ON auth_known_logins (last_login_at);

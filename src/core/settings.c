@@ -179,9 +179,12 @@ settings_load(struct settings *s, const char *envfile, char *err,
 	if (parse_long("AUTH_FAILURES_PER_MINUTE_IP", 50, 1, 1000000,
 	    &s->auth_failures_ip) == -1 ||
 	    parse_long("AUTH_FAILURES_PER_MINUTE_ACCOUNT", 10, 1, 1000000,
-	    &s->auth_failures_account) == -1) {
-		set_error(err, errlen, "AUTH_FAILURES_PER_MINUTE_IP and "
-		    "AUTH_FAILURES_PER_MINUTE_ACCOUNT must be positive "
+	    &s->auth_failures_account) == -1 ||
+	    parse_long("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL", 30, 1,
+	    1000000, &s->auth_failures_global) == -1) {
+		set_error(err, errlen, "AUTH_FAILURES_PER_MINUTE_IP, "
+		    "AUTH_FAILURES_PER_MINUTE_ACCOUNT and "
+		    "AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL must be positive "
 		    "numbers");
 		goto fail;
 	}

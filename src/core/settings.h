@@ -50,6 +50,7 @@ struct settings {
 	long		tls_reload_seconds;
 	long		auth_failures_ip;	/* per minute, per client IP */
 	long		auth_failures_account;	/* per minute, per account+IP */
+	long		auth_failures_global;	/* per minute, per account */
 	/* Password checks queued or running at once, per worker. */
 	long		auth_inflight_ip;	/* for one client IP */
 	long		auth_inflight_worker;	/* in all */

@@ -31,12 +31,12 @@
 #include "issue.h"
 
 #define SQL_LOGIN_LOOKUP	"SELECT * FROM api.login_lookup($1, $2, $3, " \
-				"$4, $5, $6)"
+				"$4, $5, $6, $7, $8)"
 #define SQL_CLIENT_LOOKUP	"SELECT * FROM api.client_lookup($1, $2, $3, " \
-				"$4, $5)"
-#define SQL_REFUND		"SELECT api.auth_refund($1, $2, $3)"
+				"$4, $5, $6, $7)"
+#define SQL_REFUND		"SELECT api.auth_refund($1, $2, $3, $4)"
 #define SQL_SESSION		"SELECT * FROM api.session_start($1, $2, " \
-				"$3, $4, $5, $6, $7)"
+				"$3, $4, $5, $6, $7, $8)"
 
 /* Where a login is when its statement or task finishes. */
 #define PHASE_LOOKUP		1
@@ -49,6 +49,7 @@ struct login {
 	int		phase;
 	char		ip_key[80];
 	char		id_key[TOKEN_SUB_LEN + 96];
+	char		acct_key[TOKEN_SUB_LEN + 32];
 	char		window[32];	/* the minute the attempt counts in */
 	int		tenant_ambiguous;
 };
@@ -228,6 +229,7 @@ login_step(struct http_request *req, struct api_req *ar)
 			db_statement(ar, SQL_REFUND);
 			db_bind(ar, st->ip_key);
 			db_bind(ar, st->id_key);
+			db_bind(ar, st->acct_key);
 			db_bind(ar, st->window);
 			return (STEP_QUERY);
 		}
@@ -341,14 +343,17 @@ session_start(struct api_req *ar, const char *user, const char *client)
 	db_bind(ar, st->is.refresh_exp);
 	db_bind(ar, st->ip_key);
 	db_bind(ar, st->id_key);
+	db_bind(ar, st->acct_key);
 	db_bind(ar, st->window);
 
 	return (STEP_QUERY);
 }
 
 /*
- * Failures count per client IP, and per account at that IP: guessing from
- * one address stops, and nobody can lock an account from elsewhere.
+ * Failures count per client IP, per account at that IP (guessing from
+ * one address stops, and nobody can lock an account from elsewhere), and
+ * per account across all addresses with a higher limit, which spares the
+ * addresses the account logged in from lately (sql/R__020_auth.sql).
  */
 static void
 throttle_keys(struct http_request *req, struct login *st,
@@ -360,6 +365,8 @@ throttle_keys(struct http_request *req, struct login *st,
 	(void)snprintf(st->ip_key, sizeof(st->ip_key), "ip:%s", ip);
 	(void)snprintf(st->id_key, sizeof(st->id_key), "%s:%.128s|%s", kind,
 	    id, ip);
+	(void)snprintf(st->acct_key, sizeof(st->acct_key), "acct:%s:%.128s",
+	    kind, id);
 }
 
 static void
@@ -367,8 +374,10 @@ bind_throttle(struct api_req *ar, struct login *st)
 {
 	db_bind(ar, st->ip_key);
 	db_bind(ar, st->id_key);
+	db_bind(ar, st->acct_key);
 	db_bind_int(ar, app.s.auth_failures_ip);
 	db_bind_int(ar, app.s.auth_failures_account);
+	db_bind_int(ar, app.s.auth_failures_global);
 }
 
 /* The attempt stays counted (api.auth_attempt counted it already). */

@@ -697,6 +697,72 @@ Test(login_throttle, hashing_bounded_per_address, .timeout = 120)
 	h_free(r[0]);
 }
 
+/*
+ * One account guessed from many addresses: past
+ * AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL (30 by default, as in the
+ * suite) failures in a minute across all addresses, the account's logins
+ * are throttled from every address it has not logged in from lately, the
+ * right password included; from its usual address (a login there before)
+ * its owner still logs in. Each address stays under the per-address
+ * limits (8 failures each from 4 addresses).
+ */
+Test(login_throttle, per_account_across_addresses, .timeout = 300)
+{
+	struct h_tenant	t;
+	struct h_resp	*r, *over[3];
+	char		usual[32], ip[32];
+	time_t		start;
+	long		status[30];
+	int		attempt, a, i;
+
+	h_new_tenant("ltglob", &t);
+	h_own_ip(IP_OCTET + 20, usual, sizeof(usual));
+	r = login_from(usual, t.username, t.password);
+	cr_assert_eq(r->status, 200, "the usual address: %ld %s", r->status,
+	    r->body);
+	h_free(r);
+
+	for (attempt = 0;; attempt++) {
+		cr_assert(attempt < ATTEMPTS, "no attempt within one window");
+		start = time(NULL);
+		for (a = 0; a < 4; a++) {
+			h_own_ip(IP_OCTET + 21 + 5 * attempt + a, ip,
+			    sizeof(ip));
+			for (i = 0; i < 8; i++) {
+				r = login_from(ip, t.username,
+				    "wrong-password");
+				if (a * 8 + i < 30) {
+					status[a * 8 + i] = r->status;
+					h_free(r);
+				} else {
+					over[a * 8 + i - 30] = r;
+				}
+			}
+		}
+		/* A fifth address, the right password: slowed down. */
+		h_own_ip(IP_OCTET + 21 + 5 * attempt + 4, ip, sizeof(ip));
+		over[2] = login_from(ip, t.username, t.password);
+		if (!window_changed(start))
+			break;
+		for (i = 0; i < 3; i++)
+			h_free(over[i]);
+	}
+	for (i = 0; i < 30; i++)
+		cr_assert_eq(status[i], 401, "failure %d (address %d): %ld",
+		    i + 1, i / 8 + 1, status[i]);
+	assert_throttled(over[0], "failure 31, from a fourth address");
+	assert_throttled(over[1], "failure 32, from a fourth address");
+	assert_throttled(over[2], "the right password from a new address");
+	for (i = 0; i < 3; i++)
+		h_free(over[i]);
+
+	/* The owner at the usual address keeps its own budget. */
+	r = login_from(usual, t.username, t.password);
+	cr_assert_eq(r->status, 200, "the usual address after the guessing: "
+	    "%ld %s", r->status, r->body);
+	h_free(r);
+}
+
 /* The same for API clients: 10 bad secrets for a client at an address. */
 Test(login_throttle, api_client_secret_guessing, .timeout = 120)
 {

@@ -45,6 +45,7 @@ Test(settings, defaults)
 	cr_expect_eq(s.tls_reload_seconds, 30);
 	cr_expect_eq(s.auth_failures_ip, 50);
 	cr_expect_eq(s.auth_failures_account, 10);
+	cr_expect_eq(s.auth_failures_global, 30);
 	cr_expect_eq(s.auth_inflight_ip, 4);
 	cr_expect_eq(s.auth_inflight_worker, 32);
 	cr_expect_str_eq(s.db_conninfo, "host='127.0.0.1' port='5432' "
@@ -269,7 +270,9 @@ Test(settings, other_numbers)
 	setenv("TLS_RELOAD_SECONDS", "86400", 1);
 	setenv("AUTH_FAILURES_PER_MINUTE_IP", "3", 1);
 	setenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT", "2", 1);
+	setenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL", "1000000", 1);
 	unit_load_ok(&s);
+	cr_expect_eq(s.auth_failures_global, 1000000);
 	cr_expect_eq(s.max_body, 1024);
 	cr_expect_eq(s.rate_limit_default, 7);
 	cr_expect_eq(s.tls_reload_seconds, 86400);
@@ -291,6 +294,9 @@ Test(settings, other_numbers)
 	setenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT", "-1", 1);
 	unit_load_fails("AUTH_FAILURES_PER_MINUTE_ACCOUNT");
 	unsetenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT");
+	setenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL", "0", 1);
+	unit_load_fails("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL");
+	unsetenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL");
 
 	setenv("AUTH_LOGINS_IN_FLIGHT_PER_IP", "1", 1);
 	setenv("AUTH_LOGINS_IN_FLIGHT_PER_WORKER", "100000", 1);

@@ -119,7 +119,7 @@ $(ADMIN): $(ADMIN_SRC) $(CORE_SRC) $(MODULE_HDR) tools/admin/admin.h \
 # Unit tests of a module file include it, with Kore's stand-ins
 # (tests/unit/module_stubs.c) for what it calls outside.
 $(TESTBIN)/unit/%: tests/unit/%.c tests/unit/module_stubs.c $(CORE_SRC) \
-    $(MODULE_SRC) $(MODULE_HDR)
+    $(MODULE_SRC) $(MODULE_HDR) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(KORE_FLAGS) -o $@ $< tests/unit/module_stubs.c \
 	    $(CORE_SRC) $(LDSAN) $(TEST_LIBS) -lpq

@@ -44,6 +44,7 @@ static int	db_conn_dead(struct api_req *);
 static void	db_release_reset(struct api_req *);
 static void	db_release(struct api_req *);
 static void	db_free(struct api_req *);
+static void	db_task_done(struct api_req *);
 
 static int	db_slot_acquire(struct http_request *, struct api_req *);
 static void	db_slot_release(struct api_req *);
@@ -181,16 +182,30 @@ db_release(struct api_req *ar)
 /*
  * The request context's hook (src/request.c): everything of the request
  * this file holds. A task still running is left to Kore, which frees the
- * request only once it has ended.
+ * request only once it has ended (and calls this again).
  */
 static void
 db_free(struct api_req *ar)
 {
 	db_release(ar);
+	if (!ar->task_active || kore_task_finished(&ar->task))
+		db_task_done(ar);
 	if (ar->task_active && kore_task_finished(&ar->task)) {
 		kore_task_destroy(&ar->task);
 		ar->task_active = 0;
 	}
+}
+
+/* No task of the request runs (any more): the handler's hook, once. */
+static void
+db_task_done(struct api_req *ar)
+{
+	void		(*done)(void *);
+
+	if ((done = ar->task_done) == NULL)
+		return;
+	ar->task_done = NULL;
+	done(ar->task_done_arg);
 }
 
 /*
@@ -378,6 +393,20 @@ db_state_step(struct http_request *req)
 			ratelimit_learn(ar->p.tenant, rpm);
 	}
 
+	/*
+	 * Their 401 and 403 are api.principal() refusing the token: such a
+	 * request spends nothing of the tenant's limit (a revoked token
+	 * cannot use up what its tenant's valid users have).
+	 */
+	if (ar->authed && ar->rl_charged != 0 && ar->nrows > 0 &&
+	    ar->ncols >= 4 && ar->cols[0] != NULL &&
+	    (!strcmp(ar->cols[0], "401") || !strcmp(ar->cols[0], "403"))) {
+		ratelimit_refund(ar->p.tenant, ar->rl_charged);
+		ar->rl_charged = 0;
+		if (ar->rl_remaining >= 0 && ar->rl_remaining < ar->rl_limit)
+			ar->rl_remaining++;
+	}
+
 	return (db_next(req, ar->m->step(req, ar)));
 }
 
@@ -390,6 +419,7 @@ db_state_task_wait(struct http_request *req)
 		http_request_sleep(req);
 		return (HTTP_STATE_RETRY);
 	}
+	db_task_done(ar);
 
 	return (db_next(req, ar->m->step(req, ar)));
 }

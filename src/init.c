@@ -72,11 +72,6 @@ kore_parent_configure(int argc, char **argv)
 		log_line(LOG_LEVEL_WARNING, NULL, "DEBUG=True: development "
 		    "settings, not for production");
 	}
-	if (!strcmp(app.s.jwt_signing_key, SETTINGS_DEV_KEY) &&
-	    app.s.jwt_alg == SETTINGS_ALG_HS256) {
-		log_line(LOG_LEVEL_WARNING, NULL, "using the built-in "
-		    "development JWT signing key");
-	}
 
 	log_line(LOG_LEVEL_INFO, NULL, "mtapi configured: %s tokens, "
 	    "issuer %s, audience %s", settings_alg_name(app.s.jwt_alg),

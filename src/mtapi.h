@@ -163,6 +163,13 @@ struct api_req {
 
 	struct kore_task	task;
 	int			task_active;
+	/*
+	 * A handler's, called once (src/db.c) when no task of the request
+	 * runs any more, however the request ended: a client that leaves
+	 * does not end the task it started.
+	 */
+	void			(*task_done)(void *);
+	void			*task_done_arg;
 
 	/* Set by src/db.c once it holds something of this request. */
 	void			(*db_free)(struct api_req *);
@@ -170,6 +177,7 @@ struct api_req {
 	/* Rate limit figures for the response headers (-1: none). */
 	long			rl_limit;
 	long			rl_remaining;
+	time_t			rl_charged;	/* when charged; 0: not */
 
 	/* Handler-owned state, freed with the request. */
 	void			*priv;
@@ -191,6 +199,7 @@ const char	*request_client_ip(struct http_request *, char *, size_t);
 /* 3. src/ratelimit.c, src/usage.c, src/tls.c (src/bgquery.h) */
 void	ratelimit_init(void);
 int	ratelimit_take(const char *, long *, long *, long *);
+void	ratelimit_refund(const char *, time_t);
 void	ratelimit_learn(const char *, long);
 void	ratelimit_sync(void *, u_int64_t);
 

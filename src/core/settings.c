@@ -27,6 +27,7 @@
 
 static int	set_error(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+static int	key_published(const char *);
 static int	parse_bool(const char *, int, int *);
 static int	parse_long(const char *, long, long, long, long *);
 static int	parse_list(const char *, char **, size_t *);
@@ -68,8 +69,21 @@ settings_load(struct settings *s, const char *envfile, char *err,
 	s->jwt_signing_key = env_dup("JWT_SIGNING_KEY", NULL);
 	if (s->jwt_signing_key == NULL && s->secret_key != NULL)
 		s->jwt_signing_key = strdup(s->secret_key);
-	if (s->jwt_signing_key == NULL)
-		s->jwt_signing_key = strdup(SETTINGS_DEV_KEY);
+
+	/* No built-in key, DEBUG or not: one in the source signs for anyone. */
+	if (s->jwt_alg == SETTINGS_ALG_HS256) {
+		if (s->jwt_signing_key == NULL) {
+			set_error(err, errlen, "no JWT signing key: set "
+			    "JWT_SIGNING_KEY (or SECRET_KEY); "
+			    "tools/dev/keys.sh writes a .env with one");
+			goto fail;
+		}
+		if (key_published(s->jwt_signing_key)) {
+			set_error(err, errlen, "the JWT signing key is a "
+			    "published default: set a random one");
+			goto fail;
+		}
+	}
 
 	s->jwt_private_key_file = env_dup("JWT_PRIVATE_KEY_FILE", NULL);
 	s->jwt_public_key_file = env_dup("JWT_PUBLIC_KEY_FILE", NULL);
@@ -165,15 +179,26 @@ settings_load(struct settings *s, const char *envfile, char *err,
 	if (parse_long("AUTH_FAILURES_PER_MINUTE_IP", 50, 1, 1000000,
 	    &s->auth_failures_ip) == -1 ||
 	    parse_long("AUTH_FAILURES_PER_MINUTE_ACCOUNT", 10, 1, 1000000,
-	    &s->auth_failures_account) == -1) {
-		set_error(err, errlen, "AUTH_FAILURES_PER_MINUTE_IP and "
-		    "AUTH_FAILURES_PER_MINUTE_ACCOUNT must be positive "
+	    &s->auth_failures_account) == -1 ||
+	    parse_long("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL", 30, 1,
+	    1000000, &s->auth_failures_global) == -1) {
+		set_error(err, errlen, "AUTH_FAILURES_PER_MINUTE_IP, "
+		    "AUTH_FAILURES_PER_MINUTE_ACCOUNT and "
+		    "AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL must be positive "
 		    "numbers");
 		goto fail;
 	}
+	if (parse_long("AUTH_LOGINS_IN_FLIGHT_PER_IP", 4, 1, 100000,
+	    &s->auth_inflight_ip) == -1 ||
+	    parse_long("AUTH_LOGINS_IN_FLIGHT_PER_WORKER", 32, 1, 100000,
+	    &s->auth_inflight_worker) == -1) {
+		set_error(err, errlen, "AUTH_LOGINS_IN_FLIGHT_PER_IP and "
+		    "AUTH_LOGINS_IN_FLIGHT_PER_WORKER must be numbers from 1 "
+		    "to 100000");
+		goto fail;
+	}
 
-	if (s->issuer == NULL || s->audience == NULL ||
-	    s->jwt_signing_key == NULL) {
+	if (s->issuer == NULL || s->audience == NULL) {
 		set_error(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -225,19 +250,10 @@ settings_check_production(const struct settings *s, char *err, size_t errlen)
 	if (s->debug)
 		return (0);
 
+	/* settings_load() refused a missing or published key already. */
 	if (s->jwt_alg == SETTINGS_ALG_HS256) {
-		if (getenv("JWT_SIGNING_KEY") == NULL &&
-		    getenv("SECRET_KEY") == NULL) {
-			return (set_error(err, errlen, "DEBUG=False needs "
-			    "JWT_SIGNING_KEY (or SECRET_KEY) to be set"));
-		}
-		if (!strcmp(s->jwt_signing_key, SETTINGS_DEV_KEY) ||
-		    !strncmp(s->jwt_signing_key, "changeme", 8) ||
-		    !strncmp(s->jwt_signing_key, "django-insecure", 15)) {
-			return (set_error(err, errlen, "DEBUG=False refuses "
-			    "the default JWT signing key"));
-		}
-		if (strlen(s->jwt_signing_key) < SETTINGS_MIN_KEY_LEN) {
+		if (s->jwt_signing_key == NULL ||
+		    strlen(s->jwt_signing_key) < SETTINGS_MIN_KEY_LEN) {
 			return (set_error(err, errlen, "DEBUG=False needs "
 			    "a JWT signing key of at least %d bytes",
 			    SETTINGS_MIN_KEY_LEN));
@@ -270,6 +286,15 @@ set_error(char *err, size_t errlen, const char *fmt, ...)
 	}
 
 	return (-1);
+}
+
+/* A key from the source or from a framework's template: public. */
+static int
+key_published(const char *key)
+{
+	return (!strcmp(key, SETTINGS_DEV_KEY) ||
+	    !strncmp(key, "changeme", 8) ||
+	    !strncmp(key, "django-insecure", 15));
 }
 
 static int

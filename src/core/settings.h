@@ -19,7 +19,10 @@
 #define SETTINGS_LIST_MAX	32
 #define SETTINGS_MIN_KEY_LEN	32
 
-/* The signing key used when none is configured; refused with DEBUG=False. */
+/*
+ * The development key older versions signed with when none was set: it is
+ * in the source, so it is refused like the other published defaults.
+ */
 #define SETTINGS_DEV_KEY	"insecure-development-key-" \
 				"do-not-use-in-production"
 
@@ -47,12 +50,17 @@ struct settings {
 	long		tls_reload_seconds;
 	long		auth_failures_ip;	/* per minute, per client IP */
 	long		auth_failures_account;	/* per minute, per account+IP */
+	long		auth_failures_global;	/* per minute, per account */
+	/* Password checks queued or running at once, per worker. */
+	long		auth_inflight_ip;	/* for one client IP */
+	long		auth_inflight_worker;	/* in all */
 };
 
 /*
  * Load settings: the process environment wins over the .env file at
  * envfile (which may be NULL or missing). On error, a one-line reason is
- * written to err and -1 is returned; nothing is left allocated.
+ * written to err and -1 is returned; nothing is left allocated. HS256
+ * without a key, or with a published one, is an error in every mode.
  */
 int	settings_load(struct settings *, const char *envfile, char *, size_t);
 void	settings_free(struct settings *);

@@ -11,7 +11,7 @@
 #include "issue.h"
 
 #define SQL_REFRESH		"SELECT * FROM api.refresh($1, $2, $3)"
-#define SQL_VERIFY		"SELECT api.verify($1, $2, $3)"
+#define SQL_VERIFY		"SELECT api.verify($1, $2, $3, $4, $5)"
 #define SQL_REVOKE		"SELECT api.revoke($1)"
 
 int	tokens_refresh(struct http_request *);
@@ -180,7 +180,11 @@ refresh_step(struct http_request *req, struct api_req *ar)
 	return (issue_send(req, ar, 0));
 }
 
-/* POST /api/v1/auth/token/verify/ {"token"}: any type, still good? */
+/*
+ * POST /api/v1/auth/token/verify/ {"token"}: any type, still good? The
+ * token's principal gets the check of every request (ar->authed stays
+ * 0: nothing is charged to the tenant).
+ */
 static int
 verify_start(struct http_request *req, struct api_req *ar)
 {
@@ -189,10 +193,11 @@ verify_start(struct http_request *req, struct api_req *ar)
 	if (token_from_body(req, ar, "token", 0, &c) == -1)
 		return (STEP_RESPONDED);
 
+	perms_principal(&c, &ar->p);
 	db_statement(ar, SQL_VERIFY);
-	db_bind_owned(ar, kore_strdup(c.jti));
-	db_bind_owned(ar, c.sid[0] != '\0' ? kore_strdup(c.sid) : NULL);
-	db_bind(ar, c.token_type == TOKEN_TYPE_REFRESH ? "true" : "false");
+	db_bind_principal(ar);
+	db_bind_owned(ar, c.token_type == TOKEN_TYPE_REFRESH ?
+	    kore_strdup(c.jti) : NULL);
 
 	return (STEP_QUERY);
 }

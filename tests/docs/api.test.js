@@ -341,7 +341,7 @@ module.exports = [
       // A tenant of its own with a limit of 2 requests a minute, and a service token.
       const slug = `docs-rl-${run}`;
       admin(['create-tenant', '--slug', slug, '--name', 'Docs rate limit', '--rate-limit', '2']);
-      const token = admin(['create-service-token', '--tenant', slug, '--service', 'docs-tests', '--minutes', '5']).trim();
+      const token = admin(['create-service-token', '--tenant', slug, '--service', 'docs-tests', '--minutes', '5', '--scopes', 'read:projects']).trim();
       let throttled = null;
       for (let i = 0; i < 6 && !throttled; i++) {
         const r = await call('GET', '/api/v1/projects/', { token, once: true });

@@ -836,6 +836,95 @@ request(CURL *handle, const char *ip, const char *method, const char *url,
 	return (r);
 }
 
+void
+h_req_parallel(const char *ip, const char *method, const char *path,
+    const char *const *bodies, size_t n, struct h_resp **out)
+{
+	CURLM			*multi;
+	CURL			**easy;
+	struct curl_slist	*hdrs;
+	struct h_buf		*b, *h;
+	struct h_resp		*r;
+	CURLMsg			*msg;
+	char			*url, *iface;
+	int			running, left;
+	size_t			i;
+
+	if (!curl_ready) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		curl_ready = 1;
+	}
+
+	easy = calloc(n, sizeof(*easy));
+	b = calloc(n, sizeof(*b));
+	h = calloc(n, sizeof(*h));
+	cr_assert(easy != NULL && b != NULL && h != NULL);
+	cr_assert((multi = curl_multi_init()) != NULL);
+	hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	/* Not h_fmt() space, which the loop's own h_fmt() calls reuse. */
+	cr_assert(asprintf(&url, "%s%s", h_base_url(), path) != -1);
+	iface = NULL;
+	if (ip != NULL)
+		cr_assert(asprintf(&iface, "host!%s", ip) != -1);
+
+	for (i = 0; i < n; i++) {
+		cr_assert((easy[i] = curl_easy_init()) != NULL);
+		curl_easy_setopt(easy[i], CURLOPT_URL, url);
+		if (iface != NULL)
+			curl_easy_setopt(easy[i], CURLOPT_INTERFACE, iface);
+		curl_easy_setopt(easy[i], CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, bodies[i]);
+		curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, h_collect);
+		curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &b[i]);
+		curl_easy_setopt(easy[i], CURLOPT_HEADERFUNCTION, h_collect);
+		curl_easy_setopt(easy[i], CURLOPT_HEADERDATA, &h[i]);
+		curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 60L);
+		/* A connection each: none may wait for another's to be free. */
+		curl_easy_setopt(easy[i], CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(easy[i], CURLOPT_FORBID_REUSE, 1L);
+		curl_multi_add_handle(multi, easy[i]);
+	}
+
+	do {
+		cr_assert(curl_multi_perform(multi, &running) == CURLM_OK);
+		if (running > 0)
+			curl_multi_poll(multi, NULL, 0, 1000, NULL);
+	} while (running > 0);
+
+	while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+		if (msg->msg == CURLMSG_DONE)
+			cr_assert(msg->data.result == CURLE_OK, "%s %s from "
+			    "%s, in parallel: %s", method, url, ip != NULL ?
+			    ip : "127.0.0.1",
+			    curl_easy_strerror(msg->data.result));
+	}
+
+	for (i = 0; i < n; i++) {
+		r = calloc(1, sizeof(*r));
+		cr_assert(r != NULL);
+		curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &r->status);
+		cr_assert(r->status != 0, "parallel request %zu from %s got no "
+		    "answer", i, ip != NULL ? ip : "127.0.0.1");
+		r->body = b[i].data != NULL ? b[i].data : strdup("");
+		r->len = b[i].len;
+		r->headers = h[i].data != NULL ? h[i].data : strdup("");
+		r->json = json_loadb(r->body, r->len, 0, NULL);
+		out[i] = r;
+		curl_multi_remove_handle(multi, easy[i]);
+		curl_easy_cleanup(easy[i]);
+	}
+
+	curl_multi_cleanup(multi);
+	curl_slist_free_all(hdrs);
+	free(url);
+	free(iface);
+	free(easy);
+	free(b);
+	free(h);
+}
+
 size_t
 h_collect(char *data, size_t size, size_t n, void *arg)
 {

@@ -69,6 +69,16 @@ struct h_resp	*h_req_on(CURL *handle, const char *ip, const char *method,
 		    int *reused);
 
 /*
+ * n requests at once to path, each over a connection of its own from the
+ * local address ip (NULL: the default), with body bodies[i] (JSON);
+ * out[i] gets the answer to bodies[i]. No request waits for another's
+ * answer: the server sees them all in flight together.
+ */
+void		h_req_parallel(const char *ip, const char *method,
+		    const char *path, const char *const *bodies, size_t n,
+		    struct h_resp **out);
+
+/*
  * A loopback address of this test's own, 127.<octet>.y.z with y.z from
  * the pid: Criterion runs each test in a process of its own.
  */

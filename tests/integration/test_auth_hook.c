@@ -541,7 +541,7 @@ Test(auth_hook, service_token)
 	(void)snprintf(service, sizeof(service), "%s", h_unique("svc"));
 	now = time(NULL);
 	h_admin_ok(h_fmt("create-service-token --tenant %s --service %s "
-	    "--minutes 5", t.slug, service), NULL, &out);
+	    "--minutes 5 --scopes '*'", t.slug, service), NULL, &out);
 	for (tok = out; isspace((unsigned char)*tok); tok++)
 		;
 	for (end = tok; *end != '\0' && !isspace((unsigned char)*end); end++)
@@ -570,7 +570,7 @@ Test(auth_hook, service_token)
 	cr_assert(json_is_array(json_object_get(c, "roles")));
 	json_decref(c);
 
-	/* It reads and (default scopes) writes its tenant's data. */
+	/* It reads and (scope "*", asked for) writes its tenant's data. */
 	r = h_post(PROJECTS, tok, "{\"name\": \"by a service\"}");
 	cr_assert_eq(r->status, 201, "service POST: %ld %s", r->status,
 	    r->body);
@@ -596,6 +596,85 @@ Test(auth_hook, service_token)
 	    NULL, NULL);
 	assert_status(tok, 200, NULL, "service, tenant active again");
 	free(out);
+}
+
+/* The first word of mtapi-admin's output (the token), in place. */
+static char *
+first_word(char *out)
+{
+	char		*tok, *end;
+
+	for (tok = out; isspace((unsigned char)*tok); tok++)
+		;
+	for (end = tok; *end != '\0' && !isspace((unsigned char)*end); end++)
+		;
+	*end = '\0';
+
+	return (tok);
+}
+
+/*
+ * A service token is good while its record is: revoke-service-token
+ * ends it from the next request on (401 token_not_valid, verify too),
+ * and leaves the service's other tokens alone.
+ */
+Test(auth_hook, service_token_revoked)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	json_t		*c;
+	char		*out, *out2, *tok, *other, jti[64];
+
+	h_new_tenant("hooksvcr", &t);
+	admin_ok(h_fmt("create-service-token --tenant %s --service nightly "
+	    "--scopes read:projects", t.slug), &out);
+	tok = first_word(out);
+	admin_ok(h_fmt("create-service-token --tenant %s --service nightly "
+	    "--scopes read:projects", t.slug), &out2);
+	other = first_word(out2);
+	assert_status(tok, 200, NULL, "service token");
+
+	c = h_jwt_claims(tok);
+	(void)snprintf(jti, sizeof(jti), "%s",
+	    json_string_value(json_object_get(c, "jti")));
+	json_decref(c);
+	admin_ok(h_fmt("revoke-service-token --jti %s", jti), NULL);
+
+	assert_status(tok, 401, "token_not_valid", "revoked service token");
+	r = h_post("/api/v1/auth/token/verify/", NULL,
+	    h_fmt("{\"token\":\"%s\"}", tok));
+	assert_401(r, "token_not_valid", "verify: revoked service token");
+	h_free(r);
+	assert_status(other, 200, NULL, "the service's other token");
+	free(out);
+	free(out2);
+}
+
+/*
+ * A service token the operator command did not issue (signed with the
+ * key, but with no record) is refused: 401 token_not_valid.
+ */
+Test(auth_hook, service_token_unknown)
+{
+	struct h_tenant	t;
+	json_t		*c;
+	char		*tok;
+	time_t		now;
+
+	h_new_tenant("hooksvcu", &t);
+	now = time(NULL);
+	c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:[s], "
+	    "s:[s]}", "token_type", "access", "auth_type", "service",
+	    "tenant", t.id, "tenant_slug", t.slug, "sub", "forged",
+	    "iss", fixture_jwt("issuer"), "aud", fixture_jwt("audience"),
+	    "iat", (json_int_t)now, "exp", (json_int_t)(now + 300),
+	    "scopes", "*", "roles", "service");
+	new_jti(c);
+	tok = sign(c);
+	json_decref(c);
+
+	assert_status(tok, 401, "token_not_valid", "unrecorded service token");
+	free(tok);
 }
 
 Test(auth_hook, service_token_scopes)

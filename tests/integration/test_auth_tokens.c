@@ -796,6 +796,97 @@ Test(auth_verify, valid_spent_and_garbage)
 	free(spent);
 }
 
+/*
+ * Verify applies the check every request gets: a token of an inactive
+ * tenant, of an inactive user or of a revoked API client is 401
+ * token_not_valid (as simplejwt answers for any token it will not take),
+ * access and refresh tokens alike, and valid again once the account is.
+ */
+Test(auth_verify, principal_check_as_on_every_request, .timeout = 60)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	char		*out, id[128], secret[128], access[2048], refresh[2048];
+	const char	*p, *tokens[2];
+	int		i;
+
+	h_new_tenant("authverp", &t);
+	tokens[0] = t.access;
+	tokens[1] = t.refresh;
+
+	admin_ok(h_fmt("set-tenant-active --tenant %s --active no", t.slug),
+	    NULL);
+	for (i = 0; i < 2; i++) {
+		r = post_token(VERIFY, "token", tokens[i]);
+		assert_401(r, i == 0 ? "verify: access token, inactive tenant" :
+		    "verify: refresh token, inactive tenant");
+		cr_assert_str_eq(h_str(r, "code"), "token_not_valid");
+		h_free(r);
+	}
+	admin_ok(h_fmt("set-tenant-active --tenant %s --active yes", t.slug),
+	    NULL);
+	for (i = 0; i < 2; i++) {
+		r = post_token(VERIFY, "token", tokens[i]);
+		cr_assert_eq(r->status, 200, "tenant active again: %ld %s",
+		    r->status, r->body);
+		h_free(r);
+	}
+
+	db_exec(h_fmt("UPDATE users SET is_active = false "
+	    "WHERE username = '%s'", t.username));
+	for (i = 0; i < 2; i++) {
+		r = post_token(VERIFY, "token", tokens[i]);
+		assert_401(r, i == 0 ? "verify: access token, inactive user" :
+		    "verify: refresh token, inactive user");
+		cr_assert_str_eq(h_str(r, "code"), "token_not_valid");
+		h_free(r);
+	}
+	db_exec(h_fmt("UPDATE users SET is_active = true "
+	    "WHERE username = '%s'", t.username));
+	r = post_token(VERIFY, "token", t.access);
+	cr_assert_eq(r->status, 200, "user active again: %ld %s", r->status,
+	    r->body);
+	h_free(r);
+
+	/* An API client's tokens, before and after it is revoked. */
+	cr_assert_eq(h_admin(h_fmt("create-api-client --name verified "
+	    "--tenant %s --roles read --scopes read:projects", t.slug), NULL,
+	    &out), 0, "%s", out);
+	cr_assert_not_null(p = strstr(out, "client_id:"), "%s", out);
+	cr_assert(sscanf(p, "client_id: %127s", id) == 1, "%s", out);
+	cr_assert_not_null(p = strstr(out, "client_secret:"), "%s", out);
+	cr_assert(sscanf(p, "client_secret: %127s", secret) == 1, "%s", out);
+	free(out);
+	r = h_post("/api/v1/auth/api-client/token/", NULL, h_fmt(
+	    "{\"client_id\":\"%s\",\"client_secret\":\"%s\"}", id,
+	    secret));
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	(void)snprintf(access, sizeof(access), "%s", h_str(r, "access"));
+	(void)snprintf(refresh, sizeof(refresh), "%s", h_str(r, "refresh"));
+	h_free(r);
+	tokens[0] = access;
+	tokens[1] = refresh;
+	for (i = 0; i < 2; i++) {
+		r = post_token(VERIFY, "token", tokens[i]);
+		cr_assert_eq(r->status, 200, "API client token: %ld %s",
+		    r->status, r->body);
+		h_free(r);
+	}
+	admin_ok(h_fmt("revoke-api-client --client-id %s", id), NULL);
+	for (i = 0; i < 2; i++) {
+		r = post_token(VERIFY, "token", tokens[i]);
+		assert_401(r, i == 0 ? "verify: revoked client's access token" :
+		    "verify: revoked client's refresh token");
+		cr_assert_str_eq(h_str(r, "code"), "token_not_valid");
+		h_free(r);
+	}
+
+	/* The fixture's inactive tenant. */
+	r = post_token(VERIFY, "token", h_token(H_UMBRELLA));
+	assert_401(r, "verify: a token of the inactive fixture tenant");
+	h_free(r);
+}
+
 /* ---- revoke ---- */
 
 Test(auth_revoke, logout_ends_the_login)

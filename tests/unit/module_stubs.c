@@ -117,6 +117,7 @@ STUB(int, kore_task_state, (struct kore_task *a))
 
 /* The module's other files. */
 STUB(void, ratelimit_learn, (const char *a, long b))
+STUB(void, ratelimit_refund, (const char *a, time_t b))
 STUB(void, resp_error_db, (struct http_request *a, int b))
 STUB(void, resp_error, (struct http_request *a, int b, const char *c,
     const char *d))

@@ -30,7 +30,7 @@ Test(settings, defaults)
 	cr_expect_eq(s.debug, 0);
 	cr_expect_eq(s.jwt_alg, SETTINGS_ALG_HS256);
 	cr_expect_null(s.secret_key);
-	cr_expect_str_eq(s.jwt_signing_key, SETTINGS_DEV_KEY);
+	cr_expect_str_eq(s.jwt_signing_key, UNIT_SIGNING_KEY);
 	cr_expect_null(s.jwt_private_pem);
 	cr_expect_null(s.jwt_public_pem);
 	cr_expect_eq(s.access_minutes, 5);
@@ -45,6 +45,9 @@ Test(settings, defaults)
 	cr_expect_eq(s.tls_reload_seconds, 30);
 	cr_expect_eq(s.auth_failures_ip, 50);
 	cr_expect_eq(s.auth_failures_account, 10);
+	cr_expect_eq(s.auth_failures_global, 30);
+	cr_expect_eq(s.auth_inflight_ip, 4);
+	cr_expect_eq(s.auth_inflight_worker, 32);
 	cr_expect_str_eq(s.db_conninfo, "host='127.0.0.1' port='5432' "
 	    "dbname='mtapi' user='mtapi' connect_timeout='3' "
 	    "application_name='mtapi'");
@@ -267,7 +270,9 @@ Test(settings, other_numbers)
 	setenv("TLS_RELOAD_SECONDS", "86400", 1);
 	setenv("AUTH_FAILURES_PER_MINUTE_IP", "3", 1);
 	setenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT", "2", 1);
+	setenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL", "1000000", 1);
 	unit_load_ok(&s);
+	cr_expect_eq(s.auth_failures_global, 1000000);
 	cr_expect_eq(s.max_body, 1024);
 	cr_expect_eq(s.rate_limit_default, 7);
 	cr_expect_eq(s.tls_reload_seconds, 86400);
@@ -288,6 +293,22 @@ Test(settings, other_numbers)
 	unsetenv("RATE_LIMIT_DEFAULT_PER_MINUTE");
 	setenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT", "-1", 1);
 	unit_load_fails("AUTH_FAILURES_PER_MINUTE_ACCOUNT");
+	unsetenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT");
+	setenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL", "0", 1);
+	unit_load_fails("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL");
+	unsetenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL");
+
+	setenv("AUTH_LOGINS_IN_FLIGHT_PER_IP", "1", 1);
+	setenv("AUTH_LOGINS_IN_FLIGHT_PER_WORKER", "100000", 1);
+	unit_load_ok(&s);
+	cr_expect_eq(s.auth_inflight_ip, 1);
+	cr_expect_eq(s.auth_inflight_worker, 100000);
+	settings_free(&s);
+	setenv("AUTH_LOGINS_IN_FLIGHT_PER_IP", "0", 1);
+	unit_load_fails("AUTH_LOGINS_IN_FLIGHT_PER_IP");
+	unsetenv("AUTH_LOGINS_IN_FLIGHT_PER_IP");
+	setenv("AUTH_LOGINS_IN_FLIGHT_PER_WORKER", "100001", 1);
+	unit_load_fails("AUTH_LOGINS_IN_FLIGHT_PER_WORKER");
 }
 
 Test(settings, log_level)
@@ -321,6 +342,7 @@ Test(settings, signing_key_fallback)
 {
 	struct settings	s;
 
+	unsetenv("JWT_SIGNING_KEY");
 	setenv("SECRET_KEY", "the-secret-key", 1);
 	unit_load_ok(&s);
 	cr_expect_str_eq(s.secret_key, "the-secret-key");
@@ -339,10 +361,72 @@ Test(settings, signing_key_fallback)
 	cr_expect_str_eq(s.jwt_signing_key, "the-secret-key");
 	settings_free(&s);
 
+	/* Neither: no built-in key to fall back on (issue 12). */
 	unsetenv("SECRET_KEY");
+	unit_load_fails("JWT_SIGNING_KEY");
+}
+
+/*
+ * No key, no start, DEBUG or not: a key written in the source would let
+ * anyone who has read it sign tokens for every tenant.
+ */
+Test(settings, no_signing_key_in_any_mode)
+{
+	static const char *modes[] = { "True", "False", "" };
+	size_t		i;
+
+	unsetenv("JWT_SIGNING_KEY");
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		setenv("DEBUG", modes[i], 1);
+		unit_load_fails("JWT_SIGNING_KEY");
+		setenv("JWT_SIGNING_KEY", "", 1);
+		setenv("SECRET_KEY", "", 1);
+		unit_load_fails("JWT_SIGNING_KEY");
+		unsetenv("JWT_SIGNING_KEY");
+		unsetenv("SECRET_KEY");
+	}
+}
+
+/* The keys everybody knows are refused with DEBUG=True too. */
+Test(settings, published_keys_in_any_mode)
+{
+	static const char *weak[] = {
+		SETTINGS_DEV_KEY,
+		"changeme-changeme-changeme-changeme-changeme",
+		"django-insecure-0123456789abcdefghijklmnopqrstuvwxyz",
+	};
+	size_t		i;
+
+	setenv("DEBUG", "True", 1);
+	for (i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
+		setenv("JWT_SIGNING_KEY", weak[i], 1);
+		unit_load_fails("signing key");
+		unsetenv("JWT_SIGNING_KEY");
+		setenv("SECRET_KEY", weak[i], 1);
+		unit_load_fails("signing key");
+		unsetenv("SECRET_KEY");
+	}
+}
+
+/* RS256 signs with its key pair: it needs no HS256 key. */
+Test(settings, rs256_needs_no_hs256_key)
+{
+	struct settings	 s;
+	char		*priv, *pub;
+
+	priv = unit_write_file("private.pem", "PRIVATE\n");
+	pub = unit_write_file("public.pem", "PUBLIC\n");
+	unsetenv("JWT_SIGNING_KEY");
+	setenv("DEBUG", "True", 1);
+	setenv("JWT_ALGORITHM", "RS256", 1);
+	setenv("JWT_PRIVATE_KEY_FILE", priv, 1);
+	setenv("JWT_PUBLIC_KEY_FILE", pub, 1);
 	unit_load_ok(&s);
-	cr_expect_str_eq(s.jwt_signing_key, SETTINGS_DEV_KEY);
+	cr_expect_eq(s.jwt_alg, SETTINGS_ALG_RS256);
+	cr_expect_str_eq(s.jwt_private_pem, "PRIVATE\n");
 	settings_free(&s);
+	free(priv);
+	free(pub);
 }
 
 Test(settings, issuer_audience)
@@ -374,29 +458,26 @@ Test(settings, production_checks)
 	setenv("DEBUG", "False", 1);
 	setenv("ALLOWED_HOSTS", "api.example.com", 1);
 
-	/* No key at all. */
-	unit_load_ok(&s);
-	err[0] = '\0';
-	cr_expect_eq(settings_check_production(&s, err, sizeof(err)), -1);
-	cr_expect(strstr(err, "JWT_SIGNING_KEY") != NULL, "%s", err);
-	settings_free(&s);
+	/* No key at all: refused when loading, in every mode. */
+	unsetenv("JWT_SIGNING_KEY");
+	unit_load_fails("JWT_SIGNING_KEY");
 
+	/* Published keys are refused when loading, short ones here. */
 	for (i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
 		setenv("JWT_SIGNING_KEY", weak[i], 1);
-		unit_load_ok(&s);
 		err[0] = '\0';
-		cr_expect_eq(settings_check_production(&s, err, sizeof(err)),
-		    -1, "key '%s' accepted", weak[i]);
+		if (settings_load(&s, NULL, err, sizeof(err)) == 0) {
+			cr_expect_eq(settings_check_production(&s, err,
+			    sizeof(err)), -1, "key '%s' accepted", weak[i]);
+			settings_free(&s);
+		}
 		cr_expect_neq(err[0], '\0');
-		settings_free(&s);
 	}
 	unsetenv("JWT_SIGNING_KEY");
 
 	/* The weak key through SECRET_KEY is refused just the same. */
 	setenv("SECRET_KEY", SETTINGS_DEV_KEY, 1);
-	unit_load_ok(&s);
-	cr_expect_eq(settings_check_production(&s, err, sizeof(err)), -1);
-	settings_free(&s);
+	unit_load_fails("signing key");
 
 	/* A strong key is fine; so is one from SECRET_KEY. */
 	setenv("SECRET_KEY", LONG_KEY, 1);
@@ -493,6 +574,7 @@ Test(settings, load_with_envfile)
 	struct settings	 s;
 	char		*path, err[256];
 
+	unsetenv("JWT_SIGNING_KEY");
 	path = unit_write_file("env", "DEBUG=True\nJWT_ISSUER=file-iss\n"
 	    "JWT_ACCESS_TOKEN_LIFETIME_MINUTES=15\nSECRET_KEY='" LONG_KEY
 	    "'\n");

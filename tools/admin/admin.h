@@ -60,6 +60,7 @@ int	cmd_add_member(struct admin *);
 int	cmd_create_api_client(struct admin *);
 int	cmd_revoke_api_client(struct admin *);
 int	cmd_create_service_token(struct admin *);
+int	cmd_revoke_service_token(struct admin *);
 int	cmd_create_test_data(struct admin *);
 int	cmd_usage(struct admin *);
 

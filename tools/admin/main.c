@@ -47,8 +47,10 @@ static const struct command commands[] = {
 	    "revoke-api-client --client-id ID" },
 	{ "create-service-token", cmd_create_service_token, 1,
 	    "tenant,service,minutes,scopes,roles",
-	    "create-service-token --tenant SLUG --service NAME --minutes N "
-	    "[--scopes LIST] [--roles LIST]" },
+	    "create-service-token --tenant SLUG --service NAME --scopes LIST "
+	    "[--minutes N (15; at most 1440)] [--roles LIST]" },
+	{ "revoke-service-token", cmd_revoke_service_token, 1, "jti",
+	    "revoke-service-token --jti JTI" },
 	{ "create-test-data", cmd_create_test_data, 1,
 	    "tenants,projects-per-tenant,tasks-per-project,out,force,replace,"
 	    "base-url",

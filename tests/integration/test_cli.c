@@ -42,6 +42,9 @@ static const char	*field_after(const char *, const char *, char *,
 			    size_t);
 static void	env_cleanup(void);
 static int	unused_port(void);
+static int	pg(const char *, char *, size_t);
+static const char	*tenant_limits(const char *);
+static void	testdata_cleanup(void);
 
 /* A settings file copy of the running test (secrets: removed in .fini). */
 static char	*env_tmp;
@@ -483,6 +486,75 @@ Test(cli, test_data_refused_without_debug, .fini = env_cleanup)
 
 }
 
+/*
+ * Issue 12.5: the development fixture's tenants have a real rate limit,
+ * 6,000 a minute unless create-test-data is told otherwise. make test's
+ * fixture is made with the default: acme's answers say 6000 once a
+ * worker has learnt it (the first answer of each may carry the server's
+ * default, RATE_LIMIT_DEFAULT_PER_MINUTE).
+ */
+Test(cli, test_data_has_a_real_rate_limit)
+{
+	struct h_resp	*r;
+	char		buf[32];
+	const char	*v;
+	int		i, learnt;
+
+	learnt = 0;
+	for (i = 0; i < 20 && !learnt; i++) {
+		r = h_get("/api/v1/projects/?page_size=1", h_token(H_ACME));
+		cr_assert_eq(r->status, 200, "%s", r->body);
+		v = h_header(r, "x-ratelimit-limit", buf, sizeof(buf));
+		cr_assert_not_null(v);
+		learnt = strcmp(v, "600") != 0;
+		if (learnt)
+			cr_assert_str_eq(v, "6000");
+		h_free(r);
+	}
+	cr_assert(learnt, "no worker learnt acme's limit");
+}
+
+/* --rate-limit N, into a database of its own (the fixture's stays). */
+#define TESTDATA_DB	"mtapi_test_cli_%ld"
+
+Test(cli, test_data_rate_limit_option, .fini = testdata_cleanup,
+    .timeout = 120)
+{
+	struct cli	c;
+	char		db[64], *env, vars[128], out[256];
+
+	cli(&c, "create-test-data --rate-limit 0 --out /dev/null", NULL);
+	assert_one_line(&c, 1, "--rate-limit", NULL);
+	cli_free(&c);
+	cli(&c, "create-test-data --rate-limit many --out /dev/null", NULL);
+	assert_one_line(&c, 1, "--rate-limit", NULL);
+	cli_free(&c);
+
+	(void)snprintf(db, sizeof(db), TESTDATA_DB, (long)getpid());
+	(void)snprintf(out, sizeof(out), "/tmp/mtapi-cli-testdata.%ld.json",
+	    (long)getpid());
+	cr_assert_eq(pg(h_fmt("ensure-db %s", db), NULL, 0), 0);
+	env = env_copy("DB_NAME", db, NULL, NULL);
+	(void)snprintf(vars, sizeof(vars), "DB_NAME=%s", db);
+
+	cli_run(&c, env, vars, "migrate", NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+	cli_run(&c, env, vars, h_fmt("create-test-data --tenants 5 "
+	    "--projects-per-tenant 0 --rate-limit 1234 --out %s", out), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+	cr_assert_str_eq(tenant_limits(db), "1234");
+
+	cli_run(&c, env, vars, h_fmt("create-test-data --tenants 5 "
+	    "--projects-per-tenant 0 --replace --out %s", out), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+	cr_assert_str_eq(tenant_limits(db), "6000");
+
+	unlink(out);
+}
+
 Test(cli, service_token_is_accepted)
 {
 	struct cli	c;
@@ -804,3 +876,51 @@ unused_port(void)
 	return (port);
 }
 
+
+/* tools/dev/pg.sh ARGS on the suite's cluster; its output in out. */
+static int
+pg(const char *args, char *out, size_t len)
+{
+	FILE		*fp;
+	size_t		n;
+	int		st;
+
+	fp = popen(h_fmt("'%s/tools/dev/pg.sh' %s 2>&1",
+	    h_env("MTAPI_TEST_ROOT"), args), "r");
+	cr_assert_not_null(fp);
+	n = 0;
+	if (out != NULL && len > 0) {
+		n = fread(out, 1, len - 1, fp);
+		out[n] = '\0';
+		while (n > 0 && out[n - 1] == '\n')
+			out[--n] = '\0';
+	}
+	while (fgetc(fp) != EOF)
+		;
+	st = pclose(fp);
+
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+/* The distinct requests_per_minute of database db's tenants. */
+static const char *
+tenant_limits(const char *db)
+{
+	static char	buf[256];
+
+	cr_assert_eq(pg(h_fmt("psql -d %s -tA -c \"SELECT string_agg("
+	    "DISTINCT requests_per_minute::text, ',') FROM tenants\"", db),
+	    buf, sizeof(buf)), 0, "%s", buf);
+
+	return (buf);
+}
+
+static void
+testdata_cleanup(void)
+{
+	char		name[64];
+
+	(void)snprintf(name, sizeof(name), TESTDATA_DB, (long)getpid());
+	(void)pg(h_fmt("drop-db %s", name), NULL, 0);
+	env_cleanup();
+}

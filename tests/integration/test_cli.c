@@ -394,6 +394,75 @@ Test(cli, api_client_secret_is_shown_once_and_works)
 	h_free(r);
 }
 
+/*
+ * Issue 12.15: a tenant name of 255 characters of 4 bytes each (1,020
+ * bytes) comes back whole in the login answer, for a user and for an API
+ * client; it used to be cut at 255 bytes, inside a character, and the
+ * answer lost its tenant object.
+ */
+Test(cli, long_utf8_tenant_name_survives_login)
+{
+	struct cli	c;
+	struct h_resp	*r;
+	const char	*got;
+	char		*name, slug[64], user[80], id[128], secret[256];
+	json_t		*tenant;
+
+	(void)snprintf(slug, sizeof(slug), "%s", h_unique("utf8"));
+	(void)snprintf(user, sizeof(user), "%s-user", slug);
+
+	/* The limit counts characters, as the schema does. */
+	name = h_repeat("\xf0\x9f\x98\x80", 256);	/* U+1F600 */
+	cli(&c, h_fmt("create-tenant --slug %s --name '%s'", slug, name),
+	    NULL);
+	assert_one_line(&c, 1, "--name", "255 characters");
+	cli_free(&c);
+	free(name);
+
+	name = h_repeat("\xf0\x9f\x98\x80", 255);
+	cli(&c, h_fmt("create-tenant --slug %s --name '%s'", slug, name),
+	    NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+	cli(&c, h_fmt("create-user --username %s", user), "long-password\n");
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+	cli(&c, h_fmt("add-member --user %s --tenant %s --role admin", user,
+	    slug), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+
+	r = h_post("/api/v1/auth/token/", NULL, h_fmt("{\"username\":\"%s\","
+	    "\"password\":\"long-password\"}", user));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	tenant = json_object_get(r->json, "tenant");
+	cr_assert(json_is_object(tenant), "no tenant: %.300s", r->body);
+	got = json_string_value(json_object_get(tenant, "name"));
+	cr_assert_not_null(got, "%.300s", r->body);
+	cr_assert_str_eq(got, name);
+	cr_assert_str_eq(json_string_value(json_object_get(tenant, "slug")),
+	    slug);
+	h_free(r);
+
+	cli(&c, h_fmt("create-api-client --name %s --tenant %s --roles read "
+	    "--scopes read:projects", h_unique("svc"), slug), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cr_assert_not_null(field_after(c.out, "client_id:", id, sizeof(id)));
+	cr_assert_not_null(field_after(c.out, "client_secret:", secret,
+	    sizeof(secret)));
+	cli_free(&c);
+	r = h_post("/api/v1/auth/api-client/token/", NULL, h_fmt(
+	    "{\"client_id\":\"%s\",\"client_secret\":\"%s\"}", id, secret));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	tenant = json_object_get(r->json, "tenant");
+	cr_assert(json_is_object(tenant), "no tenant: %.300s", r->body);
+	got = json_string_value(json_object_get(tenant, "name"));
+	cr_assert_not_null(got, "%.300s", r->body);
+	cr_assert_str_eq(got, name);
+	h_free(r);
+	free(name);
+}
+
 Test(cli, revoked_client_is_refused)
 {
 	struct cli	c;

@@ -140,7 +140,7 @@ start() {
 		port_check	# taken since the check above
 		# An outgoing connection may hold a port of the kernel's
 		# ephemeral range for a moment: try again, then say so.
-		if [ "$tries" -lt 3 ]; then
+		if [ "$tries" -lt 10 ]; then
 			tries=$((tries + 1))
 			sleep 1
 			continue

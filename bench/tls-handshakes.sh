@@ -11,7 +11,8 @@
 #   With HOST:PORT, measures that server. Without, starts one of its own
 #   from .build/mtapi (make build) on 127.0.0.1:BENCH_TLS_PORT with the
 #   development certificate (.keys/tls/, ECDSA P-256) or the pair named by
-#   BENCH_TLS_CERT and BENCH_TLS_KEY (e.g. an RSA one), and stops it after.
+#   BENCH_TLS_CERT and BENCH_TLS_KEY (e.g. an RSA one), and the settings
+#   of MTAPI_ENV_FILE (default .env), and stops it after.
 #
 # Prints one line per figure, "tls1.3 full 3120/s" and
 # "tls1.3 resumed 9870/s (100% resumed)"; BENCH_TLS_JSON=FILE also writes
@@ -29,6 +30,7 @@ cd "$top"
 : "${BENCH_TLS_CERT:=$top/.keys/tls/server.pem}"
 : "${BENCH_TLS_KEY:=$top/.keys/tls/key.pem}"
 : "${BENCH_TLS_JSON:=}"
+: "${MTAPI_ENV_FILE:=$top/.env}"
 
 die() {
 	echo "tls-handshakes: $*" >&2
@@ -52,7 +54,7 @@ if [ $# -ge 1 ]; then
 	target="$1"
 else
 	[ -f .build/mtapi/mtapi.so ] || die "no .build/mtapi/mtapi.so: make build"
-	[ -f .env ] || tools/dev/keys.sh >/dev/null
+	[ -f "$MTAPI_ENV_FILE" ] || tools/dev/keys.sh >/dev/null
 	[ -f "$BENCH_TLS_CERT" ] || tools/dev/keys.sh >/dev/null
 	target="127.0.0.1:$BENCH_TLS_PORT"
 	# The shipped configuration with its port and pair, as make test
@@ -64,7 +66,7 @@ else
 	    conf/mtapi-tls.conf >"$work/tls.conf"
 	grep -q "127.0.0.1 $BENCH_TLS_PORT" "$work/tls.conf" ||
 	    die "conf/mtapi-tls.conf: no 'bind 0.0.0.0 8443' line to change"
-	(cd .build/mtapi && MTAPI_ENV_FILE="$top/.env" \
+	(cd .build/mtapi && MTAPI_ENV_FILE="$MTAPI_ENV_FILE" \
 	    exec kore -fnrc "$work/tls.conf" >"$work/server.log" 2>&1) &
 	server=$!
 	i=0

@@ -29,6 +29,9 @@ if [ "$BENCH_SOAK" = 1 ]; then
 	. "$bench/phases/soak.sh"	# worker RSS over many requests
 fi
 stop_server "$small_pid"
+if [ "$BENCH_TLS" = 1 ]; then
+	. "$bench/phases/tls.sh"	# full and resumed TLS handshakes/s
+fi
 if [ "$BENCH_SCALE" = 1 ]; then
 	. "$bench/phases/scale.sh"	# 10,000 tenants, 1,000,000 tasks
 fi

@@ -51,6 +51,7 @@ report_json() {	# OUT
 	    --argjson reference "$(optional "$work/reference/info.json")" \
 	    --argjson li "$(optional "$work/small/login_interference.json")" \
 	    --argjson soak "$(optional "$work/small/soak.json")" \
+	    --argjson tls "$(optional "$work/tls.json")" \
 	    --argjson pgss_reads "$(optional "$work/small/pgss_reads.json")" \
 	    --argjson pgss_writes "$(optional "$work/small/pgss_writes.json")" \
 	    --argjson pgss_scale "$(optional "$work/scale/pgss_reads.json")" \
@@ -78,6 +79,7 @@ report_json() {	# OUT
 	      machine: {kernel: $host, cpus: ($cpus|tonumber), loadavg_at_end: $load},
 	      server: $mode, postgres: $pg, config: $cfg, reference: $reference,
 	      small: $small, login_interference: $li, soak: $soak,
+	      tls_handshakes: $tls,
 	      scale: (if $scale == null then null else {data: $scale_size, scenarios: $scale} end),
 	      pg_stat_statements: {small_reads: $pgss_reads,
 		  small_writes_and_logins: $pgss_writes, scale_reads: $pgss_scale}}' \
@@ -200,6 +202,11 @@ report_md() {	# RESULT OUT
 	    "\($s.requests) requests in \($s.seconds) s (\($s.rps | f0) req/s), non-2xx \($s.non2xx), socket errors \($s.socket_errors); worker RSS MiB at start \($s.rss_start_mib | rss), at end \($s.rss_end_mib | rss), max \($s.rss_max_mib | rss); growth % \($s.rss_growth_pct | rss); same worker processes throughout: \($s.same_workers).",
 	    "req/s per chunk: \($s.rps_per_chunk | map(tostring) | join(", ")).",
 	    "") else empty end),
+	  (if .tls_handshakes then
+	    "## TLS handshakes (\(.tls_handshakes.clients) clients, \(.tls_handshakes.seconds) s each)",
+	    "",
+	    (.tls_handshakes.figures[] | "TLS \(.version) \(.handshake): \(.per_s)/s (\(.resumed) of \(.connections) resumed)."),
+	    "" else empty end),
 	  (if .scale then
 	    "## Scale data set (\(.scale.data.tenants) tenants, \(.scale.data.projects) projects, \(.scale.data.tasks) tasks, \(.scale.data.database_mib) MiB)",
 	    "",

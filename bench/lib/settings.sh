@@ -24,6 +24,7 @@ fi
 : "${BENCH_LOGIN_RATE:=20}"
 : "${BENCH_LOGIN_CONNECTIONS:=20}"	# the pacer holds its rate while a login takes < c / rate s
 : "${BENCH_SOAK:=1}"
+: "${BENCH_TLS:=1}"			# full and resumed TLS handshakes/s
 : "${BENCH_SOAK_REQUESTS:=1000000}"
 : "${BENCH_SOAK_CHUNK:=30}"		# seconds per soak chunk
 : "${BENCH_SCALE:=1}"

@@ -626,11 +626,11 @@ Test(auth_hook, service_token_revoked)
 	char		*out, *out2, *tok, *other, jti[64];
 
 	h_new_tenant("hooksvcr", &t);
-	admin_ok(h_fmt("create-service-token --tenant %s --service nightly "
-	    "--scopes read:projects", t.slug), &out);
+	h_admin_ok(h_fmt("create-service-token --tenant %s --service nightly "
+	    "--scopes read:projects", t.slug), NULL, &out);
 	tok = first_word(out);
-	admin_ok(h_fmt("create-service-token --tenant %s --service nightly "
-	    "--scopes read:projects", t.slug), &out2);
+	h_admin_ok(h_fmt("create-service-token --tenant %s --service nightly "
+	    "--scopes read:projects", t.slug), NULL, &out2);
 	other = first_word(out2);
 	assert_status(tok, 200, NULL, "service token");
 
@@ -638,7 +638,7 @@ Test(auth_hook, service_token_revoked)
 	(void)snprintf(jti, sizeof(jti), "%s",
 	    json_string_value(json_object_get(c, "jti")));
 	json_decref(c);
-	admin_ok(h_fmt("revoke-service-token --jti %s", jti), NULL);
+	h_admin_ok(h_fmt("revoke-service-token --jti %s", jti), NULL, NULL);
 
 	assert_status(tok, 401, "token_not_valid", "revoked service token");
 	r = h_post("/api/v1/auth/token/verify/", NULL,

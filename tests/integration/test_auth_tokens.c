@@ -814,19 +814,19 @@ Test(auth_verify, principal_check_as_on_every_request, .timeout = 60)
 	tokens[0] = t.access;
 	tokens[1] = t.refresh;
 
-	admin_ok(h_fmt("set-tenant-active --tenant %s --active no", t.slug),
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active no", t.slug), NULL,
 	    NULL);
 	for (i = 0; i < 2; i++) {
-		r = post_token(VERIFY, "token", tokens[i]);
+		r = h_post_token(VERIFY, "token", tokens[i]);
 		assert_401(r, i == 0 ? "verify: access token, inactive tenant" :
 		    "verify: refresh token, inactive tenant");
 		cr_assert_str_eq(h_str(r, "code"), "token_not_valid");
 		h_free(r);
 	}
-	admin_ok(h_fmt("set-tenant-active --tenant %s --active yes", t.slug),
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active yes", t.slug), NULL,
 	    NULL);
 	for (i = 0; i < 2; i++) {
-		r = post_token(VERIFY, "token", tokens[i]);
+		r = h_post_token(VERIFY, "token", tokens[i]);
 		cr_assert_eq(r->status, 200, "tenant active again: %ld %s",
 		    r->status, r->body);
 		h_free(r);
@@ -835,7 +835,7 @@ Test(auth_verify, principal_check_as_on_every_request, .timeout = 60)
 	db_exec(h_fmt("UPDATE users SET is_active = false "
 	    "WHERE username = '%s'", t.username));
 	for (i = 0; i < 2; i++) {
-		r = post_token(VERIFY, "token", tokens[i]);
+		r = h_post_token(VERIFY, "token", tokens[i]);
 		assert_401(r, i == 0 ? "verify: access token, inactive user" :
 		    "verify: refresh token, inactive user");
 		cr_assert_str_eq(h_str(r, "code"), "token_not_valid");
@@ -843,7 +843,7 @@ Test(auth_verify, principal_check_as_on_every_request, .timeout = 60)
 	}
 	db_exec(h_fmt("UPDATE users SET is_active = true "
 	    "WHERE username = '%s'", t.username));
-	r = post_token(VERIFY, "token", t.access);
+	r = h_post_token(VERIFY, "token", t.access);
 	cr_assert_eq(r->status, 200, "user active again: %ld %s", r->status,
 	    r->body);
 	h_free(r);
@@ -867,14 +867,14 @@ Test(auth_verify, principal_check_as_on_every_request, .timeout = 60)
 	tokens[0] = access;
 	tokens[1] = refresh;
 	for (i = 0; i < 2; i++) {
-		r = post_token(VERIFY, "token", tokens[i]);
+		r = h_post_token(VERIFY, "token", tokens[i]);
 		cr_assert_eq(r->status, 200, "API client token: %ld %s",
 		    r->status, r->body);
 		h_free(r);
 	}
-	admin_ok(h_fmt("revoke-api-client --client-id %s", id), NULL);
+	h_admin_ok(h_fmt("revoke-api-client --client-id %s", id), NULL, NULL);
 	for (i = 0; i < 2; i++) {
-		r = post_token(VERIFY, "token", tokens[i]);
+		r = h_post_token(VERIFY, "token", tokens[i]);
 		assert_401(r, i == 0 ? "verify: revoked client's access token" :
 		    "verify: revoked client's refresh token");
 		cr_assert_str_eq(h_str(r, "code"), "token_not_valid");
@@ -882,7 +882,7 @@ Test(auth_verify, principal_check_as_on_every_request, .timeout = 60)
 	}
 
 	/* The fixture's inactive tenant. */
-	r = post_token(VERIFY, "token", h_token(H_UMBRELLA));
+	r = h_post_token(VERIFY, "token", h_token(H_UMBRELLA));
 	assert_401(r, "verify: a token of the inactive fixture tenant");
 	h_free(r);
 }

@@ -39,6 +39,9 @@ static char	*env_copy(const char *, const char *, const char *,
 		    const char *);
 static void	env_cleanup(void);
 static int	unused_port(void);
+static int	pg(const char *, char *, size_t);
+static const char	*tenant_limits(const char *);
+static void	testdata_cleanup(void);
 
 /* A settings file copy of the running test (secrets: removed in .fini). */
 static char	*env_tmp;
@@ -390,6 +393,75 @@ Test(cli, api_client_secret_is_shown_once_and_works)
 	h_free(r);
 }
 
+/*
+ * Issue 12.15: a tenant name of 255 characters of 4 bytes each (1,020
+ * bytes) comes back whole in the login answer, for a user and for an API
+ * client; it used to be cut at 255 bytes, inside a character, and the
+ * answer lost its tenant object.
+ */
+Test(cli, long_utf8_tenant_name_survives_login)
+{
+	struct cli	c;
+	struct h_resp	*r;
+	const char	*got;
+	char		*name, slug[64], user[80], id[128], secret[256];
+	json_t		*tenant;
+
+	(void)snprintf(slug, sizeof(slug), "%s", h_unique("utf8"));
+	(void)snprintf(user, sizeof(user), "%s-user", slug);
+
+	/* The limit counts characters, as the schema does. */
+	name = h_repeat("\xf0\x9f\x98\x80", 256);	/* U+1F600 */
+	cli(&c, h_fmt("create-tenant --slug %s --name '%s'", slug, name),
+	    NULL);
+	assert_one_line(&c, 1, "--name", "255 characters");
+	cli_free(&c);
+	free(name);
+
+	name = h_repeat("\xf0\x9f\x98\x80", 255);
+	cli(&c, h_fmt("create-tenant --slug %s --name '%s'", slug, name),
+	    NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+	cli(&c, h_fmt("create-user --username %s", user), "long-password\n");
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+	cli(&c, h_fmt("add-member --user %s --tenant %s --role admin", user,
+	    slug), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+
+	r = h_post("/api/v1/auth/token/", NULL, h_fmt("{\"username\":\"%s\","
+	    "\"password\":\"long-password\"}", user));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	tenant = json_object_get(r->json, "tenant");
+	cr_assert(json_is_object(tenant), "no tenant: %.300s", r->body);
+	got = json_string_value(json_object_get(tenant, "name"));
+	cr_assert_not_null(got, "%.300s", r->body);
+	cr_assert_str_eq(got, name);
+	cr_assert_str_eq(json_string_value(json_object_get(tenant, "slug")),
+	    slug);
+	h_free(r);
+
+	cli(&c, h_fmt("create-api-client --name %s --tenant %s --roles read "
+	    "--scopes read:projects", h_unique("svc"), slug), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cr_assert_not_null(h_field_after(c.out, "client_id:", id, sizeof(id)));
+	cr_assert_not_null(h_field_after(c.out, "client_secret:", secret,
+	    sizeof(secret)));
+	cli_free(&c);
+	r = h_post("/api/v1/auth/api-client/token/", NULL, h_fmt(
+	    "{\"client_id\":\"%s\",\"client_secret\":\"%s\"}", id, secret));
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	tenant = json_object_get(r->json, "tenant");
+	cr_assert(json_is_object(tenant), "no tenant: %.300s", r->body);
+	got = json_string_value(json_object_get(tenant, "name"));
+	cr_assert_not_null(got, "%.300s", r->body);
+	cr_assert_str_eq(got, name);
+	h_free(r);
+	free(name);
+}
+
 Test(cli, revoked_client_is_refused)
 {
 	struct cli	c;
@@ -496,6 +568,75 @@ Test(cli, refused_without_a_signing_key, .fini = env_cleanup)
 	assert_one_line(&c, 1, "JWT_SIGNING_KEY", "configuration");
 	cr_assert_null(strstr(c.out, "nothing to apply"), "%s", c.out);
 	cli_free(&c);
+}
+
+/*
+ * Issue 12.5: the development fixture's tenants have a real rate limit,
+ * 6,000 a minute unless create-test-data is told otherwise. make test's
+ * fixture is made with the default: acme's answers say 6000 once a
+ * worker has learnt it (the first answer of each may carry the server's
+ * default, RATE_LIMIT_DEFAULT_PER_MINUTE).
+ */
+Test(cli, test_data_has_a_real_rate_limit)
+{
+	struct h_resp	*r;
+	char		buf[32];
+	const char	*v;
+	int		i, learnt;
+
+	learnt = 0;
+	for (i = 0; i < 20 && !learnt; i++) {
+		r = h_get("/api/v1/projects/?page_size=1", h_token(H_ACME));
+		cr_assert_eq(r->status, 200, "%s", r->body);
+		v = h_header(r, "x-ratelimit-limit", buf, sizeof(buf));
+		cr_assert_not_null(v);
+		learnt = strcmp(v, "600") != 0;
+		if (learnt)
+			cr_assert_str_eq(v, "6000");
+		h_free(r);
+	}
+	cr_assert(learnt, "no worker learnt acme's limit");
+}
+
+/* --rate-limit N, into a database of its own (the fixture's stays). */
+#define TESTDATA_DB	"mtapi_test_cli_%ld"
+
+Test(cli, test_data_rate_limit_option, .fini = testdata_cleanup,
+    .timeout = 120)
+{
+	struct cli	c;
+	char		db[64], *env, vars[128], out[256];
+
+	cli(&c, "create-test-data --rate-limit 0 --out /dev/null", NULL);
+	assert_one_line(&c, 1, "--rate-limit", NULL);
+	cli_free(&c);
+	cli(&c, "create-test-data --rate-limit many --out /dev/null", NULL);
+	assert_one_line(&c, 1, "--rate-limit", NULL);
+	cli_free(&c);
+
+	(void)snprintf(db, sizeof(db), TESTDATA_DB, (long)getpid());
+	(void)snprintf(out, sizeof(out), "/tmp/mtapi-cli-testdata.%ld.json",
+	    (long)getpid());
+	cr_assert_eq(pg(h_fmt("ensure-db %s", db), NULL, 0), 0);
+	env = env_copy("DB_NAME", db, NULL, NULL);
+	(void)snprintf(vars, sizeof(vars), "DB_NAME=%s", db);
+
+	cli_run(&c, env, vars, "migrate", NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+	cli_run(&c, env, vars, h_fmt("create-test-data --tenants 5 "
+	    "--projects-per-tenant 0 --rate-limit 1234 --out %s", out), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+	cr_assert_str_eq(tenant_limits(db), "1234");
+
+	cli_run(&c, env, vars, h_fmt("create-test-data --tenants 5 "
+	    "--projects-per-tenant 0 --replace --out %s", out), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+	cr_assert_str_eq(tenant_limits(db), "6000");
+
+	unlink(out);
 }
 
 Test(cli, service_token_is_accepted)
@@ -876,3 +1017,51 @@ unused_port(void)
 	return (port);
 }
 
+
+/* tools/dev/pg.sh ARGS on the suite's cluster; its output in out. */
+static int
+pg(const char *args, char *out, size_t len)
+{
+	FILE		*fp;
+	size_t		n;
+	int		st;
+
+	fp = popen(h_fmt("'%s/tools/dev/pg.sh' %s 2>&1",
+	    h_env("MTAPI_TEST_ROOT"), args), "r");
+	cr_assert_not_null(fp);
+	n = 0;
+	if (out != NULL && len > 0) {
+		n = fread(out, 1, len - 1, fp);
+		out[n] = '\0';
+		while (n > 0 && out[n - 1] == '\n')
+			out[--n] = '\0';
+	}
+	while (fgetc(fp) != EOF)
+		;
+	st = pclose(fp);
+
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+/* The distinct requests_per_minute of database db's tenants. */
+static const char *
+tenant_limits(const char *db)
+{
+	static char	buf[256];
+
+	cr_assert_eq(pg(h_fmt("psql -d %s -tA -c \"SELECT string_agg("
+	    "DISTINCT requests_per_minute::text, ',') FROM tenants\"", db),
+	    buf, sizeof(buf)), 0, "%s", buf);
+
+	return (buf);
+}
+
+static void
+testdata_cleanup(void)
+{
+	char		name[64];
+
+	(void)snprintf(name, sizeof(name), TESTDATA_DB, (long)getpid());
+	(void)pg(h_fmt("drop-db %s", name), NULL, 0);
+	env_cleanup();
+}

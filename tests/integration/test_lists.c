@@ -661,6 +661,87 @@ Test(lists, bad_filter_values_are_400)
 	}
 }
 
+/*
+ * Issue 12.4: by-status takes the task list's filters, search and
+ * ordering (it ignored search, project and priority before).
+ */
+Test(lists, by_status_filters_like_the_task_list)
+{
+	static const char *const bad[] = {
+		TASKS "by-status/?status=todo&project=first",
+		TASKS "by-status/?status=todo&project=0",
+		TASKS "by-status/?status=todo&priority=urgent",
+		TASKS "by-status/?search=bank",
+		NULL
+	};
+	static const char *const bad_field[] = { "project", "project",
+	    "priority", "status" };
+	struct h_tenant	t;
+	struct h_resp	*r;
+	long long	p1, p2, ids[5];
+	json_t		*rows;
+	size_t		i;
+
+	h_new_tenant("lst", &t);
+	p1 = h_create(PROJECTS, t.access, json_pack("{s:s}", "name", "one"));
+	p2 = h_create(PROJECTS, t.access, json_pack("{s:s}", "name", "two"));
+	ids[0] = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	    "project", (json_int_t)p1, "title", "Call the bank",
+	    "priority", "high"));
+	ids[1] = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	    "project", (json_int_t)p2, "title", "bank statement",
+	    "priority", "low"));
+	ids[2] = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	    "project", (json_int_t)p1, "title", "water the plants",
+	    "priority", "high"));
+	ids[3] = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s, s:s}",
+	    "project", (json_int_t)p1, "title", "bank holiday",
+	    "priority", "high", "status", "done"));
+	ids[4] = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	    "project", (json_int_t)p2, "title", "Banking app",
+	    "priority", "critical"));
+
+	/* search: the todo tasks whose title holds "bank", no other. */
+	h_assert_ids(TASKS "by-status/?status=todo&search=BANK", t.access,
+	    (long long []){ ids[0], ids[1], ids[4] }, 3);
+	h_assert_ids(TASKS "by-status/?status=done&search=bank", t.access,
+	    ids + 3, 1);
+	h_assert_ids(TASKS "by-status/?status=todo&search=plants", t.access,
+	    ids + 2, 1);
+	h_assert_ids(TASKS "by-status/?status=todo&search=zzz", t.access,
+	    NULL, 0);
+
+	/* project and priority, alone and with search. */
+	h_assert_ids(h_fmt(TASKS "by-status/?status=todo&project=%lld", p2),
+	    t.access, (long long []){ ids[1], ids[4] }, 2);
+	h_assert_ids(TASKS "by-status/?status=todo&priority=high", t.access,
+	    (long long []){ ids[0], ids[2] }, 2);
+	h_assert_ids(h_fmt(TASKS "by-status/?status=todo&project=%lld&"
+	    "priority=high&search=bank", p1), t.access, ids, 1);
+
+	/* The same rows as the task list with the same query. */
+	h_assert_ids(TASKS "?status=todo&search=BANK", t.access,
+	    (long long []){ ids[0], ids[1], ids[4] }, 3);
+
+	/* ordering with search. */
+	rows = h_get_json(TASKS "by-status/?status=todo&search=bank&ordering=title",
+	    t.access);
+	cr_assert_eq(json_integer_value(json_object_get(rows, "count")), 3);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    json_object_get(rows, "results"), 0), "title")), "Banking app");
+	json_decref(rows);
+
+	/* Bad values are 400 here too; status is still required. */
+	for (i = 0; bad[i] != NULL; i++) {
+		r = h_get(bad[i], t.access);
+		cr_assert_eq(r->status, 400, "%s: %ld %s", bad[i], r->status,
+		    r->body);
+		cr_assert_not_null(h_first_error(r, bad_field[i]), "%s: %s",
+		    bad[i], r->body);
+		h_free(r);
+	}
+}
+
 Test(lists, search_is_case_insensitive)
 {
 	struct h_tenant	t;

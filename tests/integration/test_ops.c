@@ -1,15 +1,18 @@
 /*
- * Operations: CORS for browser clients, and the access log (format,
- * request id, tenant, and that no secret ever reaches it).
+ * Operations: CORS for browser clients, the access log (format, request
+ * id, tenant, and that no secret ever reaches it), and the development
+ * database script.
  */
 
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -348,4 +351,43 @@ log_format_ok(const char *line)
 	}
 
 	return (regexec(&re, line, 0, NULL, 0) == 0);
+}
+
+/*
+ * Issue 12.6: tools/dev/pg.sh in a checkout whose port is held by another
+ * checkout's PostgreSQL (here: the suite's own cluster, seen from a copy
+ * of the script in a directory of its own) says which port is taken and
+ * how to choose another, and leaves nothing behind; it used to make a
+ * cluster there and fail with pg_ctl's "could not start server".
+ */
+Test(ops, pg_sh_names_a_taken_port, .timeout = 60)
+{
+	FILE		*fp;
+	char		dir[] = "/tmp/mtapi-pgsh.XXXXXX", out[4096], *port;
+	size_t		n;
+	int		st;
+
+	port = h_setting("DB_PORT");
+	cr_assert_not_null(port);
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(system(h_fmt("mkdir -p %s/tools/dev && cp '%s/tools/dev/"
+	    "pg.sh' %s/tools/dev/", dir, h_env("MTAPI_TEST_ROOT"), dir)), 0);
+
+	fp = popen(h_fmt("DB_PORT=%s sh %s/tools/dev/pg.sh start 2>&1", port,
+	    dir), "r");
+	cr_assert_not_null(fp);
+	n = fread(out, 1, sizeof(out) - 1, fp);
+	out[n] = '\0';
+	st = pclose(fp);
+
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0, "started: %s", out);
+	cr_assert_not_null(strstr(out, h_fmt("port %s ", port)), "%s", out);
+	cr_assert_not_null(strstr(out, "taken by postgres"), "%s", out);
+	cr_assert_not_null(strstr(out, "DB_PORT="), "%s", out);
+	cr_assert_null(strstr(out, "could not start server"), "%s", out);
+	cr_assert_neq(access(h_fmt("%s/.pgdata", dir), F_OK), 0,
+	    "a cluster was made in %s", dir);
+
+	cr_assert_eq(system(h_fmt("rm -rf %s", dir)), 0);
+	free(port);
 }

@@ -1060,6 +1060,145 @@ Test(validation, unicode_and_sql_are_stored_verbatim)
 	json_decref(o);
 }
 
+/*
+ * Issue 12.3: valid JSON that jansson cannot hold (integers past 64 bits)
+ * or PostgreSQL cannot store (U+0000) is a field error, with DRF's words
+ * for these bodies (the Django reference answers the same).
+ */
+#define BIG	"1000000000000000000000000000000"	/* 10**30 */
+#define MSG_MAX_INT64	"Ensure this value is less than or equal to " \
+			"9223372036854775807."
+#define MSG_NUL		"Null characters are not allowed."
+
+Test(validation, out_of_range_integers_are_field_errors)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	long long	project;
+
+	h_new_tenant("val", &t);
+	project = h_create(PROJECTS, t.access, json_pack("{s:s}", "name", "p"));
+
+	r = h_post(DOCUMENTS, t.access, "{\"name\":\"f\",\"file_path\":\"p\","
+	    "\"file_size\":9223372036854775808,\"content_type\":\"a/b\"}");
+	assert_error(r, "file_size", MSG_MAX_INT64);
+	h_free(r);
+	r = h_post(DOCUMENTS, t.access, "{\"name\":\"f\",\"file_path\":\"p\","
+	    "\"file_size\":18446744073709551615,\"content_type\":\"a/b\"}");
+	assert_error(r, "file_size", MSG_MAX_INT64);
+	h_free(r);
+	r = h_post(DOCUMENTS, t.access, "{\"name\":\"f\",\"file_path\":\"p\","
+	    "\"file_size\":-9223372036854775809,\"content_type\":\"a/b\"}");
+	assert_error(r, "file_size",
+	    "Ensure this value is greater than or equal to 0.");
+	h_free(r);
+
+	r = h_post(TASKS, t.access, "{\"title\":\"t\",\"project\":" BIG "}");
+	assert_error(r, "project",
+	    "Invalid pk \"" BIG "\" - object does not exist.");
+	h_free(r);
+	r = h_post(DOCUMENTS, t.access, "{\"name\":\"f\",\"file_path\":\"p\","
+	    "\"file_size\":1,\"content_type\":\"a/b\",\"project\":-" BIG "}");
+	assert_error(r, "project",
+	    "Invalid pk \"-" BIG "\" - object does not exist.");
+	h_free(r);
+
+	/* Every field at once, the other fields checked as ever. */
+	r = h_post(TASKS, t.access, h_fmt("{\"title\":\"\",\"project\":%lld,"
+	    "\"status\":" BIG "}", project));
+	assert_error(r, "title", MSG_BLANK);
+	cr_assert_str_eq(h_first_error(r, "status"),
+	    "\"" BIG "\" is not a valid choice.", "%s", r->body);
+	h_free(r);
+
+	/* A whole body of one: DRF's "got int". */
+	r = h_post(PROJECTS, t.access, BIG);
+	assert_error(r, "non_field_errors",
+	    "Invalid data. Expected a dictionary, but got int.");
+	h_free(r);
+
+	/* A string field takes its digits, as DRF's str(int). */
+	r = h_post(PROJECTS, t.access, "{\"name\":" BIG "}");
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	cr_assert_str_eq(h_str(r, "name"), BIG);
+	h_free(r);
+
+	/* Malformed JSON stays a parse error. */
+	r = h_post(PROJECTS, t.access, "{\"name\":\"x\",\"n\":" BIG ",}");
+	cr_assert_eq(r->status, 400, "%s", r->body);
+	cr_assert_str_eq(h_str(r, "code"), "parse_error", "%s", r->body);
+	cr_assert_null(json_object_get(r->json, "errors"), "%s", r->body);
+	h_free(r);
+}
+
+/* Metadata is stored as given, big integers exactly (jsonb holds them). */
+Test(validation, metadata_keeps_big_integers_exactly)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	const char	*want;
+	char		*text, *p, *q;
+
+	h_new_tenant("val", &t);
+	r = h_post(DOCUMENTS, t.access, "{\"name\":\"f\",\"file_path\":\"p\","
+	    "\"file_size\":1,\"content_type\":\"a/b\",\"metadata\":{\"n\":"
+	    BIG "1,\"m\":[-" BIG ",1.5]}}");
+	cr_assert_eq(r->status, 201, "%s", r->body);
+
+	/* Compared without spaces: the database writes the JSON text. */
+	text = strdup(r->body);
+	for (p = q = text; *p != '\0'; p++) {
+		if (*p != ' ')
+			*q++ = *p;
+	}
+	*q = '\0';
+	want = "\"n\":" BIG "1";
+	cr_assert_not_null(strstr(text, want), "%s", r->body);
+	want = "\"m\":[-" BIG ",1.5]";
+	cr_assert_not_null(strstr(text, want), "%s", r->body);
+	free(text);
+	h_free(r);
+}
+
+Test(validation, nul_characters_are_field_errors)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+
+	h_new_tenant("val", &t);
+	r = h_post(PROJECTS, t.access, "{\"name\":\"a\\u0000b\"}");
+	assert_error(r, "name", MSG_NUL);
+	h_free(r);
+	r = h_post(PROJECTS, t.access,
+	    "{\"name\":\"ok\",\"description\":\"x\\u0000\"}");
+	assert_error(r, "description", MSG_NUL);
+	h_free(r);
+	r = h_post(DOCUMENTS, t.access, "{\"name\":\"n\",\"file_path\":\"p\","
+	    "\"file_size\":1,\"content_type\":\"a/b\",\"metadata\":"
+	    "{\"k\":[\"\\u0000\"]}}");
+	assert_error(r, "metadata", MSG_NUL);
+	h_free(r);
+	r = h_post(DOCUMENTS, t.access, "{\"name\":\"n\",\"file_path\":\"p\","
+	    "\"file_size\":\"5\\u0000\",\"content_type\":\"a/b\"}");
+	assert_error(r, "file_size", "A valid integer is required.");
+	h_free(r);
+	r = h_post(TASKS, t.access,
+	    "{\"title\":\"t\",\"project\":\"5\\u0000\"}");
+	assert_error(r, "project",
+	    "Incorrect type. Expected pk value, received str.");
+	h_free(r);
+
+	/* A login name holding U+0000 is nobody's, and said so. */
+	r = h_post("/api/v1/auth/token/", NULL, h_fmt("{\"username\":"
+	    "\"%s\\u0000x\",\"password\":\"%s\"}", t.username, t.password));
+	assert_error(r, "username", MSG_NUL);
+	h_free(r);
+
+	r = h_get(PROJECTS, t.access);
+	cr_assert_eq(h_int(r, "count"), 0, "%s", r->body);
+	h_free(r);
+}
+
 Test(validation, nul_characters_and_bad_unicode_are_4xx)
 {
 	static const char *const bodies[] = {

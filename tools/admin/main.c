@@ -53,10 +53,10 @@ static const struct command commands[] = {
 	    "revoke-service-token --jti JTI" },
 	{ "create-test-data", cmd_create_test_data, 1,
 	    "tenants,projects-per-tenant,tasks-per-project,out,force,replace,"
-	    "base-url",
+	    "base-url,rate-limit",
 	    "create-test-data [--tenants N] [--projects-per-tenant M] "
-	    "[--tasks-per-project K] --out FILE [--base-url URL] [--replace] "
-	    "[--force]" },
+	    "[--tasks-per-project K] [--rate-limit PER_MINUTE] --out FILE "
+	    "[--base-url URL] [--replace] [--force]" },
 	{ "usage", cmd_usage, 1, "client,since",
 	    "usage --client CLIENT_ID [--since 2026-01-01T00:00:00Z]" },
 };

@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 
 #include "mtapi.h"
+#include "conn.h"
 
 #define DB_INIT		0
 #define DB_QUERY	1
@@ -181,7 +182,7 @@ void
 api_db_release(struct api_req *ar)
 {
 	if (ar->sql_active) {
-		kore_pgsql_cleanup(&ar->sql);
+		conn_pgsql_cleanup(&ar->sql);
 		ar->sql_active = 0;
 	}
 	db_slot_release(ar);
@@ -360,7 +361,7 @@ db_step(struct http_request *req)
 	long		rpm;
 
 	/* The connection goes back to the pool before anything else. */
-	kore_pgsql_cleanup(&ar->sql);
+	conn_pgsql_cleanup(&ar->sql);
 	ar->sql_active = 0;
 	db_slot_release(ar);
 	db_params_free(ar);
@@ -541,7 +542,7 @@ db_release_reset(struct api_req *ar)
 	struct pgsql_conn	*conn;
 
 	conn = ar->sql.conn;
-	kore_pgsql_cleanup(&ar->sql);
+	conn_pgsql_cleanup(&ar->sql);
 	ar->sql_active = 0;
 
 	if (conn != NULL && conn->db != NULL)

@@ -1,13 +1,16 @@
 /*
- * Connections where Kore 4.1 falls short (src/conn.c).
+ * Connections where Kore 4.1 falls short (src/conn.c): pipelined
+ * requests, releasing a database connection that broke.
  */
 
 #ifndef MTAPI_CONN_H
 #define MTAPI_CONN_H
 
 #include <kore/kore.h>
+#include <kore/http.h>
 #include <kore/pgsql.h>
 
+void	conn_respond(struct http_request *, int, const void *, size_t);
 void	conn_pgsql_cleanup(struct kore_pgsql *);
 
 #endif

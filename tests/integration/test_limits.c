@@ -2,9 +2,9 @@
  * The limits of a request on the wire (conf/mtapi.conf, README "Known
  * limits", docs/reliability.md): heads up to 16 KiB are read and
  * answered, a Content-Length over the body limit is refused before the
- * body is sent, slow heads and bodies are cut within seconds, and an idle
- * connection is closed without a stray answer. What curl will not send
- * goes over a raw socket.
+ * body is sent, slow heads and bodies are cut within seconds, an idle
+ * connection is closed without a stray answer, and pipelined requests are
+ * answered in order. What curl will not send goes over a raw socket.
  *
  * The bounds on the timeouts are the promises of docs/reliability.md
  * (head 5 s, body 10 s, idle 4 s), each with a few seconds to spare.
@@ -240,6 +240,83 @@ Test(limits, an_idle_connection_is_closed_without_an_answer, .timeout = 30)
 	cr_assert_eq(raw_eof(&c), 1, "not closed silently within 8 s "
 	    "(%zu bytes: %.40s)", c.len, c.buf);
 	close(c.fd);
+}
+
+/*
+ * Requests sent in one write are answered, in order (Kore 4.1 read the
+ * ones behind the first with it and dropped them).
+ */
+Test(pipelining, requests_sent_together_are_answered_in_order,
+    .timeout = 30)
+{
+	static const int	want[] = { 200, 200, 404, 200, 200 };
+	struct raw		c;
+	struct raw_resp		resp;
+	char			req[8192], rid[64];
+	size_t			len;
+	int			i;
+
+	len = (size_t)snprintf(req, sizeof(req),
+	    "GET /health/live/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "X-Request-ID: pipe-0\r\n\r\n"
+	    "GET " PROJECTS " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Authorization: Bearer %s\r\nX-Request-ID: pipe-1\r\n\r\n"
+	    "GET /nowhere/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "X-Request-ID: pipe-2\r\n\r\n"
+	    "GET " PROJECTS "?page_size=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Authorization: Bearer %s\r\nX-Request-ID: pipe-3\r\n\r\n"
+	    "HEAD /health/live/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "X-Request-ID: pipe-4\r\n\r\n",
+	    h_token(H_ACME), h_token(H_ACME));
+	cr_assert_lt(len, sizeof(req));
+
+	raw_open(&c, 10);
+	raw_send(&c, req, len);
+	for (i = 0; i < 5; i++) {
+		/* The answer to the HEAD has a length but no body. */
+		cr_assert_eq(raw_response(&c, &resp, i == 4), 0, "answer %d "
+		    "of 5 never came", i + 1);
+		cr_assert_eq(resp.status, want[i], "answer %d: %d", i + 1,
+		    resp.status);
+		cr_assert_not_null(raw_header(&resp, "x-request-id", rid,
+		    sizeof(rid)));
+		cr_assert_str_eq(rid, h_fmt("pipe-%d", i));
+	}
+	close(c.fd);
+}
+
+/* A write behind a read (clients may pipeline it) is answered too. */
+Test(pipelining, a_post_behind_a_get_is_answered, .timeout = 30)
+{
+	struct h_tenant	t;
+	struct raw	c;
+	struct raw_resp	resp;
+	struct h_resp	*r;
+	char		req[8192], body[128];
+	size_t		len;
+	int		blen;
+
+	h_new_tenant("pipe", &t);
+	blen = snprintf(body, sizeof(body), "{\"name\":\"pipelined\"}");
+	len = (size_t)snprintf(req, sizeof(req),
+	    "GET " PROJECTS " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Authorization: Bearer %s\r\n\r\n"
+	    "POST " PROJECTS " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %d\r\n\r\n%s", t.access, t.access, blen, body);
+	cr_assert_lt(len, sizeof(req));
+
+	raw_open(&c, 10);
+	raw_send(&c, req, len);
+	cr_assert_eq(raw_response(&c, &resp, 0), 0);
+	cr_assert_eq(resp.status, 200);
+	cr_assert_eq(raw_response(&c, &resp, 0), 0, "the POST got no answer");
+	cr_assert_eq(resp.status, 201, "%d %.200s", resp.status, resp.body);
+	close(c.fd);
+
+	r = h_get(PROJECTS, t.access);
+	cr_assert_eq(h_int(r, "count"), 1, "%s", r->body);
+	h_free(r);
 }
 
 /* A connection to the plain HTTP server; reads time out after secs. */

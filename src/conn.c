@@ -10,6 +10,11 @@
  * those bytes to Kore's head parser as if they had just been read, so the
  * next request is answered in its turn.
  *
+ * Stopping: on SIGTERM a Kore 4.1 worker leaves its event loop at once and
+ * closes every connection, so requests waiting on PostgreSQL or on a task
+ * thread get no answer. conn_drain(), run from kore_worker_teardown(),
+ * runs the loop on until they have been answered.
+ *
  * Database connections: releasing a statement whose connection broke
  * killed the worker (conn_pgsql_cleanup()).
  */
@@ -21,9 +26,15 @@
 #include "mtapi.h"
 #include "conn.h"
 
+/* Longest wait for requests in flight when the worker stops. */
+#define CONN_DRAIN_MS		10000
+
 static size_t	conn_leftover(struct http_request *, const u_int8_t **);
 static void	conn_feed(struct connection *, const u_int8_t *, size_t);
 static void	conn_kick(void *, u_int64_t);
+static int	conn_close_idle(void);
+
+static int	conn_draining;
 
 void
 conn_respond(struct http_request *req, int status, const void *body,
@@ -39,7 +50,11 @@ conn_respond(struct http_request *req, int status, const void *body,
 		return;
 	}
 
-	if ((left = conn_leftover(req, &rest)) == 0) {
+	/* Stopping: "Connection: close", and closed once sent. */
+	if (conn_draining)
+		c->flags |= CONN_CLOSE_EMPTY;
+
+	if (conn_draining || (left = conn_leftover(req, &rest)) == 0) {
 		http_response(req, status, body, len);
 		return;
 	}
@@ -59,6 +74,46 @@ conn_respond(struct http_request *req, int status, const void *body,
 	conn_feed(c, rest, left);
 	if (c->state == CONN_STATE_ESTABLISHED && !net_recv_flush(c))
 		kore_connection_disconnect(c);
+}
+
+void
+conn_drain(void)
+{
+	u_int64_t	now, end, check;
+	int		busy;
+
+	conn_draining = 1;
+	now = kore_time_ms();
+	end = now + CONN_DRAIN_MS;
+	check = now;
+
+	/*
+	 * The worker has left the accept lock and its listeners already (it
+	 * releases them every turn of its loop). What has been sent is read
+	 * first; then idle connections close, busy ones once answered.
+	 */
+	for (;;) {
+		kore_platform_event_wait(10);
+		now = kore_time_ms();
+		kore_timer_run(now);
+		http_process();
+		/* Slow heads and bodies are still cut at their timeouts. */
+		if (now >= check) {
+			kore_connection_check_timeout(now);
+			check = now + 500;
+		}
+
+		busy = conn_close_idle();
+		kore_connection_prune(KORE_CONNECTION_PRUNE_DISCONNECT);
+		if (busy == 0 && http_request_count == 0)
+			break;
+		if (now >= end) {
+			log_line(LOG_LEVEL_WARNING, NULL, "stopping with %u "
+			    "requests unanswered after %d ms",
+			    http_request_count, CONN_DRAIN_MS);
+			break;
+		}
+	}
 }
 
 /*
@@ -142,4 +197,29 @@ conn_feed(struct connection *c, const u_int8_t *data, size_t len)
 static void
 conn_kick(void *arg, u_int64_t now)
 {
+}
+
+/* Close the connections that wait for nothing; count the others. */
+static int
+conn_close_idle(void)
+{
+	struct connection	*c, *next;
+	int			busy;
+
+	busy = 0;
+	for (c = TAILQ_FIRST(&connections); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, list);
+		if (c->proto != CONN_PROTO_HTTP ||
+		    c->state != CONN_STATE_ESTABLISHED)
+			continue;
+		if (!TAILQ_EMPTY(&c->http_requests) ||
+		    !TAILQ_EMPTY(&c->send_queue) ||
+		    (c->rnb != NULL && c->rnb->s_off > 0)) {
+			busy++;
+			continue;
+		}
+		kore_connection_disconnect(c);
+	}
+
+	return (busy);
 }

@@ -1,6 +1,6 @@
 /*
  * Connections where Kore 4.1 falls short (src/conn.c): pipelined
- * requests, releasing a database connection that broke.
+ * requests, a graceful stop, releasing a database connection that broke.
  */
 
 #ifndef MTAPI_CONN_H
@@ -11,6 +11,7 @@
 #include <kore/pgsql.h>
 
 void	conn_respond(struct http_request *, int, const void *, size_t);
+void	conn_drain(void);
 void	conn_pgsql_cleanup(struct kore_pgsql *);
 
 #endif

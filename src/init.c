@@ -17,6 +17,7 @@
 #include <kore/seccomp.h>
 
 #include "mtapi.h"
+#include "conn.h"
 #include "core/secret.h"
 
 /*
@@ -111,6 +112,7 @@ kore_worker_configure(void)
 void
 kore_worker_teardown(void)
 {
+	conn_drain();
 	usage_teardown();
 }
 

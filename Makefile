@@ -6,6 +6,8 @@
 #
 # Building blocks (the two above call them): build, module, cli, unit,
 # test-asan (the suite under AddressSanitizer + UBSan), bench, clean.
+# Reliability checks (docs/reliability.md): slowclients (slow and abusive
+# clients), chaos (faults under load); RELIAB_PORT sets their server's port.
 
 BUILD		:= .build
 APPDIR		:= $(BUILD)/mtapi
@@ -51,7 +53,7 @@ LIBS		:= -ljwt -ljansson -lsodium -lssl -lcrypto
 TEST_LIBS	:= -lcriterion -lcurl $(LIBS)
 
 .PHONY: all run test build module cli tests unit test-asan bench clean \
-	db-start db-stop
+	db-start db-stop slowclients chaos
 
 all: build
 
@@ -66,6 +68,12 @@ test-asan:
 
 bench:
 	@bench/run.sh
+
+slowclients:
+	@tests/reliability/run.sh slowclients
+
+chaos:
+	@tests/reliability/run.sh chaos
 
 db-start:
 	@set -a; . ./.env; set +a; tools/dev/pg.sh start

@@ -6,6 +6,8 @@
 #
 # Building blocks (the two above call them): build, module, cli, unit,
 # test-asan (the suite under AddressSanitizer + UBSan), bench, clean.
+# Reliability checks (docs/reliability.md): slowclients (slow and abusive
+# clients), chaos (faults under load); RELIAB_PORT sets their server's port.
 
 BUILD		:= .build
 APPDIR		:= $(BUILD)/mtapi
@@ -54,7 +56,7 @@ KORE_FLAGS	:= -DKORE_USE_PGSQL -DKORE_USE_TASKS
 TEST_LIBS	:= -lcriterion -lcurl $(LIBS)
 
 .PHONY: all run test build module cli tests unit test-asan bench clean \
-	db-start db-stop
+	db-start db-stop slowclients chaos
 
 all: build
 
@@ -69,6 +71,12 @@ test-asan:
 
 bench:
 	@bench/run.sh
+
+slowclients:
+	@tests/reliability/run.sh slowclients
+
+chaos:
+	@tests/reliability/run.sh chaos
 
 db-start:
 	@set -a; . ./.env; set +a; tools/dev/pg.sh start

@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 
 #include "mtapi.h"
+#include "conn.h"
 
 #define DB_INIT		0
 #define DB_QUERY	1
@@ -171,7 +172,7 @@ static void
 db_release(struct api_req *ar)
 {
 	if (ar->sql_active) {
-		kore_pgsql_cleanup(&ar->sql);
+		conn_pgsql_cleanup(&ar->sql);
 		ar->sql_active = 0;
 	}
 	db_slot_release(ar);
@@ -380,7 +381,7 @@ db_state_step(struct http_request *req)
 	long		rpm;
 
 	/* The connection goes back to the pool before anything else. */
-	kore_pgsql_cleanup(&ar->sql);
+	conn_pgsql_cleanup(&ar->sql);
 	ar->sql_active = 0;
 	db_slot_release(ar);
 	db_params_free(ar);
@@ -576,7 +577,7 @@ db_release_reset(struct api_req *ar)
 	struct pgsql_conn	*conn;
 
 	conn = ar->sql.conn;
-	kore_pgsql_cleanup(&ar->sql);
+	conn_pgsql_cleanup(&ar->sql);
 	ar->sql_active = 0;
 
 	if (conn != NULL && conn->db != NULL)

@@ -13,6 +13,9 @@
  *   2. request.c       the per-request context (request_*): created
  *                      once, freed by Kore with the request, with hooks
  *                      for what higher layers keep in it.
+ *      conn.c          connections where Kore 4.1 falls short (conn_*,
+ *                      src/conn.h): pipelining, the drain on stop, a
+ *                      database connection that breaks.
  *   3. bgquery.c       the worker's own services: background statements
  *      ratelimit.c     (bgquery_*), tenant rate limits (ratelimit_*),
  *      usage.c         the API client usage log (usage_*), TLS (tls_*).

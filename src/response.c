@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mtapi.h"
+#include "conn.h"
 
 #define CORS_EXPOSE	"X-Request-ID, X-RateLimit-Limit, " \
 			"X-RateLimit-Remaining, Retry-After"
@@ -52,7 +53,7 @@ resp_send_typed(struct http_request *req, int status, const char *type,
 		body = NULL;
 		len = 0;
 	}
-	http_response(req, status, body, len);
+	conn_respond(req, status, body, len);
 
 	log_line(status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO,
 	    ar->authed ? ar->p.tenant_slug : NULL, "%s %.200s %d %llums rid=%s",

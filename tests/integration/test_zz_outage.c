@@ -9,10 +9,12 @@
  */
 
 #include <sys/file.h>
+#include <sys/types.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,8 @@ static int	pg_down;
 static void	outage_init(void);
 static void	outage_fini(void);
 static void	pg(const char *);
+static int	sql_int(const char *);
+static int	log_count(const char *);
 static void	wait_healthy(const char *, long);
 static void	assert_503(struct h_resp *, const char *);
 static int	warm_up_for(const char *, long);
@@ -163,6 +167,65 @@ Test(outage, restart_while_idle_costs_no_request, .init = outage_init,
 	    "again, %d of 12 HTTP requests (first: %ld) and %d of 12 TLS "
 	    "requests (first: %ld) failed", bad_http, first_http, bad_tls,
 	    first_tls);
+}
+
+/*
+ * A connection that breaks under a statement (its server process is
+ * killed: PostgreSQL recovers from the crash) is a 503, and no worker
+ * dies of it: libpq has closed that socket, and Kore's release of the
+ * connection took it out of epoll again, fatally ("Bad file descriptor").
+ */
+Test(outage, a_connection_killed_under_a_statement_is_503,
+    .init = outage_init, .fini = outage_fini, .timeout = 120)
+{
+	FILE		*fp;
+	char		cmd[4096], status[16];
+	int		pid, i, exits;
+
+	warm_up(h_base_url());
+	exits = log_count("exited with status");
+
+	/* A lock that the list below waits for, in a session of our own. */
+	(void)snprintf(cmd, sizeof(cmd), "%s/tools/dev/pg.sh psql -d %s -c "
+	    "'BEGIN; LOCK TABLE projects IN ACCESS EXCLUSIVE MODE; "
+	    "SELECT pg_sleep(30)' >/dev/null 2>&1 &",
+	    h_env("MTAPI_TEST_ROOT"), h_env("DB_NAME"));
+	cr_assert_eq(system(cmd), 0);
+	for (i = 0; sql_int("SELECT count(*) FROM pg_locks WHERE relation = "
+	    "'projects'::regclass AND mode = 'AccessExclusiveLock' AND "
+	    "granted") == 0; i++) {
+		cr_assert_lt(i, 100, "the lock was not taken");
+		h_sleep_ms(100);
+	}
+
+	(void)snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -m 30 "
+	    "-w '%%{http_code}' -H 'Authorization: Bearer %s' "
+	    "%s/api/v1/projects/", h_token(H_ACME), h_base_url());
+	cr_assert_not_null(fp = popen(cmd, "r"));
+
+	/* Its statement waits in the server process we kill. */
+	for (i = 0; (pid = sql_int(h_fmt("SELECT coalesce(max(pid), 0) FROM "
+	    "pg_stat_activity WHERE usename = '%s' AND wait_event_type = "
+	    "'Lock'", h_env("DB_USER")))) == 0; i++) {
+		cr_assert_lt(i, 100, "no statement waits for the lock");
+		h_sleep_ms(100);
+	}
+	pg_down = 1;
+	cr_assert_eq(kill(pid, SIGKILL), 0, "kill %d: %s", pid,
+	    strerror(errno));
+
+	memset(status, 0, sizeof(status));
+	if (fgets(status, sizeof(status), fp) == NULL)
+		status[0] = '\0';
+	pclose(fp);
+	cr_assert_str_eq(status, "503", "the broken statement's answer: "
+	    "'%s' (000: the connection closed without one)", status);
+
+	/* PostgreSQL is back by itself; the servers find it again. */
+	wait_healthy(h_base_url(), 30000);
+	pg_down = 0;
+	cr_assert_eq(log_count("exited with status"), exits,
+	    "a worker died (%s)", h_env("MTAPI_TEST_HTTP_LOG"));
 }
 
 /*
@@ -327,4 +390,43 @@ static void
 warm_up(const char *base)
 {
 	(void)warm_up_for(base, 10000);
+}
+/* The first value of a one-row query, as an integer (-1 on failure). */
+static int
+sql_int(const char *sql)
+{
+	FILE		*fp;
+	char		cmd[4096], line[64];
+	int		v;
+
+	(void)snprintf(cmd, sizeof(cmd), "%s/tools/dev/pg.sh psql -d %s -At "
+	    "-c \"%s\" 2>/dev/null", h_env("MTAPI_TEST_ROOT"),
+	    h_env("DB_NAME"), sql);
+	if ((fp = popen(cmd, "r")) == NULL)
+		return (-1);
+	v = -1;
+	if (fgets(line, sizeof(line), fp) != NULL)
+		v = atoi(line);
+	pclose(fp);
+
+	return (v);
+}
+
+/* Lines of the HTTP server's log holding s. */
+static int
+log_count(const char *s)
+{
+	FILE		*fp;
+	char		line[4096];
+	int		n;
+
+	cr_assert_not_null(fp = fopen(h_env("MTAPI_TEST_HTTP_LOG"), "r"));
+	n = 0;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strstr(line, s) != NULL)
+			n++;
+	}
+	fclose(fp);
+
+	return (n);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mtapi.h"
+#include "conn.h"
 
 #define STUB(ret, name, args)					\
 	__attribute__((weak)) ret name args			\
@@ -116,6 +117,7 @@ STUB(void, kore_task_run, (struct kore_task *a))
 STUB(int, kore_task_state, (struct kore_task *a))
 
 /* The module's other files. */
+STUB(void, conn_pgsql_cleanup, (struct kore_pgsql *a))
 STUB(void, ratelimit_learn, (const char *a, long b))
 STUB(void, ratelimit_refund, (const char *a, time_t b))
 STUB(void, resp_error_db, (struct http_request *a, int b))

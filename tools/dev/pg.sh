@@ -3,7 +3,9 @@
 # loopback only, its own port. PostgreSQL refuses to run as root, so every
 # server command runs as the 'postgres' user on a directory it owns.
 #
-# usage: tools/dev/pg.sh start|stop|status|ensure-db NAME|drop-db NAME|psql
+# usage: tools/dev/pg.sh start|stop|restart [MODE]|status|ensure-db NAME|
+#                        drop-db NAME|psql
+# (restart immediate: a crash and its recovery, for make chaos)
 # Reads DB_PORT, DB_USER, DB_PASSWORD from the environment (see .env).
 set -eu
 
@@ -174,6 +176,13 @@ stop() {
 	fi
 }
 
+# MODE fast (default) or immediate (no shutdown checkpoint: crash recovery).
+restart() {
+	as_pg "$bindir/pg_ctl" -D "$data" -l "$log" -m "${1:-fast}" -w -t 60 \
+	    -o "-p $port" restart >/dev/null
+	echo "pg: restarted (${1:-fast}) on 127.0.0.1:$port"
+}
+
 # Create (or update the password of) the application role and database.
 ensure_db() {
 	name="$1"
@@ -203,10 +212,11 @@ EOF
 case "${1:-}" in
 start)		start ;;
 stop)		stop ;;
+restart)	restart "${2:-fast}" ;;
 status)		as_pg "$bindir/pg_ctl" -D "$data" status ;;
 ensure-db)	start; ensure_db "${2:?database name}" ;;
 drop-db)	drop_db "${2:?database name}" ;;
 psql)		shift; psql_admin "$@" ;;
-*)		echo "usage: $0 start|stop|status|ensure-db NAME|drop-db NAME|psql" >&2
+*)		echo "usage: $0 start|stop|restart [MODE]|status|ensure-db NAME|drop-db NAME|psql" >&2
 		exit 2 ;;
 esac

@@ -245,10 +245,11 @@ stop_servers
 # The servers must have run clean.
 for log in "$t/http.log" "$t/tls.log" "$t"/asan* "$t"/ubsan*; do
 	[ -f "$log" ] || continue
-	if grep -a -E 'sandbox violation|AddressSanitizer|runtime error:|LeakSanitizer|died' \
+	# "exited with status": Kore's parent saw a worker die (a fatal).
+	if grep -a -E 'sandbox violation|AddressSanitizer|runtime error:|LeakSanitizer|died|exited with status' \
 	    "$log" >/dev/null; then
 		echo "test: problems reported in $log:" >&2
-		grep -a -E -B2 -A20 'sandbox violation|AddressSanitizer|runtime error:|LeakSanitizer|died' \
+		grep -a -E -B2 -A20 'sandbox violation|AddressSanitizer|runtime error:|LeakSanitizer|died|exited with status' \
 		    "$log" | head -n 80 >&2
 		failed=$((failed + 1))
 	fi

@@ -55,6 +55,7 @@ kore_parent_configure(int argc, char **argv)
 		init_fail("configuration", err);
 
 	log_set_level(app.s.log_level);
+	log_set_format(app.s.log_format);
 
 	if (secret_init() == -1)
 		init_fail("libsodium", "initialisation failed");

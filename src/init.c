@@ -57,6 +57,7 @@ kore_parent_configure(int argc, char **argv)
 		init_fail("configuration", err);
 
 	log_set_level(app.s.log_level);
+	log_set_format(app.s.log_format);
 
 	/*
 	 * Kore refuses a larger Content-Length before reading the body, and

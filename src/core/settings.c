@@ -157,6 +157,16 @@ settings_load(struct settings *s, const char *envfile, char *err,
 		goto fail;
 	}
 
+	v = getenv("LOG_FORMAT");
+	if (v == NULL || *v == '\0' || !strcasecmp(v, "text"))
+		s->log_format = LOG_FORMAT_TEXT;
+	else if (!strcasecmp(v, "json"))
+		s->log_format = LOG_FORMAT_JSON;
+	else {
+		set_error(err, errlen, "LOG_FORMAT must be text or json");
+		goto fail;
+	}
+
 	if (parse_long("MAX_BODY_BYTES", 1024 * 1024, 1024, 8 * 1024 * 1024,
 	    &s->max_body) == -1) {
 		set_error(err, errlen,

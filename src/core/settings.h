@@ -16,6 +16,9 @@
 #define LOG_LEVEL_WARNING	2
 #define LOG_LEVEL_ERROR		3
 
+#define LOG_FORMAT_TEXT		0
+#define LOG_FORMAT_JSON		1
+
 #define SETTINGS_LIST_MAX	32
 #define SETTINGS_MIN_KEY_LEN	32
 
@@ -45,6 +48,7 @@ struct settings {
 	char		*cors_origins[SETTINGS_LIST_MAX];
 	size_t		cors_origins_count;
 	int		log_level;
+	int		log_format;		/* LOG_FORMAT_* */
 	long		max_body;		/* bytes */
 	long		rate_limit_default;	/* requests per minute */
 	long		tls_reload_seconds;

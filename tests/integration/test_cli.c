@@ -837,6 +837,331 @@ Test(cli, usage_of_a_fresh_client_then_its_requests, .timeout = 60)
 	cli_free(&c);
 }
 
+/* The row of the array whose key has value v, or NULL. */
+static json_t *
+row_with(json_t *arr, const char *key, const char *v)
+{
+	json_t		*row;
+	size_t		i;
+
+	json_array_foreach(arr, i, row) {
+		if (h_jstr(row, key) != NULL && !strcmp(h_jstr(row, key), v))
+			return (row);
+	}
+
+	return (NULL);
+}
+
+/* Run a list command with --json: its parsed output (caller decrefs). */
+static json_t *
+cli_json(const char *args)
+{
+	struct cli	c;
+	json_t		*j;
+	json_error_t	e;
+
+	cli(&c, h_fmt("%s --json", args), NULL);
+	cr_assert_eq(c.status, 0, "%s: %s", args, c.err);
+	j = json_loads(c.out, 0, &e);
+	cr_assert_not_null(j, "%s: not JSON (%s): %s", args, e.text, c.out);
+	cr_assert(json_is_array(j), "%s: not an array: %s", args, c.out);
+	cli_free(&c);
+
+	return (j);
+}
+
+Test(cli, list_tenants)
+{
+	struct cli	c;
+	struct h_tenant	t;
+	json_t		*all, *row;
+	char		*line;
+
+	h_new_tenant("lst", &t);
+	cli(&c, h_fmt("set-tenant-active --tenant %s --active no", t.slug),
+	    NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+
+	/* Not a terminal: a header, then one tab-separated line a tenant. */
+	cli(&c, "list-tenants", NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cr_assert(!strncmp(c.out, "slug\tname\tactive\t", 17), "%s", c.out);
+	line = strstr(c.out, h_fmt("\n%s\tTest %s\tno\t600\t1\t0\t", t.slug,
+	    t.slug));
+	cr_assert_not_null(line, "no line for %s: %s", t.slug, c.out);
+	cr_assert_not_null(strstr(c.out, "\nacme\t"), "%s", c.out);
+	cr_assert_eq(c.err[0], '\0', "stderr: %s", c.err);
+	cli_free(&c);
+
+	all = cli_json("list-tenants");
+	row = row_with(all, "slug", t.slug);
+	cr_assert_not_null(row);
+	cr_assert_str_eq(h_jstr(row, "name"), h_fmt("Test %s", t.slug));
+	cr_assert_str_eq(h_jstr(row, "id"), t.id);
+	cr_assert(json_is_false(json_object_get(row, "active")));
+	cr_assert_eq(h_jint(row, "per_minute"), 600);
+	cr_assert_eq(h_jint(row, "members"), 1);
+	cr_assert_eq(h_jint(row, "api_clients"), 0);
+	cr_assert_not_null(h_jstr(row, "created"));
+	json_decref(all);
+
+	cli(&c, "list-tenants --tenant acme", NULL);
+	assert_usage_error(&c, "--tenant", "list-tenants");
+	cli_free(&c);
+}
+
+Test(cli, list_users)
+{
+	struct cli	c;
+	struct h_tenant	t;
+	json_t		*all, *row, *tenants;
+
+	h_new_tenant("lsu", &t);
+
+	all = cli_json(h_fmt("list-users --tenant %s", t.slug));
+	cr_assert_eq(json_array_size(all), 1, "only its own user");
+	row = json_array_get(all, 0);
+	cr_assert_str_eq(h_jstr(row, "username"), t.username);
+	cr_assert_str_eq(h_jstr(row, "role"), "admin");
+	cr_assert(json_is_true(json_object_get(row, "active")));
+	cr_assert_null(json_object_get(row, "password_hash"));
+	json_decref(all);
+
+	all = cli_json("list-users");
+	row = row_with(all, "username", t.username);
+	cr_assert_not_null(row);
+	tenants = json_object_get(row, "tenants");
+	cr_assert_eq(json_array_size(tenants), 1);
+	cr_assert_str_eq(h_jstr(json_array_get(tenants, 0), "tenant"), t.slug);
+	cr_assert_str_eq(h_jstr(json_array_get(tenants, 0), "role"), "admin");
+	json_decref(all);
+
+	/* Tab-separated, the memberships as tenant:role. */
+	cli(&c, "list-users", NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cr_assert_not_null(strstr(c.out, h_fmt("\t%s\tyes\t%s:admin\t",
+	    t.username, t.slug)), "%s", c.out);
+	cr_assert_null(strstr(c.out, "$argon2"), "a hash listed");
+	cli_free(&c);
+
+	cli(&c, h_fmt("list-users --tenant %s", h_unique("nope")), NULL);
+	assert_one_line(&c, 1, "unknown tenant", "nope");
+	cli_free(&c);
+	cli(&c, "list-users --tenant", NULL);
+	assert_one_line(&c, 1, "--tenant", NULL);
+	cli_free(&c);
+}
+
+Test(cli, set_user_active)
+{
+	struct cli	c;
+	struct h_tenant	t;
+	struct h_resp	*r;
+	json_t		*all;
+	char		ip[64];
+
+	h_new_tenant("act", &t);
+	h_own_ip(231, ip, sizeof(ip));
+
+	cli(&c, h_fmt("set-user-active --user %s --active no", t.username),
+	    NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cr_assert_not_null(strstr(c.out, "inactive"), "%s", c.out);
+	cli_free(&c);
+
+	all = cli_json(h_fmt("list-users --tenant %s", t.slug));
+	cr_assert(json_is_false(json_object_get(json_array_get(all, 0),
+	    "active")));
+	json_decref(all);
+
+	/* From the next request on: refused, and so are its logins. */
+	r = h_get("/api/v1/projects/", t.access);
+	cr_assert(r->status == 401 || r->status == 403, "%ld %s", r->status,
+	    r->body);
+	h_free(r);
+	r = h_post_token("/api/v1/auth/token/refresh/", "refresh", t.refresh);
+	cr_assert_eq(r->status, 401, "%ld %s", r->status, r->body);
+	h_free(r);
+	r = h_login(ip, t.username, t.password, NULL);
+	cr_assert_eq(r->status, 401, "%ld %s", r->status, r->body);
+	h_free(r);
+
+	/* Active again: a new login works; the old one stays ended. */
+	cli(&c, h_fmt("set-user-active --user %s --active yes", t.username),
+	    NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+	r = h_login(ip, t.username, t.password, NULL);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	h_free(r);
+	r = h_post_token("/api/v1/auth/token/refresh/", "refresh", t.refresh);
+	cr_assert_eq(r->status, 401, "%ld %s", r->status, r->body);
+	h_free(r);
+
+	cli(&c, h_fmt("set-user-active --user %s --active maybe", t.username),
+	    NULL);
+	assert_one_line(&c, 1, "--active", NULL);
+	cli_free(&c);
+	cli(&c, h_fmt("set-user-active --user %s --active no",
+	    h_unique("ghost")), NULL);
+	assert_one_line(&c, 1, "unknown user", "ghost");
+	cli_free(&c);
+	cli(&c, "set-user-active --active no", NULL);
+	assert_one_line(&c, 1, "--user", NULL);
+	cli_free(&c);
+}
+
+Test(cli, remove_member)
+{
+	struct cli	c;
+	struct h_tenant	t, other;
+	struct h_resp	*r;
+	json_t		*all;
+
+	h_new_tenant("rmm", &t);
+	h_new_tenant("rmo", &other);
+	/* A member of two tenants keeps the other one. */
+	h_admin_ok(h_fmt("add-member --user %s --tenant %s", other.username,
+	    t.slug), NULL, NULL);
+
+	cli(&c, h_fmt("remove-member --user %s --tenant %s", t.username,
+	    t.slug), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cr_assert_not_null(strstr(c.out, "no longer a member"), "%s", c.out);
+	cli_free(&c);
+
+	all = cli_json(h_fmt("list-users --tenant %s", t.slug));
+	cr_assert_null(row_with(all, "username", t.username));
+	cr_assert_not_null(row_with(all, "username", other.username));
+	json_decref(all);
+
+	r = h_get("/api/v1/projects/", t.access);
+	cr_assert(r->status == 401 || r->status == 403, "%ld %s", r->status,
+	    r->body);
+	h_free(r);
+	r = h_post_token("/api/v1/auth/token/refresh/", "refresh", t.refresh);
+	cr_assert_eq(r->status, 401, "%ld %s", r->status, r->body);
+	h_free(r);
+
+	h_admin_ok(h_fmt("remove-member --user %s --tenant %s",
+	    other.username, t.slug), NULL, NULL);
+	r = h_get("/api/v1/projects/", other.access);
+	cr_assert_eq(r->status, 200, "its own tenant: %ld %s", r->status,
+	    r->body);
+	h_free(r);
+
+	/* Twice: not a member; unknown names: one line each. */
+	cli(&c, h_fmt("remove-member --user %s --tenant %s", t.username,
+	    t.slug), NULL);
+	assert_one_line(&c, 1, "not a member", t.slug);
+	cli_free(&c);
+	cli(&c, h_fmt("remove-member --user %s --tenant %s",
+	    h_unique("ghost"), t.slug), NULL);
+	assert_one_line(&c, 1, "unknown user", "ghost");
+	cli_free(&c);
+	cli(&c, h_fmt("remove-member --user %s --tenant %s", t.username,
+	    h_unique("nope")), NULL);
+	assert_one_line(&c, 1, "unknown tenant", "nope");
+	cli_free(&c);
+	cli(&c, h_fmt("remove-member --user %s", t.username), NULL);
+	assert_one_line(&c, 1, "--tenant", NULL);
+	cli_free(&c);
+}
+
+Test(cli, list_api_clients)
+{
+	struct cli	c;
+	struct h_tenant	t, other;
+	json_t		*all, *row;
+	char		id[128], secret[256], *name;
+
+	h_new_tenant("lsc", &t);
+	h_new_tenant("lsx", &other);
+	name = strdup(h_unique("etl"));
+	cli(&c, h_fmt("create-api-client --name %s --tenant %s --roles "
+	    "read,write --scopes read:projects,write:projects "
+	    "--expires-days 30", name, t.slug), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cr_assert_not_null(h_field_after(c.out, "client_id:", id, sizeof(id)));
+	cr_assert_not_null(h_field_after(c.out, "client_secret:", secret,
+	    sizeof(secret)));
+	cli_free(&c);
+
+	all = cli_json(h_fmt("list-api-clients --tenant %s", t.slug));
+	cr_assert_eq(json_array_size(all), 1);
+	row = json_array_get(all, 0);
+	cr_assert_str_eq(h_jstr(row, "client_id"), id);
+	cr_assert_str_eq(h_jstr(row, "name"), name);
+	cr_assert_eq(json_array_size(json_object_get(row, "roles")), 2);
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(row,
+	    "scopes"), 1)), "write:projects");
+	cr_assert(json_is_true(json_object_get(row, "active")));
+	cr_assert_not_null(h_jstr(row, "expires"));
+	cr_assert(json_is_null(json_object_get(row, "revoked")));
+	cr_assert_null(json_object_get(row, "secret_hash"));
+	json_decref(all);
+
+	/* Another tenant's list does not show it. */
+	all = cli_json(h_fmt("list-api-clients --tenant %s", other.slug));
+	cr_assert_eq(json_array_size(all), 0);
+	json_decref(all);
+
+	h_admin_ok(h_fmt("revoke-api-client --client-id %s", id), NULL, NULL);
+	cli(&c, h_fmt("list-api-clients --tenant %s", t.slug), NULL);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cr_assert_not_null(strstr(c.out, h_fmt("\n%s\t%s\tread,write\t"
+	    "read:projects,write:projects\tno\t", id, name)), "%s", c.out);
+	cr_assert_null(strstr(c.out, secret), "the secret listed");
+	cli_free(&c);
+
+	cli(&c, "list-api-clients", NULL);
+	assert_one_line(&c, 1, "--tenant", NULL);
+	cli_free(&c);
+	cli(&c, h_fmt("list-api-clients --tenant %s", h_unique("nope")), NULL);
+	assert_one_line(&c, 1, "unknown tenant", "nope");
+	cli_free(&c);
+	free(name);
+}
+
+Test(cli, password_policy)
+{
+	struct {
+		const char	*pw;
+		const char	*why;
+	} bad[] = {
+		{ "short-pw1", "at least 10" },
+		{ "qwertyuiop", "too common" },
+		{ "PassWord123", "too common" },
+		{ "31415926535897", "all digits" },
+		{ NULL, "similar to the username" },	/* holds it */
+		{ NULL, "similar to the username" },	/* held by it */
+	};
+	struct cli	c;
+	char		user[128];
+	size_t		i;
+
+	(void)snprintf(user, sizeof(user), "%s", h_unique("policy"));
+	bad[4].pw = h_fmt("my-%s-pw", user);
+	bad[5].pw = user + 1;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cli(&c, h_fmt("create-user --username %s", user),
+		    h_fmt("%s\n", bad[i].pw));
+		assert_one_line(&c, 1, bad[i].why, NULL);
+		cr_assert_null(strstr(c.err, bad[i].pw), "echoed: %s", c.err);
+		cli_free(&c);
+	}
+
+	/* None of them made the user; a good password does. */
+	cli(&c, h_fmt("add-member --user %s --tenant acme", user), NULL);
+	assert_one_line(&c, 1, "unknown user", user);
+	cli_free(&c);
+	cli(&c, h_fmt("create-user --username %s", user),
+	    "correct horse battery\n");
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cli_free(&c);
+}
+
 /* Run mtapi-admin with the suite's settings. */
 static void
 cli(struct cli *c, const char *args, const char *in)

@@ -338,6 +338,26 @@ Test(settings, log_level)
 	unit_load_fails("LOG_LEVEL");
 }
 
+Test(settings, log_format)
+{
+	struct settings	s;
+
+	unsetenv("LOG_FORMAT");
+	unit_load_ok(&s);
+	cr_expect_eq(s.log_format, LOG_FORMAT_TEXT);
+	settings_free(&s);
+	setenv("LOG_FORMAT", "JSON", 1);
+	unit_load_ok(&s);
+	cr_expect_eq(s.log_format, LOG_FORMAT_JSON);
+	settings_free(&s);
+	setenv("LOG_FORMAT", "text", 1);
+	unit_load_ok(&s);
+	cr_expect_eq(s.log_format, LOG_FORMAT_TEXT);
+	settings_free(&s);
+	setenv("LOG_FORMAT", "logfmt", 1);
+	unit_load_fails("LOG_FORMAT");
+}
+
 Test(settings, signing_key_fallback)
 {
 	struct settings	s;

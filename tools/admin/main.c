@@ -39,6 +39,16 @@ static const struct command commands[] = {
 	{ "add-member", cmd_add_member, 1, "user,tenant,role",
 	    "add-member --user NAME --tenant SLUG "
 	    "[--role owner|admin|member|viewer]" },
+	{ "remove-member", cmd_remove_member, 1, "user,tenant",
+	    "remove-member --user NAME --tenant SLUG" },
+	{ "set-user-active", cmd_set_user_active, 1, "user,active",
+	    "set-user-active --user NAME --active yes|no" },
+	{ "list-tenants", cmd_list_tenants, 1, "json",
+	    "list-tenants [--json]" },
+	{ "list-users", cmd_list_users, 1, "tenant,json",
+	    "list-users [--tenant SLUG] [--json]" },
+	{ "list-api-clients", cmd_list_api_clients, 1, "tenant,json",
+	    "list-api-clients --tenant SLUG [--json]" },
 	{ "create-api-client", cmd_create_api_client, 1,
 	    "name,tenant,roles,scopes,expires-days",
 	    "create-api-client --name NAME --tenant SLUG --roles read,write "

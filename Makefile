@@ -34,7 +34,7 @@ endif
 CORE_SRC	:= src/core/settings.c src/core/envfile.c src/core/hosts.c \
 		   src/core/token.c src/core/secret.c \
 		   src/core/perms.c src/core/fields.c src/core/paging.c \
-		   src/core/log.c src/core/values.c
+		   src/core/log.c src/core/values.c src/core/proxies.c
 MODULE_SRC	:= $(shell find src -name '*.c')
 MODULE_HDR	:= $(shell find src -name '*.h')
 ADMIN_SRC	:= $(wildcard tools/admin/*.c)

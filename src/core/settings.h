@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "proxies.h"
+
 #define SETTINGS_ALG_HS256	1
 #define SETTINGS_ALG_RS256	2
 
@@ -37,6 +39,12 @@ struct settings {
 	char		*issuer;
 	char		*audience;
 	char		*db_conninfo;		/* libpq conninfo or URI */
+	/*
+	 * For a connection that needs a session of its own (LISTEN), which a
+	 * transaction pooler cannot give: DATABASE_LISTEN_URL, or the DB_*
+	 * settings with DB_LISTEN_HOST and DB_LISTEN_PORT; else db_conninfo.
+	 */
+	char		*db_listen_conninfo;
 	char		*allowed_hosts[SETTINGS_LIST_MAX];
 	size_t		allowed_hosts_count;
 	char		*cors_origins[SETTINGS_LIST_MAX];
@@ -47,6 +55,9 @@ struct settings {
 	long		tls_reload_seconds;
 	long		auth_failures_ip;	/* per minute, per client IP */
 	long		auth_failures_account;	/* per minute, per account+IP */
+	/* Peers whose X-Forwarded-For is believed (its last hop only). */
+	struct proxy_net trusted_proxies[SETTINGS_LIST_MAX];
+	size_t		trusted_proxies_count;
 };
 
 /*

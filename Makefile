@@ -3,9 +3,12 @@
 #   make run     install what is missing, set up PostgreSQL, keys and test
 #                data, build, and serve http://127.0.0.1:8000 (foreground)
 #   make test    the same set-up into a throw-away database, then every test
+#   make cluster make run's set-up, then two instances behind HAProxy on
+#                http://127.0.0.1:8080, through PgBouncer (foreground)
 #
-# Building blocks (the two above call them): build, module, cli, unit,
-# test-asan (the suite under AddressSanitizer + UBSan), bench, clean.
+# Building blocks (the ones above call them): build, module, cli, unit,
+# test-asan (the suite under AddressSanitizer + UBSan), test-cluster (the
+# cluster tests alone; make test runs them last), bench, clean.
 
 BUILD		:= .build
 APPDIR		:= $(BUILD)/mtapi
@@ -47,6 +50,8 @@ UNIT_BIN	:= $(patsubst tests/unit/%.c,$(TESTBIN)/unit/%,$(UNIT_SRC))
 IT_SRC		:= $(filter-out tests/integration/harness.c,\
 		   $(wildcard tests/integration/test_*.c))
 IT_BIN		:= $(patsubst tests/integration/%.c,$(TESTBIN)/it/%,$(IT_SRC))
+CL_SRC		:= $(wildcard tests/cluster/test_*.c)
+CL_BIN		:= $(patsubst tests/cluster/%.c,$(TESTBIN)/cluster/%,$(CL_SRC))
 
 LIBS		:= -ljwt -ljansson -lsodium -lssl -lcrypto
 # What kodev defines for the module (conf/build.conf, Debian's Kore).
@@ -54,7 +59,7 @@ KORE_FLAGS	:= -DKORE_USE_PGSQL -DKORE_USE_TASKS
 TEST_LIBS	:= -lcriterion -lcurl $(LIBS)
 
 .PHONY: all run test build module cli tests unit test-asan bench clean \
-	db-start db-stop
+	db-start db-stop cluster test-cluster
 
 all: build
 
@@ -66,6 +71,12 @@ test:
 
 test-asan:
 	@MTAPI_ASAN=1 tools/dev/test.sh
+
+cluster:
+	@tools/dev/cluster.sh
+
+test-cluster:
+	@MTAPI_TEST_ONLY=cluster tools/dev/test.sh
 
 bench:
 	@bench/run.sh
@@ -82,7 +93,7 @@ module: $(MODULE)
 
 cli: $(ADMIN)
 
-tests: $(UNIT_BIN) $(IT_BIN)
+tests: $(UNIT_BIN) $(IT_BIN) $(CL_BIN)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t --jobs 2 || exit 1; done
@@ -129,6 +140,13 @@ $(TESTBIN)/it/test_%: tests/integration/test_%.c tests/integration/harness.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -Itests/integration -o $@ $< \
 	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS)
+
+# The cluster tests: the harness, and libpq for the catalog.
+$(TESTBIN)/cluster/test_%: tests/cluster/test_%.c tests/integration/harness.c \
+    tests/integration/harness.h $(CORE_SRC) $(MODULE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -Itests/integration -o $@ $< \
+	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS) -lpq
 
 clean:
 	rm -rf $(BUILD)

@@ -68,6 +68,11 @@ struct h_resp	*h_req_on(CURL *handle, const char *ip, const char *method,
 		    const char *path, const char *token, const char *body,
 		    int *reused);
 
+/* The same to a whole url (another server), with extra header lines. */
+struct h_resp	*h_req_at(CURL *handle, const char *ip, const char *method,
+		    const char *url, const char *token, const char *body,
+		    const char **extra);
+
 /*
  * A loopback address of this test's own, 127.<octet>.y.z with y.z from
  * the pid: Criterion runs each test in a process of its own.

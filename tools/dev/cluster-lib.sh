@@ -236,8 +236,8 @@ cl_instance_kill() {	# I
 
 # ---------------------------------------------------------------- HAProxy
 # Round robin over the instances; /health/ (which runs a statement)
-# checked every 500 ms, an instance out after 2 failures and back after
-# 2 successes. A connection an instance refuses is tried again on
+# checked every 500 ms (2 s to answer), an instance out after 2 failures
+# and back after 2 successes. A connection an instance refuses is tried again on
 # another (redispatch); a request in flight on an instance that dies is
 # lost (502). The client's own X-Forwarded-For is dropped and HAProxy's
 # peer address put in its place: the instances believe it from
@@ -260,6 +260,9 @@ defaults
 	timeout client 60s
 	timeout server 30s
 	timeout http-keep-alive 60s
+	# A check may take longer than its interval on a saturated machine:
+	# a busy instance is not a dead one (a dead one refuses at once).
+	timeout check 2s
 	option redispatch
 	retries 2
 

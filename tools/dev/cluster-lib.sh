@@ -237,11 +237,14 @@ cl_instance_kill() {	# I
 # ---------------------------------------------------------------- HAProxy
 # Round robin over the instances; /health/ (which runs a statement)
 # checked every 500 ms (2 s to answer), an instance out after 2 failures
-# and back after 2 successes. A connection an instance refuses is tried again on
-# another (redispatch); a request in flight on an instance that dies is
-# lost (502). The client's own X-Forwarded-For is dropped and HAProxy's
-# peer address put in its place: the instances believe it from
-# 127.0.0.1 only (TRUSTED_PROXIES) and take its last hop.
+# and back after 2 successes. A connection an instance refuses is tried
+# again on another (redispatch); a request in flight on an instance that
+# dies is lost (a 502); a kept-alive client connection whose instance
+# connection died is closed between two requests, as in a keep-alive
+# race (the client sends its next request on a new connection). The
+# client's own X-Forwarded-For is dropped and HAProxy's peer address put
+# in its place: the instances believe it from 127.0.0.1 only
+# (TRUSTED_PROXIES) and take its last hop.
 cl_haproxy_conf() {
 	local cl_n cl_i
 	mkdir -p "$cl_dir"
@@ -263,8 +266,14 @@ defaults
 	# A check may take longer than its interval on a saturated machine:
 	# a busy instance is not a dead one (a dead one refuses at once).
 	timeout check 2s
-	option redispatch
+	# A connection an instance refuses goes to another one at once
+	# (every retry redispatches), not after HAProxy's 1 s turn-around.
+	option redispatch 1
 	retries 2
+	# On a graceful reload the old process answers each kept-alive
+	# client once more, with "Connection: close", instead of closing
+	# idle connections under a client that is just sending.
+	option idle-close-on-response
 
 frontend api
 	bind 127.0.0.1:$cl_front
@@ -274,6 +283,12 @@ frontend api
 
 backend kore
 	balance roundrobin
+	# Each client connection keeps its own connection to an instance:
+	# when that instance dies, a client connection is closed once and
+	# loses at most the request it had there. With shared (pooled)
+	# instance connections, HAProxy could also hand later requests to
+	# pooled connections of the dead instance it had not seen closed.
+	http-reuse never
 	option httpchk
 	http-check send meth GET uri /health/ ver HTTP/1.1 hdr Host 127.0.0.1
 	http-check expect status 200

@@ -86,7 +86,7 @@ BEGIN
 	    WHEN p_kind NOT IN ('user', 'api_client', 'service') THEN 4
 	    -- Still active, but this login was revoked.
 	    WHEN p_kind <> 'service' AND p_sid IS NOT NULL AND EXISTS (SELECT 1
-		FROM auth_sessions s WHERE s.id = p_sid
+		FROM auth_sessions s WHERE s.tenant_id = p_tenant AND s.id = p_sid
 		AND s.revoked_at IS NOT NULL) THEN 5
 	    ELSE 0 END,
 	    COALESCE(t.requests_per_minute, 0)

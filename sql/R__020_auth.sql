@@ -140,7 +140,9 @@ BEGIN
 END
 $$;
 
--- An API client login's first step, counted like a user's.
+-- An API client login's first step, counted like a user's: whose the
+-- client id is (the reference table api_client_ids), then that tenant's
+-- client.
 CREATE FUNCTION api.client_lookup(p_client_id text, p_ip_key text,
     p_id_key text, p_acct_key text, p_ip_limit int, p_id_limit int,
     p_acct_limit int)
@@ -148,6 +150,8 @@ RETURNS TABLE (retry_after int, client_pk bigint, secret_hash text,
     tenant_id uuid, tenant_slug text, tenant_name text, roles json,
     scopes json, attempt_window bigint)
 LANGUAGE plpgsql AS $$
+DECLARE
+	tid	uuid;
 BEGIN
 	SELECT a.retry_after, a.attempt_window INTO retry_after, attempt_window
 	FROM api.auth_attempt(p_ip_key, p_id_key, p_acct_key, p_ip_limit,
@@ -157,13 +161,17 @@ BEGIN
 		RETURN;
 	END IF;
 
+	SELECT k.tenant_id INTO tid FROM api_client_ids k
+	    WHERE k.client_id = p_client_id;
+
 	-- Unusable clients answer like unknown ones.
 	SELECT c.id, c.secret_hash, tn.id, tn.slug, tn.name, to_json(c.roles),
 	    to_json(c.scopes)
 	INTO client_pk, secret_hash, tenant_id, tenant_slug, tenant_name,
 	    roles, scopes
 	FROM api_clients c JOIN tenants tn ON tn.id = c.tenant_id
-	WHERE c.client_id = p_client_id AND c.is_active AND tn.is_active
+	WHERE c.tenant_id = tid AND c.client_id = p_client_id
+	    AND c.is_active AND tn.is_active
 	    AND (c.expires_at IS NULL OR c.expires_at > now());
 	RETURN NEXT;
 END
@@ -193,16 +201,17 @@ BEGIN
 	VALUES (p_tenant, p_user, p_client) RETURNING id INTO sid;
 
 	jti := gen_random_uuid();
-	INSERT INTO refresh_tokens (jti, session_id, expires_at)
-	VALUES (jti, sid, to_timestamp(p_refresh_exp));
+	INSERT INTO refresh_tokens (tenant_id, jti, session_id, expires_at)
+	VALUES (p_tenant, jti, sid, to_timestamp(p_refresh_exp));
 	RETURN NEXT;
 END
 $$;
 
 -- Rotation: the presented refresh token is spent and a new one issued. A
 -- spent token presented again means it was stolen or replayed: the whole
--- session (every token descended from that login) is revoked.
-CREATE FUNCTION api.refresh(p_jti uuid, p_kind text,
+-- session (every token descended from that login) is revoked. p_tenant
+-- is the refresh token's own (verified) tenant claim.
+CREATE FUNCTION api.refresh(p_tenant uuid, p_jti uuid, p_kind text,
     p_refresh_exp double precision)
 RETURNS TABLE (status int, sid uuid, jti uuid, tenant_id uuid,
     tenant_slug text, tenant_name text, user_id bigint, client_id text,
@@ -217,23 +226,24 @@ DECLARE
 BEGIN
 	status := 401;
 
-	SELECT * INTO rt FROM refresh_tokens r WHERE r.jti = p_jti FOR UPDATE;
+	SELECT * INTO rt FROM refresh_tokens r
+	    WHERE r.tenant_id = p_tenant AND r.jti = p_jti FOR UPDATE;
 	IF rt.jti IS NULL THEN
 		RETURN NEXT;
 		RETURN;
 	END IF;
 
-	SELECT * INTO s FROM auth_sessions a WHERE a.id = rt.session_id
-	    FOR UPDATE;
+	SELECT * INTO s FROM auth_sessions a
+	    WHERE a.tenant_id = p_tenant AND a.id = rt.session_id FOR UPDATE;
 	IF s.revoked_at IS NOT NULL THEN
 		RETURN NEXT;
 		RETURN;
 	END IF;
 
 	IF rt.used_at IS NOT NULL THEN
-		UPDATE auth_sessions SET revoked_at = now(),
+		UPDATE auth_sessions a SET revoked_at = now(),
 		    revoked_reason = 'refresh token reuse'
-		WHERE id = s.id;
+		WHERE a.tenant_id = p_tenant AND a.id = s.id;
 		RETURN NEXT;
 		RETURN;
 	END IF;
@@ -262,10 +272,12 @@ BEGIN
 		RETURN;
 	END IF;
 
-	UPDATE refresh_tokens SET used_at = now() WHERE refresh_tokens.jti = rt.jti;
+	UPDATE refresh_tokens r SET used_at = now()
+	    WHERE r.tenant_id = p_tenant AND r.jti = rt.jti;
 	jti := gen_random_uuid();
-	INSERT INTO refresh_tokens (jti, session_id, parent_jti, expires_at)
-	VALUES (jti, s.id, rt.jti, to_timestamp(p_refresh_exp));
+	INSERT INTO refresh_tokens (tenant_id, jti, session_id, parent_jti,
+	    expires_at)
+	VALUES (p_tenant, jti, s.id, rt.jti, to_timestamp(p_refresh_exp));
 
 	status := 200;
 	sid := s.id;
@@ -281,18 +293,20 @@ END
 $$;
 
 -- Logout: the session of this refresh token ends, with every token of it.
-CREATE FUNCTION api.revoke(p_jti uuid) RETURNS int
+CREATE FUNCTION api.revoke(p_tenant uuid, p_jti uuid) RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE
 	s	uuid;
 BEGIN
-	SELECT session_id INTO s FROM refresh_tokens WHERE jti = p_jti;
+	SELECT r.session_id INTO s FROM refresh_tokens r
+	    WHERE r.tenant_id = p_tenant AND r.jti = p_jti;
 	IF s IS NULL THEN
 		RETURN 401;
 	END IF;
 
-	UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'logout'
-	WHERE id = s AND revoked_at IS NULL;
+	UPDATE auth_sessions a SET revoked_at = now(),
+	    revoked_reason = 'logout'
+	WHERE a.tenant_id = p_tenant AND a.id = s AND a.revoked_at IS NULL;
 	RETURN 204;
 END
 $$;
@@ -310,8 +324,9 @@ LANGUAGE sql STABLE AS $$
 		THEN 401
 	    WHEN p_jti IS NOT NULL AND NOT EXISTS (SELECT 1
 		FROM refresh_tokens r
-		JOIN auth_sessions s ON s.id = r.session_id
-		WHERE r.jti = p_jti AND r.used_at IS NULL
-		AND s.revoked_at IS NULL) THEN 401
+		JOIN auth_sessions s ON s.tenant_id = r.tenant_id
+		AND s.id = r.session_id
+		WHERE r.tenant_id = p_tenant AND r.jti = p_jti
+		AND r.used_at IS NULL AND s.revoked_at IS NULL) THEN 401
 	    ELSE 200 END
 $$;

@@ -64,6 +64,7 @@
 #include "core/hosts.h"
 #include "core/log.h"
 #include "core/perms.h"
+#include "core/proxies.h"
 #include "core/settings.h"
 #include "core/token.h"
 #include "core/values.h"

@@ -33,7 +33,8 @@ static int	parse_long(const char *, long, long, long, long *);
 static int	parse_list(const char *, char **, size_t *);
 static char	*env_dup(const char *, const char *);
 static char	*read_keyfile(const char *, char *, size_t);
-static char	*build_conninfo(void);
+static int	parse_proxies(struct settings *, char *, size_t);
+static char	*build_conninfo(const char *, const char *);
 static void	conninfo_add(char **, size_t *, size_t *, const char *,
 		    const char *);
 
@@ -121,7 +122,23 @@ settings_load(struct settings *s, const char *envfile, char *err,
 	s->issuer = env_dup("JWT_ISSUER", "mtapi");
 	s->audience = env_dup("JWT_AUDIENCE", "mtapi");
 
-	if ((s->db_conninfo = build_conninfo()) == NULL) {
+	if ((s->db_conninfo = build_conninfo(getenv("DB_HOST"),
+	    getenv("DB_PORT"))) == NULL) {
+		set_error(err, errlen, "out of memory building DB settings");
+		goto fail;
+	}
+	v = getenv("DATABASE_LISTEN_URL");
+	if (v != NULL && *v != '\0')
+		s->db_listen_conninfo = strdup(v);
+	else if (getenv("DB_LISTEN_HOST") != NULL ||
+	    getenv("DB_LISTEN_PORT") != NULL)
+		s->db_listen_conninfo = build_conninfo(getenv("DB_LISTEN_HOST") ?
+		    getenv("DB_LISTEN_HOST") : getenv("DB_HOST"),
+		    getenv("DB_LISTEN_PORT") ? getenv("DB_LISTEN_PORT") :
+		    getenv("DB_PORT"));
+	else
+		s->db_listen_conninfo = strdup(s->db_conninfo);
+	if (s->db_listen_conninfo == NULL) {
 		set_error(err, errlen, "out of memory building DB settings");
 		goto fail;
 	}
@@ -208,6 +225,9 @@ settings_load(struct settings *s, const char *envfile, char *err,
 		goto fail;
 	}
 
+	if (parse_proxies(s, err, errlen) == -1)
+		goto fail;
+
 	if (s->issuer == NULL || s->audience == NULL) {
 		set_error(err, errlen, "out of memory");
 		goto fail;
@@ -240,6 +260,11 @@ settings_free(struct settings *s)
 	if (s->db_conninfo != NULL) {
 		explicit_bzero(s->db_conninfo, strlen(s->db_conninfo));
 		free(s->db_conninfo);
+	}
+	if (s->db_listen_conninfo != NULL) {
+		explicit_bzero(s->db_listen_conninfo,
+		    strlen(s->db_listen_conninfo));
+		free(s->db_listen_conninfo);
 	}
 	free(s->jwt_public_pem);
 	free(s->jwt_private_key_file);
@@ -387,6 +412,36 @@ parse_list(const char *name, char **out, size_t *count)
 	return (0);
 }
 
+/* TRUSTED_PROXIES: addresses or networks, comma-separated. */
+static int
+parse_proxies(struct settings *s, char *err, size_t errlen)
+{
+	char		*list[SETTINGS_LIST_MAX];
+	size_t		i, n;
+	int		rc;
+
+	if (parse_list("TRUSTED_PROXIES", list, &n) == -1) {
+		for (i = 0; i < n; i++)
+			free(list[i]);
+		return (set_error(err, errlen, "TRUSTED_PROXIES takes at most "
+		    "%d comma-separated entries", SETTINGS_LIST_MAX));
+	}
+
+	rc = 0;
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && proxies_parse(list[i],
+		    &s->trusted_proxies[i]) == -1) {
+			rc = set_error(err, errlen, "TRUSTED_PROXIES: '%s' is "
+			    "not an address or a network (10.0.0.0/8)",
+			    list[i]);
+		}
+		free(list[i]);
+	}
+	s->trusted_proxies_count = rc == 0 ? n : 0;
+
+	return (rc);
+}
+
 static char *
 env_dup(const char *name, const char *def)
 {
@@ -445,11 +500,12 @@ read_keyfile(const char *path, char *err, size_t errlen)
 }
 
 /*
- * DATABASE_URL wins; otherwise a key/value conninfo from DB_*, every value
+ * DATABASE_URL wins; otherwise a key/value conninfo from DB_* (host and
+ * port given: the listen connection may have its own), every value
  * single-quoted with libpq's escaping so that a password can hold anything.
  */
 static char *
-build_conninfo(void)
+build_conninfo(const char *host, const char *port)
 {
 	const char	*url;
 	char		*out;
@@ -465,10 +521,9 @@ build_conninfo(void)
 		return (NULL);
 	out[0] = '\0';
 
-	conninfo_add(&out, &len, &cap, "host", getenv("DB_HOST") ?
-	    getenv("DB_HOST") : "127.0.0.1");
-	conninfo_add(&out, &len, &cap, "port", getenv("DB_PORT") ?
-	    getenv("DB_PORT") : "5432");
+	conninfo_add(&out, &len, &cap, "host", host != NULL ? host :
+	    "127.0.0.1");
+	conninfo_add(&out, &len, &cap, "port", port != NULL ? port : "5432");
 	conninfo_add(&out, &len, &cap, "dbname", getenv("DB_NAME") ?
 	    getenv("DB_NAME") : "mtapi");
 	conninfo_add(&out, &len, &cap, "user", getenv("DB_USER") ?

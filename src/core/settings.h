@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "proxies.h"
+
 #define SETTINGS_ALG_HS256	1
 #define SETTINGS_ALG_RS256	2
 
@@ -43,6 +45,12 @@ struct settings {
 	char		*issuer;
 	char		*audience;
 	char		*db_conninfo;		/* libpq conninfo or URI */
+	/*
+	 * For a connection that needs a session of its own (LISTEN), which a
+	 * transaction pooler cannot give: DATABASE_LISTEN_URL, or the DB_*
+	 * settings with DB_LISTEN_HOST and DB_LISTEN_PORT; else db_conninfo.
+	 */
+	char		*db_listen_conninfo;
 	char		*allowed_hosts[SETTINGS_LIST_MAX];
 	size_t		allowed_hosts_count;
 	char		*cors_origins[SETTINGS_LIST_MAX];
@@ -58,6 +66,9 @@ struct settings {
 	/* Password checks queued or running at once, per worker. */
 	long		auth_inflight_ip;	/* for one client IP */
 	long		auth_inflight_worker;	/* in all */
+	/* Peers whose X-Forwarded-For is believed (its last hop only). */
+	struct proxy_net trusted_proxies[SETTINGS_LIST_MAX];
+	size_t		trusted_proxies_count;
 };
 
 /*

@@ -10,9 +10,10 @@
 #include "../mtapi.h"
 #include "issue.h"
 
-#define SQL_REFRESH		"SELECT * FROM api.refresh($1, $2, $3)"
+/* The token's tenant claim is bound too: every statement names it. */
+#define SQL_REFRESH		"SELECT * FROM api.refresh($1, $2, $3, $4)"
 #define SQL_VERIFY		"SELECT api.verify($1, $2, $3, $4, $5)"
-#define SQL_REVOKE		"SELECT api.revoke($1)"
+#define SQL_REVOKE		"SELECT api.revoke($1, $2)"
 
 int	tokens_refresh(struct http_request *);
 int	tokens_client_refresh(struct http_request *);
@@ -127,6 +128,7 @@ refresh_start(struct http_request *req, struct api_req *ar, int kind)
 
 	st = issue_new(ar, kind, sizeof(*st));
 	db_statement(ar, SQL_REFRESH);
+	db_bind_owned(ar, kore_strdup(c.tenant));
 	db_bind_owned(ar, kore_strdup(c.jti));
 	db_bind(ar, kind == ISSUE_USER ? "user" : "api_client");
 	db_bind(ar, st->refresh_exp);
@@ -225,6 +227,7 @@ revoke_start(struct http_request *req, struct api_req *ar)
 		return (STEP_RESPONDED);
 
 	db_statement(ar, SQL_REVOKE);
+	db_bind_owned(ar, kore_strdup(c.tenant));
 	db_bind_owned(ar, kore_strdup(c.jti));
 
 	return (STEP_QUERY);

@@ -128,6 +128,13 @@ h_req_on(CURL *handle, const char *ip, const char *method, const char *path,
 	    token, body, NULL, reused));
 }
 
+struct h_resp *
+h_req_at(CURL *handle, const char *ip, const char *method, const char *url,
+    const char *token, const char *body, const char **extra)
+{
+	return (request(handle, ip, method, url, token, body, extra, NULL));
+}
+
 void
 h_own_ip(int octet, char *buf, size_t len)
 {

@@ -68,6 +68,11 @@ struct h_resp	*h_req_on(CURL *handle, const char *ip, const char *method,
 		    const char *path, const char *token, const char *body,
 		    int *reused);
 
+/* The same to a whole url (another server), with extra header lines. */
+struct h_resp	*h_req_at(CURL *handle, const char *ip, const char *method,
+		    const char *url, const char *token, const char *body,
+		    const char **extra);
+
 /*
  * n requests at once to path, each over a connection of its own from the
  * local address ip (NULL: the default), with body bodies[i] (JSON);

@@ -21,6 +21,8 @@
 	}
 
 __attribute__((weak)) u_int16_t	pgsql_conn_max = 2;
+/* The running settings (src/init.c); a test fills what it needs. */
+__attribute__((weak)) struct app	app;
 
 __attribute__((weak)) void
 fatalx(const char *fmt, ...)

@@ -51,6 +51,8 @@ Test(settings, defaults)
 	cr_expect_str_eq(s.db_conninfo, "host='127.0.0.1' port='5432' "
 	    "dbname='mtapi' user='mtapi' connect_timeout='3' "
 	    "application_name='mtapi'");
+	cr_expect_str_eq(s.db_listen_conninfo, s.db_conninfo);
+	cr_expect_eq(s.trusted_proxies_count, 0);
 	settings_free(&s);
 }
 
@@ -63,6 +65,7 @@ Test(settings, free_clears)
 	settings_free(&s);
 	cr_expect_null(s.jwt_signing_key);
 	cr_expect_null(s.db_conninfo);
+	cr_expect_null(s.db_listen_conninfo);
 	cr_expect_null(s.issuer);
 	cr_expect_eq(s.allowed_hosts_count, 0);
 }
@@ -680,4 +683,81 @@ Test(settings, database_url_wins)
 	cr_expect(strncmp(s.db_conninfo, "host='db.internal'", 18) == 0,
 	    "%s", s.db_conninfo);
 	settings_free(&s);
+}
+
+/* The LISTEN connection bypasses a transaction pooler: its own host/port. */
+Test(settings, listen_conninfo)
+{
+	struct settings	s;
+
+	setenv("DB_HOST", "pooler", 1);
+	setenv("DB_PORT", "6432", 1);
+	setenv("DB_PASSWORD", "pw", 1);
+	setenv("DB_LISTEN_PORT", "5432", 1);
+	unit_load_ok(&s);
+	cr_expect_str_eq(s.db_conninfo, "host='pooler' port='6432' "
+	    "dbname='mtapi' user='mtapi' password='pw' "
+	    "connect_timeout='3' application_name='mtapi'");
+	cr_expect_str_eq(s.db_listen_conninfo, "host='pooler' port='5432' "
+	    "dbname='mtapi' user='mtapi' password='pw' "
+	    "connect_timeout='3' application_name='mtapi'");
+	settings_free(&s);
+
+	setenv("DB_LISTEN_HOST", "db.internal", 1);
+	unsetenv("DB_LISTEN_PORT");
+	unit_load_ok(&s);
+	cr_expect(strncmp(s.db_listen_conninfo,
+	    "host='db.internal' port='6432' ", 31) == 0, "%s",
+	    s.db_listen_conninfo);
+	settings_free(&s);
+
+	setenv("DATABASE_LISTEN_URL", "postgresql://u@db:5432/d", 1);
+	unit_load_ok(&s);
+	cr_expect_str_eq(s.db_listen_conninfo, "postgresql://u@db:5432/d");
+	cr_expect(strncmp(s.db_conninfo, "host='pooler'", 13) == 0);
+	settings_free(&s);
+}
+
+Test(settings, trusted_proxies)
+{
+	struct settings	s;
+
+	setenv("TRUSTED_PROXIES", " 127.0.0.1, 10.0.0.0/8 ,::1,fd00::/8", 1);
+	unit_load_ok(&s);
+	cr_assert_eq(s.trusted_proxies_count, 4);
+	cr_expect_eq(s.trusted_proxies[0].bits, 32);
+	cr_expect_eq(s.trusted_proxies[1].bits, 8);
+	cr_expect_eq(s.trusted_proxies[2].bits, 128);
+	cr_expect_eq(s.trusted_proxies[3].bits, 8);
+	cr_expect(proxies_trusted(s.trusted_proxies, s.trusted_proxies_count,
+	    "10.200.3.4"));
+	cr_expect(!proxies_trusted(s.trusted_proxies,
+	    s.trusted_proxies_count, "127.0.0.2"));
+	settings_free(&s);
+	cr_expect_eq(s.trusted_proxies_count, 0);
+
+	setenv("TRUSTED_PROXIES", "", 1);
+	unit_load_ok(&s);
+	cr_expect_eq(s.trusted_proxies_count, 0);
+	settings_free(&s);
+}
+
+Test(settings, trusted_proxies_refused)
+{
+	static const char	*bad[] = { "localhost", "127.0.0.1/33",
+				    "10.0.0.0/", "10.0.0.0/-1", "::1/129",
+				    "1.2.3", "127.0.0.1,nope", "1.2.3.4/8x" };
+	char			list[SETTINGS_LIST_MAX * 4 + 8];
+	size_t			i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("TRUSTED_PROXIES", bad[i], 1);
+		unit_load_fails("TRUSTED_PROXIES");
+	}
+
+	list[0] = '\0';
+	for (i = 0; i <= SETTINGS_LIST_MAX; i++)
+		(void)strcat(list, i == 0 ? "::1" : ",::1");
+	setenv("TRUSTED_PROXIES", list, 1);
+	unit_load_fails("TRUSTED_PROXIES");
 }

@@ -260,7 +260,8 @@ if [ "$BENCH_OVERSHOOT" = 1 ]; then
 			"$admin" --env "$BENCH_ENV" create-tenant --slug "$slug" \
 			    --name "$slug" --rate-limit "$limit" >/dev/null
 			tok=$("$admin" --env "$BENCH_ENV" create-service-token \
-			    --tenant "$slug" --service bench --minutes 10)
+			    --tenant "$slug" --service bench --minutes 10 \
+			    --scopes read:projects,read:tasks)
 			while [ $(($(date +%s) % 60)) -gt 55 ]; do sleep 0.5; done
 			for k in 1 2; do
 				eval "u=\$k$k"

@@ -97,7 +97,7 @@ load_tenant() {	# SLUG RATE -> token on stdout
 	"$admin" --env "$t/env" create-tenant --slug "$1" --name "$1" \
 	    --rate-limit "$2" >/dev/null &&
 	    "$admin" --env "$t/env" create-service-token --tenant "$1" \
-	    --service load --minutes 15
+	    --service load --minutes 15 --scopes read:projects,read:tasks
 }
 
 cluster_phase() {

@@ -10,7 +10,8 @@
 #      then the schema and browser tests (tests/docs/)
 #   5. the cluster tests (tools/dev/test-cluster.sh): two instances
 #      behind HAProxy, through PgBouncer, and the Citus-ready schema
-#      (MTAPI_TEST_ONLY=cluster, make test-cluster: these alone)
+#      (MTAPI_TEST_ONLY=cluster, make test-cluster: these alone;
+#      MTAPI_TEST_ONLY=test_limits, or docs: that one suite alone)
 #   6. the servers' logs must hold no sandbox violation and no sanitizer
 #      report; everything is stopped and dropped again
 set -eu
@@ -31,6 +32,10 @@ else
 	makeflags=""
 fi
 only="${MTAPI_TEST_ONLY:-}"
+# wanted NAME: whether MTAPI_TEST_ONLY lets the suite NAME run.
+wanted() {
+	[ -z "$only" ] || [ "$only" = "$1" ]
+}
 http_port="${MTAPI_TEST_HTTP_PORT:-18000}"
 tls_port="${MTAPI_TEST_TLS_PORT:-18443}"
 
@@ -228,7 +233,7 @@ run_suite() {
 
 for bin in "$bindir"/tests/unit/*; do
 	[ -x "$bin" ] || continue
-	[ "$only" = cluster ] && break
+	wanted "$(basename "$bin")" || continue
 	if [ "$asan" = 1 ]; then
 		ASAN_OPTIONS="detect_leaks=1:log_path=$t/asan-unit" run_suite "$bin"
 	else
@@ -236,12 +241,12 @@ for bin in "$bindir"/tests/unit/*; do
 	fi
 done
 for bin in "$bindir"/tests/it/*; do
-	[ "$only" = cluster ] && break
+	wanted "$(basename "$bin")" || continue
 	[ -x "$bin" ] && run_suite "$bin"
 done
 
 # The schema and browser tests: they print their own "N passed, N failed".
-if [ -x tests/docs/run.sh ] && [ "$only" != cluster ]; then
+if [ -x tests/docs/run.sh ] && wanted docs; then
 	if tests/docs/run.sh >"$t/docs.out" 2>&1; then ok=1; else ok=0; fi
 	line=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed' "$t/docs.out" | tail -n 1)
 	p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
@@ -258,7 +263,9 @@ fi
 stop_servers
 
 # Last: they stop instances on purpose, and read what the suite ran.
-. tools/dev/test-cluster.sh
+if wanted cluster; then
+	. tools/dev/test-cluster.sh
+fi
 
 # The servers must have run clean.
 for log in "$t/http.log" "$t/tls.log" "$t"/cluster/k*.log "$t"/asan* \

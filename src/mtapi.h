@@ -9,7 +9,8 @@
  *
  *   1. src/core/       plain C shared with the operator command, no Kore:
  *                      settings, .env, Host/Origin, value lists, tokens,
- *                      secrets, permissions, body fields, paging, logs.
+ *                      secrets, permissions, body JSON and its fields,
+ *                      paging, logs.
  *   2. request.c       the per-request context (request_*): created
  *                      once, freed by Kore with the request, with hooks
  *                      for what higher layers keep in it.
@@ -59,6 +60,7 @@
 
 #include <jansson.h>
 
+#include "core/bodyjson.h"
 #include "core/envfile.h"
 #include "core/fields.h"
 #include "core/hosts.h"

@@ -130,8 +130,8 @@ run_one() {
 		cat "tests/fuzz/dict/$d.dict" >>"$dict"
 	done
 	rm -f "$work/artifacts/$h"/*
-	ASAN_OPTIONS="$ASAN_OPTIONS$(asan_extra "$h")" "$work/bin/fuzz_$h" -max_total_time="$seconds" -runs="$runs" \
-	    -timeout=10 \
+	ASAN_OPTIONS="$ASAN_OPTIONS$(asan_extra "$h")" "$work/bin/fuzz_$h" \
+	    -max_total_time="$seconds" -runs="$runs" -timeout=10 \
 	    -rss_limit_mb=2048 -max_len="$(max_len "$h")" -dict="$dict" \
 	    -print_final_stats=1 -artifact_prefix="$work/artifacts/$h/" \
 	    "$work/corpus/$h" "tests/fuzz/corpus/$h" \

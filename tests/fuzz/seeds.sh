@@ -173,6 +173,21 @@ seed hosts 'api.example.com:8000'
 seed hosts 'x.tenants.example.org.'
 seed hosts '[::1]:443'
 
+# ---- proxies: the addresses and headers of the unit tests, as headers
+# from a trusted peer, and as TRUSTED_PROXIES entries ----
+grep -ho '"[^"]*"' tests/unit/unit_proxies.c | sed 's/^"//; s/"$//' |
+    c_strings | grep -v -E '\.h$|^[A-Z_]+$|%' | sort -u |
+while IFS= read -r line; do
+	seed_as_is proxies "$line"
+	seed_as_is proxies "$line
+10.1.2.3
+203.0.113.9"
+done
+seed proxies '127.0.0.1,10.0.0.0/8\n127.0.0.1\n198.51.100.7, 203.0.113.9'
+seed proxies 'fd00::/8\nfd00::5\n2001:db8::1, [2001:db8::2]'
+seed proxies '0.0.0.0/0,::/0\n192.0.2.1\n\t192.0.2.99\t'
+seed proxies '127.0.0.1\n127.0.0.1'
+
 for d in "$out"/*; do
 	echo "seeds: $d: $(find "$d" -type f | wc -l) inputs"
 done

@@ -162,6 +162,28 @@ seed envfile 'MAX_BODY_BYTES=1023\nRATE_LIMIT_DEFAULT_PER_MINUTE=0\nTLS_RELOAD_S
 seed envfile 'JWT_ACCESS_TOKEN_LIFETIME_MINUTES=9223372036854775808\nJWT_REFRESH_TOKEN_LIFETIME_DAYS=-1\n'
 seed envfile 'AUTH_FAILURES_PER_MINUTE_IP=5\nAUTH_FAILURES_PER_MINUTE_ACCOUNT=x\n'
 seed envfile '=value\n =\nexport =x\nA=1\0B=2\n'
+# settings_load() refuses HS256 without a key before it reads the rest:
+# the settings' own checks, each with a key.
+K='JWT_SIGNING_KEY=fuzz-settings-key-0123456789abcdef\n'
+seed envfile "${K}DB_HOST=h\nDB_PORT=1\nDB_LISTEN_PORT=2\n"
+seed envfile "${K}DB_LISTEN_HOST=l\n"
+seed envfile "${K}DATABASE_LISTEN_URL=postgresql://l/d\n"
+seed envfile "${K}MAX_BODY_BYTES=1023\n"
+seed envfile "${K}MAX_BODY_BYTES=8388608\nRATE_LIMIT_DEFAULT_PER_MINUTE=0\n"
+seed envfile "${K}TLS_RELOAD_SECONDS=86401\n"
+seed envfile "${K}LOG_LEVEL=debug\nLOG_FORMAT=json\n"
+seed envfile "${K}LOG_LEVEL=WARNING\nLOG_FORMAT=xml\n"
+seed envfile "${K}LOG_LEVEL=ERROR\n"
+seed envfile "${K}LOG_LEVEL=loud\n"
+seed envfile "${K}AUTH_FAILURES_PER_MINUTE_IP=5\nAUTH_FAILURES_PER_MINUTE_ACCOUNT=x\n"
+seed envfile "${K}AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL=0\n"
+seed envfile "${K}AUTH_LOGINS_IN_FLIGHT_PER_IP=100001\n"
+seed envfile "${K}AUTH_LOGINS_IN_FLIGHT_PER_WORKER=3\n"
+seed envfile "${K}TRUSTED_PROXIES=127.0.0.1,10.0.0.0/8,fd00::/8\n"
+seed envfile "${K}TRUSTED_PROXIES=127.0.0.1,nope\n"
+seed envfile "${K}TRUSTED_PROXIES=a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,A,B,C,D,E,F,G\n"
+seed envfile "${K}JWT_ACCESS_TOKEN_LIFETIME_MINUTES=0\n"
+seed envfile "${K}DEBUG=False\nALLOWED_HOSTS=api.example.com\n"
 
 # ---- hosts: the Host and Origin values of the unit tests ----
 grep -ho '"[^"]*"' tests/unit/unit_hosts.c | sed 's/^"//; s/"$//' |

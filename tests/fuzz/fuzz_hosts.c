@@ -1,6 +1,6 @@
 /*
  * The Host and Origin headers: hosts_allowed() and
- * hosts_origin_allowed() (src/core/hosts.c), run by src/request.c and
+ * hosts_origin_allowed() (src/core/hosts.c), run by src/input.c and
  * src/response.c on every request, against an ALLOWED_HOSTS with names,
  * a subdomain wildcard and addresses, and a CORS_ALLOWED_ORIGINS list.
  *

@@ -6,8 +6,10 @@
 #   2. a fresh database, migrations, a small test data set
 #   3. two servers: plain HTTP (conf/mtapi.conf) and TLS
 #      (conf/mtapi-tls.conf), on their own ports
-#   4. Criterion unit tests, then Criterion + libcurl integration tests,
-#      then the schema and browser tests (tests/docs/)
+#   4. Criterion unit tests, the fuzzing harnesses on their regression
+#      inputs and seed corpora (tests/fuzz/, replayed once, no fuzzing),
+#      then Criterion + libcurl integration tests, then the schema and
+#      browser tests (tests/docs/)
 #   5. the cluster tests (tools/dev/test-cluster.sh): two instances
 #      behind HAProxy, through PgBouncer, and the Citus-ready schema
 #      (MTAPI_TEST_ONLY=cluster, make test-cluster: these alone;
@@ -42,7 +44,7 @@ tls_port="${MTAPI_TEST_TLS_PORT:-18443}"
 tools/dev/deps.sh test
 tools/dev/keys.sh >/dev/null
 # shellcheck disable=SC2086
-make --no-print-directory $makeflags build tests
+make --no-print-directory $makeflags build tests fuzz-replay
 
 rm -rf "$t"
 mkdir -p "$t"
@@ -240,6 +242,44 @@ for bin in "$bindir"/tests/unit/*; do
 		run_suite "$bin"
 	fi
 done
+
+# The fuzzing harnesses, built with cc + ASan/UBSan and a plain main():
+# each regression input is a test, each seed corpus one more, and the
+# copies of the handlers' rule tables must match (tests/fuzz/).
+fuzz_replay() {
+	fp=0
+	ff=0
+	if tests/fuzz/rules-check.sh >"$t/fuzz-rules.out" 2>&1; then
+		fp=$((fp + 1))
+	else
+		ff=$((ff + 1))
+		cat "$t/fuzz-rules.out" >&2
+	fi
+	for bin in .build/fuzz/replay/fuzz_*; do
+		h=${bin##*/fuzz_}
+		for input in "tests/fuzz/corpus/$h" \
+		    tests/fuzz/regressions/"$h"/*; do
+			[ -e "$input" ] || continue
+			out="$t/fuzz-$h.out"
+			if MTAPI_FUZZ_API_CONF="$top/conf/api.conf" \
+			    ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" \
+			    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+			    "$bin" "$input" >"$out" 2>&1; then
+				fp=$((fp + 1))
+			else
+				ff=$((ff + 1))
+				last=$(grep -a '^replay: ' "$out" | tail -n 1)
+				echo "test: fuzz_$h fails on ${last#replay: }" >&2
+				grep -a -v '^replay: ' "$out" | head -n 40 >&2
+			fi
+		done
+	done
+	passed=$((passed + fp))
+	failed=$((failed + ff))
+	printf '%-40s %s\n' "fuzz-replay" "$fp passed, $ff failed"
+}
+[ "$only" = cluster ] || fuzz_replay
+
 for bin in "$bindir"/tests/it/*; do
 	wanted "$(basename "$bin")" || continue
 	[ -x "$bin" ] && run_suite "$bin"

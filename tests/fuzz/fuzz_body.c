@@ -1,6 +1,6 @@
 /*
  * Request bodies: the JSON text a client sends to a resource, parsed as
- * src/input.c input_body() does (fields_load(): any JSON value, duplicate
+ * src/input.c input_body() does (bodyjson_load(): any JSON value, duplicate
  * keys refused), then fields_validate() (src/core/fields.c) with every
  * resource's rule table, as PUT/POST (full) and as PATCH (partial). What
  * comes out is what the handlers bind to SQL: its properties are checked.
@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "core/bodyjson.h"
 #include "core/fields.h"
 #include "core/values.h"
 
@@ -126,7 +127,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t		*body;
 	size_t		i;
 
-	body = fields_load((const char *)data, size, &jerr);
+	body = bodyjson_load((const char *)data, size, &jerr);
 	if (body == NULL) {
 		/* The parse error is echoed to the client: it is text. */
 		FUZZ_CHECK(memchr(jerr.text, '\0', sizeof(jerr.text)) != NULL);
@@ -246,7 +247,7 @@ check_value(const struct field_rule *rule, const struct field_value *v,
 		 * The serialized object reads back as the same object, big
 		 * integers and all.
 		 */
-		FUZZ_CHECK((back = fields_load(t, strlen(t), &jerr)) != NULL);
+		FUZZ_CHECK((back = bodyjson_load(t, strlen(t), &jerr)) != NULL);
 		FUZZ_CHECK(json_is_object(back) && json_equal(back, given));
 		json_decref(back);
 		break;
@@ -284,7 +285,7 @@ check_errors(json_t *errors, const struct field_rule *rules, size_t n)
 }
 
 /*
- * An integer past 64 bits as fields_load() keeps it: a string of 0xff
+ * An integer past 64 bits as bodyjson_load() keeps it: a string of 0xff
  * and the digits, which no JSON text decodes to.
  */
 static int

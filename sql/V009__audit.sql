@@ -13,6 +13,7 @@
 --     service tokens created or revoked. The operator command names
 --     itself in the session settings mtapi.actor_kind and mtapi.actor_id;
 --     a change made without them (psql) is recorded as actor 'database'.
+--   by mtapi-admin audit-prune: the prune itself (audit.pruned).
 --
 -- Append-only: no UPDATE, no TRUNCATE (privilege revoked, and a trigger
 -- for whoever grants it back); DELETE only in a transaction that set

@@ -10,6 +10,9 @@
  * (which gives the attempt back) and mint the tokens; a failure stays
  * counted. Counting before the check is what stops parallel guesses: a
  * count read before and written after the hash let them all through.
+ * Success and failure each write their audit event (sql/V009__audit.sql)
+ * with the client address and request id: session_start in its own
+ * statement, a failure in api.login_failed before the 401.
  * An unknown user is checked against a dummy hash, so that it takes as
  * long and answers the same as a wrong password.
  *

@@ -177,7 +177,7 @@ $(TESTBIN)/it/test_%: tests/integration/test_%.c tests/integration/harness.c \
     tests/integration/harness.h $(CORE_SRC) $(MODULE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -Itests/integration -o $@ $< \
-	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS)
+	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS) -lpq
 
 # The cluster tests: the harness, and libpq for the catalog.
 $(TESTBIN)/cluster/test_%: tests/cluster/test_%.c tests/integration/harness.c \

@@ -121,6 +121,20 @@ db_bind_principal(struct api_req *ar)
 	db_bind(ar, ar->p.sid[0] != '\0' ? ar->p.sid : NULL);
 }
 
+/*
+ * Where a request came from, for the audit trail (sql/V009__audit.sql):
+ * the client address and the request id the server answers with.
+ */
+void
+db_bind_origin(struct http_request *req, struct api_req *ar)
+{
+	char		ip[INET6_ADDRSTRLEN];
+
+	(void)request_client_ip(req, ip, sizeof(ip));
+	db_bind_owned(ar, kore_strdup(ip));
+	db_bind(ar, ar->rid);
+}
+
 /* The validated body fields, in rule order: each its text, or NULL. */
 void
 db_bind_fields(struct api_req *ar, size_t n)

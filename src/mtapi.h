@@ -245,6 +245,7 @@ void	db_bind(struct api_req *, const char *);
 void	db_bind_owned(struct api_req *, char *);
 void	db_bind_int(struct api_req *, int64_t);
 void	db_bind_principal(struct api_req *);
+void	db_bind_origin(struct http_request *, struct api_req *);
 void	db_bind_fields(struct api_req *, size_t);
 void	db_bind_mask(struct api_req *);
 int	db_start(struct http_request *, int);

@@ -37,6 +37,7 @@ static int	db_state_task_wait(struct http_request *);
 
 static int	db_next(struct http_request *, int);
 static void	db_params_free(struct api_req *);
+static void	db_verdict_learn(struct api_req *);
 static void	db_cols_free(struct api_req *);
 static int	db_unavailable(struct api_req *);
 static int	db_conn_broken(struct api_req *);
@@ -79,6 +80,7 @@ db_statement(struct api_req *ar, const char *sql)
 	db_params_free(ar);
 	ar->query = sql;
 	ar->sql_retried = 0;
+	ar->verdict_at = 0;
 }
 
 /* Bind a value that outlives the statement (NULL binds SQL NULL). */
@@ -109,14 +111,24 @@ db_bind_int(struct api_req *ar, int64_t v)
 	db_bind_owned(ar, kore_strdup(buf));
 }
 
-/* $1..$4 of every tenant statement: who is asking, from the token. */
+/*
+ * $1..$5 of every tenant statement: who is asking, from the token, and
+ * the verdict epoch this worker remembers for them (src/verdict.c).
+ */
 void
 db_bind_principal(struct api_req *ar)
 {
+	int64_t		epoch;
+
 	db_bind(ar, ar->p.tenant);
 	db_bind(ar, token_auth_type_name(ar->p.auth_type));
 	db_bind(ar, ar->p.subject);
 	db_bind(ar, ar->p.sid[0] != '\0' ? ar->p.sid : NULL);
+	if (verdict_get(&ar->p, &epoch) == 0)
+		db_bind_int(ar, epoch);
+	else
+		db_bind(ar, NULL);
+	ar->verdict_at = ar->nparams;
 }
 
 /* The validated body fields, in rule order: each its text, or NULL. */
@@ -368,6 +380,7 @@ db_state_step(struct http_request *req)
 	kore_pgsql_cleanup(&ar->sql);
 	ar->sql_active = 0;
 	db_slot_release(ar);
+	db_verdict_learn(ar);
 	db_params_free(ar);
 
 	/* API statements answer the tenant's rate limit in column 4. */
@@ -420,6 +433,27 @@ db_params_free(struct api_req *ar)
 		ar->params[i] = NULL;
 	}
 	ar->nparams = 0;
+}
+
+/*
+ * API statements answer the verdict epoch to remember in column 5; a
+ * change from the one sent is learnt (NULL: forgotten).
+ */
+static void
+db_verdict_learn(struct api_req *ar)
+{
+	const char	*sent;
+
+	if (ar->verdict_at == 0 || ar->nrows < 1 || ar->ncols < 5)
+		return;
+
+	sent = ar->params[ar->verdict_at - 1];
+	if (sent == NULL && ar->cols[4] == NULL)
+		return;
+	if (sent != NULL && ar->cols[4] != NULL && !strcmp(sent, ar->cols[4]))
+		return;
+
+	verdict_learn(&ar->p, ar->cols[4]);
 }
 
 static void

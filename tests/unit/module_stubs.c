@@ -117,6 +117,8 @@ STUB(int, kore_task_state, (struct kore_task *a))
 
 /* The module's other files. */
 STUB(void, ratelimit_learn, (const char *a, long b))
+STUB(int, verdict_get, (const struct principal *a, int64_t *b))
+STUB(void, verdict_learn, (const struct principal *a, const char *b))
 STUB(void, resp_error_db, (struct http_request *a, int b))
 STUB(void, resp_error, (struct http_request *a, int b, const char *c,
     const char *d))

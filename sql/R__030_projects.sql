@@ -38,7 +38,10 @@ CREATE FUNCTION api.project_list(p_tenant uuid, p_kind text, p_sub text,
     p_ordering text, p_limit bigint, p_offset bigint)
 RETURNS TABLE (status int, total bigint, body text, rpm int,
     verdict bigint)
-LANGUAGE plpgsql STABLE AS $$
+-- Generic plans always: each static statement is planned once per
+-- connection, never again with the values (the plan cache would keep
+-- planning these for the values, which it estimates a little cheaper).
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
 	pr		record;
 	ok		boolean := false;
@@ -67,7 +70,8 @@ END
 $$
 $f$, api.list_cases($t$
 	SELECT 200, %3$s,
-	    (SELECT COALESCE(json_agg(api.project_json(x)), '[]')::text
+	    (SELECT '[' || COALESCE(string_agg(COALESCE(x.body,
+		api.project_json(x)::text), ', '), '') || ']'
 	    FROM (SELECT * FROM projects x WHERE x.tenant_id = p_tenant %1$s
 		ORDER BY %2$s LIMIT p_limit OFFSET p_offset) x),
 	    v_rpm, v_verdict
@@ -88,7 +92,8 @@ $f$, api.list_cases($t$
 		AND ($3::text IS NULL OR p.name ILIKE $3
 		    OR p.description ILIKE $3))
 	    SELECT 200, (SELECT count(*) FROM f),
-		(SELECT COALESCE(json_agg(api.project_json(x)), '[]')::text
+		(SELECT '[' || COALESCE(string_agg(COALESCE(x.body,
+		api.project_json(x)::text), ', '), '') || ']'
 		FROM (SELECT * FROM f x ORDER BY %%s LIMIT $4 OFFSET $5) x),
 		$6, $7
 	    FROM verdict_epochs e
@@ -113,7 +118,8 @@ BEGIN
 	LOOP
 		IF ok OR p_verdict IS NOT NULL THEN
 			RETURN QUERY SELECT 200, NULL::bigint,
-			    api.project_json(p)::text, v_rpm, v_verdict
+			    COALESCE(p.body, api.project_json(p)::text), v_rpm,
+			    v_verdict
 			FROM verdict_epochs e, projects p
 			WHERE (ok OR e.n[verdict_slot(p_tenant)] = p_verdict)
 			AND p.tenant_id = p_tenant AND p.id = p_id;
@@ -166,7 +172,8 @@ BEGIN
 		RETURN;
 	END IF;
 
-	RETURN QUERY SELECT 201, NULL::bigint, api.project_json(p)::text,
+	RETURN QUERY SELECT 201, NULL::bigint,
+	    COALESCE(p.body, api.project_json(p)::text),
 	    pr.rpm, pr.verdict;
 END
 $$;
@@ -213,7 +220,8 @@ BEGIN
 		RETURN;
 	END IF;
 
-	RETURN QUERY SELECT 200, NULL::bigint, api.project_json(p)::text,
+	RETURN QUERY SELECT 200, NULL::bigint,
+	    COALESCE(p.body, api.project_json(p)::text),
 	    pr.rpm, pr.verdict;
 END
 $$;

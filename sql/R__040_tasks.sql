@@ -34,7 +34,10 @@ CREATE FUNCTION api.task_list(p_tenant uuid, p_kind text, p_sub text,
     p_offset bigint, p_in_project boolean)
 RETURNS TABLE (status int, total bigint, body text, rpm int,
     verdict bigint)
-LANGUAGE plpgsql STABLE AS $$
+-- Generic plans always: each static statement is planned once per
+-- connection, never again with the values (the plan cache would keep
+-- planning these for the values, which it estimates a little cheaper).
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
 	pr		record;
 	ok		boolean := false;
@@ -71,9 +74,10 @@ END
 $$
 $f$, api.list_cases($t$
 	SELECT 200, %3$s,
-	    (SELECT COALESCE(json_agg(api.task_json(x, (SELECT p.name
-		FROM projects p WHERE p.tenant_id = x.tenant_id
-		AND p.id = x.project_id))), '[]')::text
+	    (SELECT '[' || COALESCE(string_agg(COALESCE(x.body,
+		api.task_json(x, (SELECT p.name FROM projects p
+		    WHERE p.tenant_id = x.tenant_id
+		    AND p.id = x.project_id))::text), ', '), '') || ']'
 	    FROM (SELECT * FROM tasks x WHERE x.tenant_id = p_tenant %1$s
 		ORDER BY %2$s LIMIT p_limit OFFSET p_offset) x),
 	    v_rpm, v_verdict
@@ -102,9 +106,10 @@ $f$, api.list_cases($t$
 		AND ($4::text IS NULL OR t.priority = $4::task_priority)
 		AND ($5::text IS NULL OR t.title ILIKE $5))
 	    SELECT 200, (SELECT count(*) FROM f),
-		(SELECT COALESCE(json_agg(api.task_json(x, (SELECT p.name
-		    FROM projects p WHERE p.tenant_id = x.tenant_id
-		    AND p.id = x.project_id))), '[]')::text
+		(SELECT '[' || COALESCE(string_agg(COALESCE(x.body,
+		    api.task_json(x, (SELECT p.name FROM projects p
+		        WHERE p.tenant_id = x.tenant_id
+		        AND p.id = x.project_id))::text), ', '), '') || ']'
 		FROM (SELECT * FROM f x ORDER BY %%s LIMIT $6 OFFSET $7) x),
 		$8, $9
 	    FROM verdict_epochs e
@@ -133,8 +138,9 @@ BEGIN
 		IF ok OR p_verdict IS NOT NULL THEN
 			-- Retrieve shows the project in full, last.
 			RETURN QUERY SELECT 200, NULL::bigint,
-			    left(api.task_json(t, p.name)::text, -1) ||
-			    ',"project_details":' || api.project_json(p)::text ||
+			    left(COALESCE(t.body, api.task_json(t, p.name)::text),
+			    -1) || ',"project_details":' ||
+			    COALESCE(p.body, api.project_json(p)::text) ||
 			    '}', v_rpm, v_verdict
 			FROM verdict_epochs e, tasks t JOIN projects p
 			    ON p.tenant_id = t.tenant_id AND p.id = t.project_id
@@ -193,7 +199,8 @@ BEGIN
 	    CASE WHEN p_status = 'done' THEN now() END)
 	RETURNING * INTO t;
 
-	RETURN QUERY SELECT 201, NULL::bigint, api.task_json(t, pname)::text,
+	RETURN QUERY SELECT 201, NULL::bigint,
+	    COALESCE(t.body, api.task_json(t, pname)::text),
 	    pr.rpm, pr.verdict;
 END
 $$;
@@ -253,7 +260,15 @@ BEGIN
 	WHERE x.tenant_id = p_tenant AND x.id = p_id
 	RETURNING * INTO t;
 
-	RETURN QUERY SELECT 200, NULL::bigint, api.task_json(t, p.name)::text,
+	-- Deleted since the check above, by a concurrent request.
+	IF t.id IS NULL THEN
+		RETURN QUERY SELECT 404, NULL::bigint,
+		    api.err('not_found', 'Not found.'), pr.rpm, pr.verdict;
+		RETURN;
+	END IF;
+
+	RETURN QUERY SELECT 200, NULL::bigint,
+	    COALESCE(t.body, api.task_json(t, p.name)::text),
 	    pr.rpm, pr.verdict
 	FROM projects p WHERE p.tenant_id = t.tenant_id AND p.id = t.project_id;
 END
@@ -315,7 +330,8 @@ BEGIN
 		RETURN;
 	END IF;
 
-	RETURN QUERY SELECT 200, NULL::bigint, api.task_json(t, p.name)::text,
+	RETURN QUERY SELECT 200, NULL::bigint,
+	    COALESCE(t.body, api.task_json(t, p.name)::text),
 	    pr.rpm, pr.verdict
 	FROM projects p WHERE p.tenant_id = t.tenant_id AND p.id = t.project_id;
 END

@@ -142,11 +142,16 @@ CREATE TRIGGER auth_sessions_verdict_trunc AFTER TRUNCATE ON auth_sessions
 
 -- Each project's task count, and each tenant's counts: what the
 -- statistics and the lists' totals read instead of counting rows. Kept by
--- statement triggers (a bulk write adjusts each row once), in the
--- transaction of the write, so every snapshot sees counts that match its
--- rows.
+-- statement triggers in the transaction of the write, so every snapshot
+-- sees counts that match its rows. An API write changes one row: two
+-- single-row updates by key; a bulk write (test data, a cascade) updates
+-- each project and tenant once, not once per row (a row updated many
+-- times in one transaction costs more each time).
+-- Room on every page, so that a count's update stays on its page (HOT:
+-- no index of the row is touched, the trigram index included).
 ALTER TABLE projects ADD COLUMN tasks_count bigint NOT NULL DEFAULT 0
     CHECK (tasks_count >= 0);
+ALTER TABLE projects SET (fillfactor = 80);
 
 CREATE TABLE tenant_counts (
 	tenant_id		uuid PRIMARY KEY REFERENCES tenants (id)
@@ -159,7 +164,7 @@ CREATE TABLE tenant_counts (
 	tasks_in_progress	bigint NOT NULL DEFAULT 0,
 	tasks_done		bigint NOT NULL DEFAULT 0,
 	documents		bigint NOT NULL DEFAULT 0
-);
+) WITH (fillfactor = 50);
 
 CREATE FUNCTION tenant_counts_new() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -173,14 +178,37 @@ CREATE TRIGGER tenants_counts AFTER INSERT ON tenants
     REFERENCING NEW TABLE AS n FOR EACH STATEMENT
     EXECUTE FUNCTION tenant_counts_new();
 
--- Task changes (+d rows of a project and status, -d for rows gone): the
--- projects' counts, then the tenants'. Projects are locked in key order
--- first, so that two writers moving tasks between the same projects in
--- opposite directions wait for each other instead of deadlocking.
+-- Task changes: d[i] tasks of status s[i] come to (d > 0) or leave
+-- (d < 0) project p[i] of tenant t[i]. The projects are locked in key
+-- order first, so that two writers moving tasks between the same
+-- projects in opposite directions wait for each other, never deadlock. A
+-- project already gone (deleted, its tasks with it) is counted out by its
+-- own trigger.
 CREATE FUNCTION tasks_count_apply(t uuid[], p bigint[], s task_status[],
     d bigint[]) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+	n	bigint;
 BEGIN
+	IF cardinality(t) = 1 THEN
+		UPDATE projects x SET tasks_count = x.tasks_count + d[1]
+		WHERE x.tenant_id = t[1] AND x.id = p[1]
+		RETURNING x.tasks_count INTO n;
+
+		UPDATE tenant_counts k SET
+		    tasks_todo = k.tasks_todo +
+			CASE WHEN s[1] = 'todo' THEN d[1] ELSE 0 END,
+		    tasks_in_progress = k.tasks_in_progress +
+			CASE WHEN s[1] = 'in_progress' THEN d[1] ELSE 0 END,
+		    tasks_done = k.tasks_done +
+			CASE WHEN s[1] = 'done' THEN d[1] ELSE 0 END,
+		    projects_with_tasks = k.projects_with_tasks +
+			CASE WHEN n > 0 AND n - d[1] <= 0 THEN 1
+			WHEN n <= 0 AND n - d[1] > 0 THEN -1 ELSE 0 END
+		WHERE k.tenant_id = t[1];
+		RETURN;
+	END IF;
+
 	PERFORM 1 FROM projects x
 	WHERE (x.tenant_id, x.id) IN (SELECT * FROM unnest(t, p))
 	ORDER BY x.tenant_id, x.id FOR NO KEY UPDATE OF x;
@@ -215,26 +243,34 @@ END
 $$;
 
 CREATE FUNCTION tasks_counted() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+	t	uuid[];
+	p	bigint[];
+	s	task_status[];
+	d	bigint[];
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		PERFORM tasks_count_apply(array_agg(x.tenant_id),
-		    array_agg(x.project_id), array_agg(x.status), array_agg(x.d))
+		SELECT array_agg(x.tenant_id), array_agg(x.project_id),
+		    array_agg(x.status), array_agg(x.d) INTO t, p, s, d
 		FROM (SELECT n.tenant_id, n.project_id, n.status, count(*) AS d
 		    FROM n GROUP BY 1, 2, 3) x;
 	ELSIF TG_OP = 'DELETE' THEN
-		PERFORM tasks_count_apply(array_agg(x.tenant_id),
-		    array_agg(x.project_id), array_agg(x.status), array_agg(x.d))
+		SELECT array_agg(x.tenant_id), array_agg(x.project_id),
+		    array_agg(x.status), array_agg(x.d) INTO t, p, s, d
 		FROM (SELECT o.tenant_id, o.project_id, o.status, -count(*) AS d
 		    FROM o GROUP BY 1, 2, 3) x;
 	ELSE
-		PERFORM tasks_count_apply(array_agg(x.tenant_id),
-		    array_agg(x.project_id), array_agg(x.status), array_agg(x.d))
+		SELECT array_agg(x.tenant_id), array_agg(x.project_id),
+		    array_agg(x.status), array_agg(x.d) INTO t, p, s, d
 		FROM (SELECT y.tenant_id, y.project_id, y.status, sum(y.d) AS d
 		    FROM (SELECT o.tenant_id, o.project_id, o.status, -1 AS d
 			FROM o UNION ALL SELECT n.tenant_id, n.project_id,
 			n.status, 1 FROM n) y
 		    GROUP BY 1, 2, 3 HAVING sum(y.d) <> 0) x;
+	END IF;
+	IF t IS NOT NULL THEN
+		PERFORM tasks_count_apply(t, p, s, d);
 	END IF;
 	RETURN NULL;
 END
@@ -247,50 +283,60 @@ CREATE TRIGGER tasks_counts_del AFTER DELETE ON tasks
     REFERENCING OLD TABLE AS o FOR EACH STATEMENT
     EXECUTE FUNCTION tasks_counted();
 CREATE TRIGGER tasks_counts_upd AFTER UPDATE ON tasks
-    REFERENCING OLD TABLE AS o NEW TABLE AS n
-    FOR EACH STATEMENT EXECUTE FUNCTION tasks_counted();
+    REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT
+    EXECUTE FUNCTION tasks_counted();
 
--- Projects by status; and the projects with tasks that leave with a
--- project (the trigger of its tasks, deleted with it, finds the project
--- already gone). w: -1 for a project with tasks that is deleted.
-CREATE FUNCTION projects_count_apply(t uuid[], s project_status[],
-    d bigint[], w bigint[]) RETURNS void
-LANGUAGE sql AS $$
-	UPDATE tenant_counts k SET
-	    projects_active = k.projects_active + g.a,
-	    projects_completed = k.projects_completed + g.co,
-	    projects_archived = k.projects_archived + g.ar,
-	    projects_with_tasks = k.projects_with_tasks + g.w
-	FROM (SELECT c.t,
-		COALESCE(sum(c.d) FILTER (WHERE c.s = 'active'), 0) AS a,
-		COALESCE(sum(c.d) FILTER (WHERE c.s = 'completed'), 0) AS co,
-		COALESCE(sum(c.d) FILTER (WHERE c.s = 'archived'), 0) AS ar,
-		sum(c.w) AS w
-	    FROM unnest(t, s, d, w) AS c(t, s, d, w) GROUP BY c.t) g
-	WHERE k.tenant_id = g.t
-$$;
-
+-- Projects by status; and a project with tasks that is deleted leaves
+-- projects_with_tasks (its tasks, deleted with it, find it gone).
 CREATE FUNCTION projects_counted() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+	t	uuid[];
+	s	project_status[];
+	d	bigint[];
+	w	bigint[];
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		PERFORM projects_count_apply(array_agg(x.tenant_id),
-		    array_agg(x.status), array_agg(x.d), array_agg(0::bigint))
-		FROM (SELECT n.tenant_id, n.status, count(*) AS d FROM n
-		    GROUP BY 1, 2) x;
+		SELECT array_agg(x.tenant_id), array_agg(x.status),
+		    array_agg(x.d), array_agg(x.w) INTO t, s, d, w
+		FROM (SELECT n.tenant_id, n.status, count(*) AS d,
+		    count(*) FILTER (WHERE n.tasks_count > 0) AS w
+		    FROM n GROUP BY 1, 2) x;
 	ELSIF TG_OP = 'DELETE' THEN
-		PERFORM projects_count_apply(array_agg(x.tenant_id),
-		    array_agg(x.status), array_agg(x.d), array_agg(x.w))
+		SELECT array_agg(x.tenant_id), array_agg(x.status),
+		    array_agg(x.d), array_agg(x.w) INTO t, s, d, w
 		FROM (SELECT o.tenant_id, o.status, -count(*) AS d,
 		    -count(*) FILTER (WHERE o.tasks_count > 0) AS w
 		    FROM o GROUP BY 1, 2) x;
 	ELSE
-		PERFORM projects_count_apply(array_agg(x.tenant_id),
-		    array_agg(x.status), array_agg(x.d), array_agg(0::bigint))
-		FROM (SELECT y.tenant_id, y.status, sum(y.d) AS d
-		    FROM (SELECT o.tenant_id, o.status, -1 AS d FROM o
-			UNION ALL SELECT n.tenant_id, n.status, 1 FROM n) y
+		-- Status changes only: tasks_count_apply's own updates of the
+		-- counts change no status and are skipped here.
+		SELECT array_agg(x.tenant_id), array_agg(x.status),
+		    array_agg(x.d), array_agg(x.w) INTO t, s, d, w
+		FROM (SELECT y.tenant_id, y.status, sum(y.d) AS d,
+		    sum(y.w) AS w
+		    FROM (SELECT o.tenant_id, o.status, -1 AS d,
+			-(o.tasks_count > 0)::int AS w FROM o
+			UNION ALL SELECT n.tenant_id, n.status, 1,
+			(n.tasks_count > 0)::int FROM n) y
 		    GROUP BY 1, 2 HAVING sum(y.d) <> 0) x;
+	END IF;
+	IF t IS NOT NULL THEN
+		UPDATE tenant_counts k SET
+		    projects_active = k.projects_active + g.a,
+		    projects_completed = k.projects_completed + g.co,
+		    projects_archived = k.projects_archived + g.ar,
+		    projects_with_tasks = k.projects_with_tasks + g.w
+		FROM (SELECT c.t,
+			COALESCE(sum(c.d) FILTER (WHERE c.s = 'active'), 0)
+			    AS a,
+			COALESCE(sum(c.d) FILTER (WHERE c.s = 'completed'), 0)
+			    AS co,
+			COALESCE(sum(c.d) FILTER (WHERE c.s = 'archived'), 0)
+			    AS ar,
+			sum(c.w) AS w
+		    FROM unnest(t, s, d, w) AS c(t, s, d, w) GROUP BY c.t) g
+		WHERE k.tenant_id = g.t;
 	END IF;
 	RETURN NULL;
 END
@@ -302,12 +348,11 @@ CREATE TRIGGER projects_counts_ins AFTER INSERT ON projects
 CREATE TRIGGER projects_counts_del AFTER DELETE ON projects
     REFERENCING OLD TABLE AS o FOR EACH STATEMENT
     EXECUTE FUNCTION projects_counted();
--- Not for the task count updates of tasks_count_apply (a trigger's own
--- statement): they change no status.
+-- Not for the count updates of tasks_count_apply (a trigger's own
+-- statement, WHEN skips it at no cost): they change no status.
 CREATE TRIGGER projects_counts_upd AFTER UPDATE ON projects
-    REFERENCING OLD TABLE AS o NEW TABLE AS n
-    FOR EACH STATEMENT WHEN (pg_trigger_depth() < 1)
-    EXECUTE FUNCTION projects_counted();
+    REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT
+    WHEN (pg_trigger_depth() < 1) EXECUTE FUNCTION projects_counted();
 
 CREATE FUNCTION documents_counted() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -358,6 +403,20 @@ SELECT tn.id,
 	AND t.status = 'done'),
     (SELECT count(*) FROM documents d WHERE d.tenant_id = tn.id)
 FROM tenants tn;
+
+-- Each row's JSON as the API shows it, kept with the row by the triggers
+-- of sql/R__060_bodies.sql (the format is the API functions'): lists and
+-- details read it instead of building it per request. kept_bodies holds
+-- the format the bodies were made with; R__060 makes them again when it
+-- changes.
+ALTER TABLE projects ADD COLUMN body text;
+ALTER TABLE tasks ADD COLUMN body text;
+ALTER TABLE documents ADD COLUMN body text;
+
+CREATE TABLE kept_bodies (
+	kind			text PRIMARY KEY,
+	format			text NOT NULL
+);
 
 -- Every list ordering (field, then id, either direction: the SQL's
 -- api.*_list) reads its page from an index in order, LIMIT first; so do

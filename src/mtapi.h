@@ -148,6 +148,8 @@ struct api_req {
 	int			sql_active;
 	int			sql_retried;
 	int			sql_resets;
+	int			sql_named;	/* sent as a prepared one */
+	int			sql_replanned;
 
 	/* A place in the line for a database connection (src/db.c). */
 	struct http_request	*owner;

@@ -93,6 +93,7 @@ STUB(int, http_request_header, (struct http_request *a, const char *b,
     const char **c))
 STUB(void, http_response_header, (struct http_request *a, const char *b,
     const char *c))
+STUB(void, kore_platform_schedule_read, (int a, void *b))
 STUB(void, kore_pgsql_init, (struct kore_pgsql *a))
 STUB(void, kore_pgsql_bind_request, (struct kore_pgsql *a,
     struct http_request *b))

@@ -2,7 +2,8 @@
  * Unit tests for the connection-slot queue of src/db.c: requests get a
  * database connection in the order they asked for one, a released slot
  * goes to the longest waiting request, and one connection of the
- * worker's pgsql_conn_max stays free for its own statements.
+ * worker's pgsql_conn_max stays free for its own statements; and the
+ * prepared statements' bookkeeping.
  */
 
 #include <criterion/criterion.h>
@@ -20,6 +21,7 @@ static int			nwoken;
 
 static int	acquire(int);
 static int	which(struct http_request *);
+static const char	*num_sql(int);
 
 void
 http_request_sleep(struct http_request *req)
@@ -161,4 +163,93 @@ Test(db_slots, a_single_connection_is_shared)
 	pgsql_conn_max = 1;
 	cr_expect_eq(acquire(0), 1);
 	cr_expect_eq(acquire(1), 0);
+}
+
+/*
+ * Prepared statements: a statement gets one number for its life in the
+ * worker (by pointer, else by text), and a connection's prepared set is
+ * forgotten when its backend changed (a reconnect, a new connection in
+ * the same place).
+ */
+static int	fake_pid = 100;
+
+static const char *
+num_sql(int i)
+{
+	static char	buf[32];
+
+	(void)snprintf(buf, sizeof(buf), "SELECT %d + 0", i);
+	return (buf);
+}
+
+int
+PQbackendPID(const PGconn *db)
+{
+	return (db != NULL ? fake_pid : 0);
+}
+
+static void
+named_setup(void)
+{
+	memset(db_named, 0, sizeof(db_named));
+	db_nnamed = 0;
+	memset(db_conns, 0, sizeof(db_conns));
+	db_conns_clock = 0;
+	fake_pid = 100;
+}
+
+TestSuite(db_named, .init = named_setup);
+
+Test(db_named, one_number_per_statement)
+{
+	static const char	a[] = "SELECT 1";
+	char			copy[] = "SELECT 1";
+	int			i;
+
+	cr_expect_eq(db_named_id(a), 0);
+	cr_expect_eq(db_named_id("SELECT 2"), 1);
+	cr_expect_eq(db_named_id(a), 0, "the same statement again");
+	cr_expect_eq(db_named_id(copy), 0, "the same text elsewhere");
+
+	for (i = db_nnamed; i < DB_NAMED_MAX; i++)
+		(void)db_named_id(kore_strdup(num_sql(i)));
+	cr_expect_eq(db_named_id("SELECT 'one too many'"), -1,
+	    "past DB_NAMED_MAX: unnamed");
+	cr_expect_eq(db_named_id(a), 0);
+}
+
+Test(db_named, another_backend_has_nothing_prepared)
+{
+	struct pgsql_conn	conn;
+	struct db_conn_named	*cn;
+	int			fake_db;
+
+	memset(&conn, 0, sizeof(conn));
+	conn.db = (PGconn *)&fake_db;
+
+	cr_assert_not_null(cn = db_conn_named(&conn));
+	cr_expect_eq(cn->prepared, 0);
+	cn->prepared = 0x5;
+	cr_expect_eq(db_conn_named(&conn)->prepared, 0x5, "same backend");
+
+	fake_pid = 101;		/* PQreset(): another backend */
+	cr_expect_eq(db_conn_named(&conn)->prepared, 0, "after a reconnect");
+
+	conn.db = NULL;
+	cr_expect_null(db_conn_named(&conn), "no backend: unnamed");
+}
+
+Test(db_named, the_least_recently_used_makes_room)
+{
+	struct pgsql_conn	conns[DB_CONNS_MAX + 1];
+	int			fake_db, i;
+
+	memset(conns, 0, sizeof(conns));
+	for (i = 0; i <= DB_CONNS_MAX; i++) {
+		conns[i].db = (PGconn *)&fake_db;
+		db_conn_named(&conns[i])->prepared = 1;
+	}
+	/* The first one was evicted for the last: known again as new. */
+	cr_expect_eq(db_conn_named(&conns[0])->prepared, 0);
+	cr_expect_eq(db_conn_named(&conns[DB_CONNS_MAX])->prepared, 1);
 }

@@ -228,6 +228,7 @@ hammer_through(const char *path_in, const char *token, pid_t (*change)(
 	long		status;
 	pid_t		pid;
 	int		running, i, left, wst, before, after, refused;
+	int		active;
 
 	/* Copies: h_fmt()'s buffers are reused by every request. */
 	path = strdup(path_in);
@@ -240,6 +241,7 @@ hammer_through(const char *path_in, const char *token, pid_t (*change)(
 		slot_start(m, &slots[i], "GET", path, token, NULL);
 	}
 
+	active = CONNS;
 	pid = -1;
 	done_at = -1;
 	last_ok = -1;
@@ -278,6 +280,8 @@ hammer_through(const char *path_in, const char *token, pid_t (*change)(
 			}
 			if (done_at < 0 || now_ms() < done_at + 1000)
 				slot_start(m, s, "GET", path, token, NULL);
+			else
+				active--;
 		}
 
 		if (pid == -1 && before >= 2 * CONNS)
@@ -288,7 +292,7 @@ hammer_through(const char *path_in, const char *token, pid_t (*change)(
 			    "the change failed");
 			done_at = now_ms();
 		}
-		if (done_at >= 0 && running == 0)
+		if (active == 0)
 			break;
 		cr_assert_lt(now_ms(), deadline, "hammering did not end");
 		curl_multi_poll(m, NULL, 0, 10, NULL);

@@ -3,9 +3,14 @@
 #   make run     install what is missing, set up PostgreSQL, keys and test
 #                data, build, and serve http://127.0.0.1:8000 (foreground)
 #   make test    the same set-up into a throw-away database, then every test
+#   make cluster make run's set-up, then two instances behind HAProxy on
+#                http://127.0.0.1:8080, through PgBouncer (foreground)
 #
-# Building blocks (the two above call them): build, module, cli, unit,
-# test-asan (the suite under AddressSanitizer + UBSan), bench, clean.
+# Building blocks (the ones above call them): build, module, cli, unit,
+# test-asan (the suite under AddressSanitizer + UBSan), test-cluster (the
+# cluster tests alone; make test runs them last), bench, clean.
+# Reliability checks (docs/reliability.md): slowclients (slow and abusive
+# clients), chaos (faults under load); RELIAB_PORT sets their server's port.
 
 BUILD		:= .build
 APPDIR		:= $(BUILD)/mtapi
@@ -34,7 +39,7 @@ endif
 CORE_SRC	:= src/core/settings.c src/core/envfile.c src/core/hosts.c \
 		   src/core/token.c src/core/secret.c \
 		   src/core/perms.c src/core/fields.c src/core/paging.c \
-		   src/core/log.c src/core/values.c
+		   src/core/log.c src/core/values.c src/core/proxies.c
 MODULE_SRC	:= $(shell find src -name '*.c')
 MODULE_HDR	:= $(shell find src -name '*.h')
 ADMIN_SRC	:= $(wildcard tools/admin/*.c)
@@ -47,6 +52,8 @@ UNIT_BIN	:= $(patsubst tests/unit/%.c,$(TESTBIN)/unit/%,$(UNIT_SRC))
 IT_SRC		:= $(filter-out tests/integration/harness.c,\
 		   $(wildcard tests/integration/test_*.c))
 IT_BIN		:= $(patsubst tests/integration/%.c,$(TESTBIN)/it/%,$(IT_SRC))
+CL_SRC		:= $(wildcard tests/cluster/test_*.c)
+CL_BIN		:= $(patsubst tests/cluster/%.c,$(TESTBIN)/cluster/%,$(CL_SRC))
 
 LIBS		:= -ljwt -ljansson -lsodium -lssl -lcrypto
 # What kodev defines for the module (conf/build.conf, Debian's Kore).
@@ -54,7 +61,7 @@ KORE_FLAGS	:= -DKORE_USE_PGSQL -DKORE_USE_TASKS
 TEST_LIBS	:= -lcriterion -lcurl $(LIBS)
 
 .PHONY: all run test build module cli tests unit test-asan bench clean \
-	db-start db-stop
+	db-start db-stop slowclients chaos cluster test-cluster
 
 all: build
 
@@ -67,8 +74,20 @@ test:
 test-asan:
 	@MTAPI_ASAN=1 tools/dev/test.sh
 
+cluster:
+	@tools/dev/cluster.sh
+
+test-cluster:
+	@MTAPI_TEST_ONLY=cluster tools/dev/test.sh
+
 bench:
 	@bench/run.sh
+
+slowclients:
+	@tests/reliability/run.sh slowclients
+
+chaos:
+	@tests/reliability/run.sh chaos
 
 db-start:
 	@set -a; . ./.env; set +a; tools/dev/pg.sh start
@@ -82,7 +101,7 @@ module: $(MODULE)
 
 cli: $(ADMIN)
 
-tests: $(UNIT_BIN) $(IT_BIN)
+tests: $(UNIT_BIN) $(IT_BIN) $(CL_BIN)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t --jobs 2 || exit 1; done
@@ -119,7 +138,7 @@ $(ADMIN): $(ADMIN_SRC) $(CORE_SRC) $(MODULE_HDR) tools/admin/admin.h \
 # Unit tests of a module file include it, with Kore's stand-ins
 # (tests/unit/module_stubs.c) for what it calls outside.
 $(TESTBIN)/unit/%: tests/unit/%.c tests/unit/module_stubs.c $(CORE_SRC) \
-    $(MODULE_SRC) $(MODULE_HDR)
+    $(MODULE_SRC) $(MODULE_HDR) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(KORE_FLAGS) -o $@ $< tests/unit/module_stubs.c \
 	    $(CORE_SRC) $(LDSAN) $(TEST_LIBS) -lpq
@@ -129,6 +148,13 @@ $(TESTBIN)/it/test_%: tests/integration/test_%.c tests/integration/harness.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -Itests/integration -o $@ $< \
 	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS)
+
+# The cluster tests: the harness, and libpq for the catalog.
+$(TESTBIN)/cluster/test_%: tests/cluster/test_%.c tests/integration/harness.c \
+    tests/integration/harness.h $(CORE_SRC) $(MODULE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) -Itests/integration -o $@ $< \
+	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS) -lpq
 
 clean:
 	rm -rf $(BUILD)

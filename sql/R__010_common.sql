@@ -60,7 +60,9 @@ $$;
 
 -- May this principal act for this tenant now? Checked on every request in
 -- the same statement as the data, so that deactivating a tenant, user or
--- API client, or revoking a login, counts from the very next request.
+-- API client, or revoking a login or a service token, counts from the
+-- very next request. For a service token p_sid is its jti: it must have
+-- a record (sql/V003), not revoked.
 CREATE FUNCTION api.principal(p_tenant uuid, p_kind text, p_sub text,
     p_sid uuid, OUT status int, OUT body text, OUT rpm int)
 LANGUAGE plpgsql STABLE AS $$
@@ -78,10 +80,14 @@ BEGIN
 		FROM api_clients c WHERE c.tenant_id = p_tenant
 		AND c.client_id = p_sub AND c.is_active
 		AND (c.expires_at IS NULL OR c.expires_at > now())) THEN 3
+	    WHEN p_kind = 'service' AND NOT EXISTS (SELECT 1
+		FROM service_tokens st WHERE st.jti = p_sid
+		AND st.tenant_id = p_tenant AND st.revoked_at IS NULL) THEN 5
 	    WHEN p_kind NOT IN ('user', 'api_client', 'service') THEN 4
 	    -- Still active, but this login was revoked.
-	    WHEN p_sid IS NOT NULL AND EXISTS (SELECT 1 FROM auth_sessions s
-		WHERE s.id = p_sid AND s.revoked_at IS NOT NULL) THEN 5
+	    WHEN p_kind <> 'service' AND p_sid IS NOT NULL AND EXISTS (SELECT 1
+		FROM auth_sessions s WHERE s.tenant_id = p_tenant AND s.id = p_sid
+		AND s.revoked_at IS NOT NULL) THEN 5
 	    ELSE 0 END,
 	    COALESCE(t.requests_per_minute, 0)
 	INTO why, rpm
@@ -105,8 +111,9 @@ $$;
 
 -- Rate limit reconciliation (src/ratelimit.c): add each worker's new
 -- counts, answer the totals across every worker and server, and the
--- tenants' limits. Rows are locked in tenant order so that two workers
--- never deadlock.
+-- tenants' limits. A count below zero gives back requests the principal
+-- check refused after they were sent. Rows are locked in tenant order so
+-- that two workers never deadlock.
 CREATE FUNCTION api.ratelimit_sync(p_batch json)
 RETURNS TABLE (tenant_id uuid, window_start bigint, total bigint, rpm int)
 LANGUAGE plpgsql AS $$
@@ -121,12 +128,12 @@ BEGIN
 		FROM json_array_elements(p_batch) e
 	), up AS (
 		INSERT INTO rate_counters AS rc (tenant_id, window_start, count)
-		SELECT b.t, b.w, b.n FROM b WHERE b.n > 0 ORDER BY b.t, b.w
+		SELECT b.t, b.w, b.n FROM b WHERE b.n <> 0 ORDER BY b.t, b.w
 		ON CONFLICT ON CONSTRAINT rate_counters_pkey
-		    DO UPDATE SET count = rc.count + excluded.count
+		    DO UPDATE SET count = greatest(rc.count + excluded.count, 0)
 		RETURNING rc.tenant_id, rc.window_start, rc.count
 	)
-	SELECT b.t, b.w, COALESCE(up.count, cur.count, 0)::bigint,
+	SELECT b.t, b.w, greatest(COALESCE(up.count, cur.count, 0), 0)::bigint,
 	    COALESCE(tn.requests_per_minute, 0)
 	FROM b
 	LEFT JOIN up ON up.tenant_id = b.t AND up.window_start = b.w
@@ -158,7 +165,7 @@ LANGUAGE sql AS $$
 	WHERE c.client_id = u.client_id AND c.tenant_id = u.tenant
 $$;
 
--- The verdict with the epoch of its tenant's slot (sql/V005), read in the
+-- The verdict with the epoch of its tenant's slot (sql/V008), read in the
 -- same snapshot: what a worker may remember (src/verdict.c) and send
 -- back as p_verdict. NULL verdict: not to be remembered (a refusal, a
 -- kind whose state no epoch covers, an API client that expires).

@@ -1,5 +1,5 @@
 -- Authentication state: logins, refresh token rotation and reuse
--- detection, revocation, and the failure counters that throttle password
+-- detection, revocation, and the attempt counters that throttle password
 -- guessing. Called by src/handlers/login.c and src/handlers/tokens.c.
 -- Passwords and client secrets never reach the database: only their
 -- hashes live here, and they are compared in C (constant time).
@@ -10,38 +10,96 @@ LANGUAGE sql STABLE AS $$
 	SELECT extract(epoch FROM now())::bigint / 60
 $$;
 
--- Seconds until the window ends when a key is over its limit, else 0.
--- Failures are counted per client IP and per account *at* that IP, so
--- that guessing from one address is stopped without letting anyone lock
--- an account out from elsewhere.
-CREATE FUNCTION api.auth_throttled(p_ip_key text, p_id_key text,
-    p_ip_limit int, p_id_limit int) RETURNS int
-LANGUAGE sql STABLE AS $$
-	SELECT CASE WHEN EXISTS (SELECT 1 FROM auth_failures f
-	    WHERE f.window_start = api.minute() AND (
-		(f.key = p_ip_key AND f.count >= p_ip_limit) OR
-		(f.key = p_id_key AND f.count >= p_id_limit)))
-	THEN 60 - (extract(epoch FROM now())::int % 60)
-	ELSE 0 END
+-- Count a login attempt, before its password or secret is checked: the
+-- counters of this minute of the client IP, of the account at that IP
+-- and of the account across all addresses go up by one, atomically (a
+-- row lock each, taken in key order, so that two logins never deadlock),
+-- and parallel guesses cannot all pass a check made before any of them
+-- was counted. Answers the seconds until the window ends when a counter
+-- is now over its limit (the attempt is then given back at once: refused
+-- attempts count nowhere), else 0, and the window it counted in. A
+-- failed attempt stays counted; a success is given back
+-- (api.auth_refund).
+--
+-- Counting the account per IP means nobody can lock an account out from
+-- elsewhere; the higher limit across addresses stops guessing from many
+-- addresses, and does not apply at an address the account logged in
+-- from in the last 30 days (auth_known_logins): there its owner keeps
+-- the per-IP budget.
+CREATE FUNCTION api.auth_attempt(p_ip_key text, p_id_key text,
+    p_acct_key text, p_ip_limit int, p_id_limit int, p_acct_limit int,
+    OUT retry_after int, OUT attempt_window bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+	over		boolean;
+	acct_over	boolean;
+BEGIN
+	attempt_window := api.minute();
+	-- Old windows go; rows another login is deleting are left to it.
+	DELETE FROM auth_failures f USING (SELECT o.key, o.window_start
+	    FROM auth_failures o WHERE o.window_start < attempt_window - 1
+	    LIMIT 1000 FOR UPDATE SKIP LOCKED) old
+	WHERE f.key = old.key AND f.window_start = old.window_start;
+
+	WITH k AS (
+		SELECT * FROM unnest(ARRAY[p_ip_key, p_id_key, p_acct_key],
+		    ARRAY[p_ip_limit, p_id_limit, p_acct_limit]) AS k(key, lim)
+	), up AS (
+		INSERT INTO auth_failures AS f (key, window_start, count)
+		SELECT k.key, attempt_window, 1 FROM k ORDER BY k.key
+		ON CONFLICT (key, window_start)
+		    DO UPDATE SET count = f.count + 1
+		RETURNING f.key, f.count
+	)
+	SELECT COALESCE(bool_or(up.count > k.lim AND k.key <> p_acct_key),
+	    false), COALESCE(bool_or(up.count > k.lim AND
+	    k.key = p_acct_key), false)
+	INTO over, acct_over
+	FROM up JOIN k ON k.key = up.key;
+
+	IF acct_over AND NOT over THEN
+		over := NOT EXISTS (SELECT 1 FROM auth_known_logins l
+		    WHERE l.key = p_id_key
+		    AND l.last_login_at > now() - interval '30 days');
+	END IF;
+
+	retry_after := 0;
+	IF over THEN
+		PERFORM api.auth_refund(p_ip_key, p_id_key, p_acct_key,
+		    attempt_window);
+		retry_after := 60 - (extract(epoch FROM now())::int % 60);
+	END IF;
+END
 $$;
 
-CREATE FUNCTION api.auth_failed(p_ip_key text, p_id_key text) RETURNS void
-LANGUAGE sql AS $$
-	DELETE FROM auth_failures WHERE window_start < api.minute() - 1;
-	INSERT INTO auth_failures AS f (key, window_start, count)
-	SELECT k, api.minute(), 1 FROM unnest(ARRAY[p_id_key, p_ip_key]) k
-	ORDER BY k
-	ON CONFLICT (key, window_start) DO UPDATE SET count = f.count + 1;
+-- Give back an attempt counted in p_window (a login that succeeded, or
+-- one refused before it was checked). Rows are locked in key order, as
+-- api.auth_attempt locks them.
+CREATE FUNCTION api.auth_refund(p_ip_key text, p_id_key text,
+    p_acct_key text, p_window bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM 1 FROM auth_failures f
+	WHERE f.key IN (p_ip_key, p_id_key, p_acct_key)
+	    AND f.window_start = p_window
+	ORDER BY f.key FOR UPDATE;
+	UPDATE auth_failures f SET count = f.count - 1
+	WHERE f.key IN (p_ip_key, p_id_key, p_acct_key)
+	    AND f.window_start = p_window AND f.count > 0;
+END
 $$;
 
--- A user login's first step: throttling, the user's hash, and the tenant
--- it selects. tenant_count: how many active tenants of the user match
--- p_tenant (a slug or an id), or, without p_tenant, how many the user has.
+-- A user login's first step: the attempt counted (api.auth_attempt), the
+-- user's hash, and the tenant it selects. tenant_count: how many active
+-- tenants of the user match p_tenant (a slug or an id), or, without
+-- p_tenant, how many the user has.
 CREATE FUNCTION api.login_lookup(p_username text, p_tenant text,
-    p_ip_key text, p_id_key text, p_ip_limit int, p_id_limit int)
+    p_ip_key text, p_id_key text, p_acct_key text, p_ip_limit int,
+    p_id_limit int, p_acct_limit int)
 RETURNS TABLE (retry_after int, user_id bigint, password_hash text,
-    tenant_count int, tenant_id uuid, tenant_slug text, tenant_name text)
-LANGUAGE plpgsql STABLE AS $$
+    tenant_count int, tenant_id uuid, tenant_slug text, tenant_name text,
+    attempt_window bigint)
+LANGUAGE plpgsql AS $$
 DECLARE
 	u	users;
 	n	int;
@@ -49,8 +107,9 @@ DECLARE
 	tslug	text;
 	tname	text;
 BEGIN
-	retry_after := api.auth_throttled(p_ip_key, p_id_key, p_ip_limit,
-	    p_id_limit);
+	SELECT a.retry_after, a.attempt_window INTO retry_after, attempt_window
+	FROM api.auth_attempt(p_ip_key, p_id_key, p_acct_key, p_ip_limit,
+	    p_id_limit, p_acct_limit) a;
 	IF retry_after > 0 THEN
 		RETURN NEXT;
 		RETURN;
@@ -81,20 +140,29 @@ BEGIN
 END
 $$;
 
--- An API client login's first step.
+-- An API client login's first step, counted like a user's: whose the
+-- client id is (the reference table api_client_ids), then that tenant's
+-- client.
 CREATE FUNCTION api.client_lookup(p_client_id text, p_ip_key text,
-    p_id_key text, p_ip_limit int, p_id_limit int)
+    p_id_key text, p_acct_key text, p_ip_limit int, p_id_limit int,
+    p_acct_limit int)
 RETURNS TABLE (retry_after int, client_pk bigint, secret_hash text,
     tenant_id uuid, tenant_slug text, tenant_name text, roles json,
-    scopes json)
-LANGUAGE plpgsql STABLE AS $$
+    scopes json, attempt_window bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+	tid	uuid;
 BEGIN
-	retry_after := api.auth_throttled(p_ip_key, p_id_key, p_ip_limit,
-	    p_id_limit);
+	SELECT a.retry_after, a.attempt_window INTO retry_after, attempt_window
+	FROM api.auth_attempt(p_ip_key, p_id_key, p_acct_key, p_ip_limit,
+	    p_id_limit, p_acct_limit) a;
 	IF retry_after > 0 THEN
 		RETURN NEXT;
 		RETURN;
 	END IF;
+
+	SELECT k.tenant_id INTO tid FROM api_client_ids k
+	    WHERE k.client_id = p_client_id;
 
 	-- Unusable clients answer like unknown ones.
 	SELECT c.id, c.secret_hash, tn.id, tn.slug, tn.name, to_json(c.roles),
@@ -102,32 +170,48 @@ BEGIN
 	INTO client_pk, secret_hash, tenant_id, tenant_slug, tenant_name,
 	    roles, scopes
 	FROM api_clients c JOIN tenants tn ON tn.id = c.tenant_id
-	WHERE c.client_id = p_client_id AND c.is_active AND tn.is_active
+	WHERE c.tenant_id = tid AND c.client_id = p_client_id
+	    AND c.is_active AND tn.is_active
 	    AND (c.expires_at IS NULL OR c.expires_at > now());
 	RETURN NEXT;
 END
 $$;
 
--- A login succeeded: a new session and its first refresh token.
+-- A login succeeded: its attempt is given back, its address is one the
+-- account is known at (auth_known_logins), and a new session gets its
+-- first refresh token.
 CREATE FUNCTION api.session_start(p_tenant uuid, p_user bigint,
-    p_client bigint, p_refresh_exp double precision)
+    p_client bigint, p_refresh_exp double precision, p_ip_key text,
+    p_id_key text, p_acct_key text, p_window bigint)
 RETURNS TABLE (sid uuid, jti uuid)
 LANGUAGE plpgsql AS $$
 BEGIN
+	PERFORM api.auth_refund(p_ip_key, p_id_key, p_acct_key, p_window);
+
+	INSERT INTO auth_known_logins AS l (key, last_login_at)
+	VALUES (p_id_key, now())
+	ON CONFLICT (key) DO UPDATE SET last_login_at = now();
+	DELETE FROM auth_known_logins l USING (SELECT o.key
+	    FROM auth_known_logins o
+	    WHERE o.last_login_at < now() - interval '30 days'
+	    LIMIT 100 FOR UPDATE SKIP LOCKED) old
+	WHERE l.key = old.key;
+
 	INSERT INTO auth_sessions (tenant_id, user_id, api_client_id)
 	VALUES (p_tenant, p_user, p_client) RETURNING id INTO sid;
 
 	jti := gen_random_uuid();
-	INSERT INTO refresh_tokens (jti, session_id, expires_at)
-	VALUES (jti, sid, to_timestamp(p_refresh_exp));
+	INSERT INTO refresh_tokens (tenant_id, jti, session_id, expires_at)
+	VALUES (p_tenant, jti, sid, to_timestamp(p_refresh_exp));
 	RETURN NEXT;
 END
 $$;
 
 -- Rotation: the presented refresh token is spent and a new one issued. A
 -- spent token presented again means it was stolen or replayed: the whole
--- session (every token descended from that login) is revoked.
-CREATE FUNCTION api.refresh(p_jti uuid, p_kind text,
+-- session (every token descended from that login) is revoked. p_tenant
+-- is the refresh token's own (verified) tenant claim.
+CREATE FUNCTION api.refresh(p_tenant uuid, p_jti uuid, p_kind text,
     p_refresh_exp double precision)
 RETURNS TABLE (status int, sid uuid, jti uuid, tenant_id uuid,
     tenant_slug text, tenant_name text, user_id bigint, client_id text,
@@ -142,23 +226,24 @@ DECLARE
 BEGIN
 	status := 401;
 
-	SELECT * INTO rt FROM refresh_tokens r WHERE r.jti = p_jti FOR UPDATE;
+	SELECT * INTO rt FROM refresh_tokens r
+	    WHERE r.tenant_id = p_tenant AND r.jti = p_jti FOR UPDATE;
 	IF rt.jti IS NULL THEN
 		RETURN NEXT;
 		RETURN;
 	END IF;
 
-	SELECT * INTO s FROM auth_sessions a WHERE a.id = rt.session_id
-	    FOR UPDATE;
+	SELECT * INTO s FROM auth_sessions a
+	    WHERE a.tenant_id = p_tenant AND a.id = rt.session_id FOR UPDATE;
 	IF s.revoked_at IS NOT NULL THEN
 		RETURN NEXT;
 		RETURN;
 	END IF;
 
 	IF rt.used_at IS NOT NULL THEN
-		UPDATE auth_sessions SET revoked_at = now(),
+		UPDATE auth_sessions a SET revoked_at = now(),
 		    revoked_reason = 'refresh token reuse'
-		WHERE id = s.id;
+		WHERE a.tenant_id = p_tenant AND a.id = s.id;
 		RETURN NEXT;
 		RETURN;
 	END IF;
@@ -187,10 +272,12 @@ BEGIN
 		RETURN;
 	END IF;
 
-	UPDATE refresh_tokens SET used_at = now() WHERE refresh_tokens.jti = rt.jti;
+	UPDATE refresh_tokens r SET used_at = now()
+	    WHERE r.tenant_id = p_tenant AND r.jti = rt.jti;
 	jti := gen_random_uuid();
-	INSERT INTO refresh_tokens (jti, session_id, parent_jti, expires_at)
-	VALUES (jti, s.id, rt.jti, to_timestamp(p_refresh_exp));
+	INSERT INTO refresh_tokens (tenant_id, jti, session_id, parent_jti,
+	    expires_at)
+	VALUES (p_tenant, jti, s.id, rt.jti, to_timestamp(p_refresh_exp));
 
 	status := 200;
 	sid := s.id;
@@ -206,33 +293,42 @@ END
 $$;
 
 -- Logout: the session of this refresh token ends, with every token of it.
-CREATE FUNCTION api.revoke(p_jti uuid) RETURNS int
+CREATE FUNCTION api.revoke(p_tenant uuid, p_jti uuid) RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE
 	s	uuid;
 BEGIN
-	SELECT session_id INTO s FROM refresh_tokens WHERE jti = p_jti;
+	SELECT r.session_id INTO s FROM refresh_tokens r
+	    WHERE r.tenant_id = p_tenant AND r.jti = p_jti;
 	IF s IS NULL THEN
 		RETURN 401;
 	END IF;
 
-	UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'logout'
-	WHERE id = s AND revoked_at IS NULL;
+	UPDATE auth_sessions a SET revoked_at = now(),
+	    revoked_reason = 'logout'
+	WHERE a.tenant_id = p_tenant AND a.id = s AND a.revoked_at IS NULL;
 	RETURN 204;
 END
 $$;
 
--- Is a token (already verified cryptographically) still good? A refresh
--- token must be unspent; any token's session must not be revoked.
-CREATE FUNCTION api.verify(p_jti uuid, p_sid uuid, p_refresh boolean)
+-- Is a token (already verified cryptographically) still good? What a
+-- request with it would need: api.principal_at() (an active tenant, user or
+-- API client, a login not revoked); a refresh token must be unspent too.
+-- p_verdict: the epoch the worker remembers (sql/V008), as on every
+-- request; p_jti: a refresh token's id, else NULL.
+CREATE FUNCTION api.verify(p_tenant uuid, p_kind text, p_sub text,
+    p_sid uuid, p_verdict bigint, p_jti uuid)
 RETURNS int
 LANGUAGE sql STABLE AS $$
 	SELECT CASE
-	    WHEN p_refresh AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
-		JOIN auth_sessions s ON s.id = r.session_id
-		WHERE r.jti = p_jti AND r.used_at IS NULL
-		AND s.revoked_at IS NULL) THEN 401
-	    WHEN p_sid IS NOT NULL AND EXISTS (SELECT 1 FROM auth_sessions s
-		WHERE s.id = p_sid AND s.revoked_at IS NOT NULL) THEN 401
+	    WHEN (api.principal_at(p_tenant, p_kind, p_sub, p_sid,
+		p_verdict)).status <> 0
+		THEN 401
+	    WHEN p_jti IS NOT NULL AND NOT EXISTS (SELECT 1
+		FROM refresh_tokens r
+		JOIN auth_sessions s ON s.tenant_id = r.tenant_id
+		AND s.id = r.session_id
+		WHERE r.tenant_id = p_tenant AND r.jti = p_jti
+		AND r.used_at IS NULL AND s.revoked_at IS NULL) THEN 401
 	    ELSE 200 END
 $$;

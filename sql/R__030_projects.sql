@@ -2,7 +2,7 @@
 -- scoped by p_tenant, the tenant of the verified token.
 --
 -- p_verdict (after the principal, $5) is the verdict epoch the worker
--- remembers for this principal, or NULL (sql/V005, api.principal_at);
+-- remembers for this principal, or NULL (sql/V008, api.principal_at);
 -- every function answers the epoch to remember in a fifth column,
 -- verdict (NULL: forget it). The reads compare the epoch inside their
 -- data statement and run the full check only when it no longer holds:
@@ -14,7 +14,7 @@ CREATE TYPE api.project_out AS (id bigint, name text, description text,
     updated_at text);
 
 -- A project as the API shows it; inlined into the statement that calls
--- it. Its task count is kept on the row (sql/V005).
+-- it. Its task count is kept on the row (sql/V008).
 CREATE FUNCTION api.project_json(p projects)
 RETURNS json
 LANGUAGE sql STABLE AS $$
@@ -267,7 +267,7 @@ CREATE TYPE api.stats_out AS (total_projects bigint, active_projects bigint,
     projects_with_tasks bigint, projects json, tasks json, documents json);
 
 -- Every status key present, zeros included. The flat keys are what the
--- original service's clients read. The counts are kept (sql/V005); only
+-- original service's clients read. The counts are kept (sql/V008); only
 -- "overdue", which moves with the date, is counted (the partial index of
 -- the tasks not done, by due date).
 CREATE FUNCTION api.project_statistics(p_tenant uuid, p_kind text,

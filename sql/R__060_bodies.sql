@@ -1,9 +1,9 @@
 -- Kept bodies: each project's, task's and document's JSON as the API
 -- shows it (api.project_json, api.task_json, api.document_json), made by
 -- these triggers whenever the row is written and kept in its body column
--- (sql/V005): a list concatenates its page's bodies, a detail answers
+-- (sql/V008): a list concatenates its page's bodies, a detail answers
 -- one, instead of building JSON on every read. A body shows the task
--- count (kept on the project by sql/V005's triggers, which update the
+-- count (kept on the project by sql/V008's triggers, which update the
 -- project: this trigger makes its body again) and the project's name
 -- (renaming a project makes its tasks' and documents' bodies again).
 -- Readers fall back to building the JSON for a row without a body.

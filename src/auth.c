@@ -8,7 +8,7 @@
  * tenant's rate limit. Whether the tenant, user or API client is still
  * active is checked by the database in the same round trip as the data
  * (api.principal() in sql/R__010_common.sql), so deactivation counts from
- * the very next request.
+ * the very next request; src/db.c gives the charge back when it refuses.
  *
  * Clients send the same token for many requests: a token verified once is
  * remembered (per worker, by its exact text) with the principal it gave,
@@ -84,6 +84,7 @@ auth_bearer(struct http_request *req, const void *unused)
 	}
 	ar->rl_limit = limit;
 	ar->rl_remaining = remaining;
+	ar->rl_charged = time(NULL);
 
 	return (KORE_RESULT_OK);
 }

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include "mtapi.h"
+#include "conn.h"
 #include "bgquery.h"
 
 /* Kore drops a statement silently if its socket errors: give up on it. */
@@ -24,7 +25,7 @@ bgquery_busy(struct bgquery *bq)
 
 	log_line(LOG_LEVEL_WARNING, NULL, "%s: abandoning a statement that "
 	    "never finished", bq->name);
-	kore_pgsql_cleanup(&bq->sql);
+	conn_pgsql_cleanup(&bq->sql);
 	bq->busy = 0;
 
 	return (0);
@@ -41,7 +42,7 @@ bgquery_start(struct bgquery *bq, const char *sql, const char *param)
 
 	/* No free connection now: give up this tick, requests go first. */
 	if (!kore_pgsql_setup(&bq->sql, API_DB, KORE_PGSQL_ASYNC)) {
-		kore_pgsql_cleanup(&bq->sql);
+		conn_pgsql_cleanup(&bq->sql);
 		return (-1);
 	}
 
@@ -53,7 +54,7 @@ bgquery_start(struct bgquery *bq, const char *sql, const char *param)
 	    KORE_PGSQL_PARAM_TEXT(param))) {
 		log_line(LOG_LEVEL_WARNING, NULL, "%s: %s", bq->name,
 		    bq->sql.error != NULL ? bq->sql.error : "send failed");
-		kore_pgsql_cleanup(&bq->sql);
+		conn_pgsql_cleanup(&bq->sql);
 		bq->busy = 0;
 		return (-1);
 	}
@@ -85,7 +86,7 @@ bgquery_cb(struct kore_pgsql *sql, void *arg)
 			 * Reading on would fail the same way again: release
 			 * (which reports COMPLETE to us), then reconnect.
 			 */
-			kore_pgsql_cleanup(sql);
+			conn_pgsql_cleanup(sql);
 			PQreset(conn->db);
 		} else {
 			kore_pgsql_continue(sql);

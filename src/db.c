@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "mtapi.h"
+#include "conn.h"
 
 #define DB_INIT		0
 #define DB_QUERY	1
@@ -60,12 +61,15 @@ static int	db_conn_dead(struct api_req *);
 static void	db_release_reset(struct api_req *);
 static void	db_release(struct api_req *);
 static void	db_free(struct api_req *);
+static void	db_task_done(struct api_req *);
 
 static int	db_slot_acquire(struct http_request *, struct api_req *);
 static void	db_slot_release(struct api_req *);
 
 static int	db_send(struct http_request *, struct api_req *);
 static int	db_named_id(const char *);
+static void	db_named_name(const char *, char *, size_t);
+static int	db_pooled(void);
 static struct db_conn_named	*db_conn_named(struct pgsql_conn *);
 static int	db_prepare(struct db_conn_named *, const char *, const char *);
 static int	db_replan(struct api_req *);
@@ -87,6 +91,7 @@ static const char		*db_named[DB_NAMED_MAX];
 static int			db_nnamed;
 static struct db_conn_named	db_conns[DB_CONNS_MAX];
 static u_int64_t		db_conns_clock;
+static int			db_pooler_found;
 
 static struct http_state db_states[] = {
 	KORE_HTTP_STATE(db_state_init),
@@ -210,7 +215,7 @@ static void
 db_release(struct api_req *ar)
 {
 	if (ar->sql_active) {
-		kore_pgsql_cleanup(&ar->sql);
+		conn_pgsql_cleanup(&ar->sql);
 		ar->sql_active = 0;
 	}
 	db_slot_release(ar);
@@ -221,16 +226,30 @@ db_release(struct api_req *ar)
 /*
  * The request context's hook (src/request.c): everything of the request
  * this file holds. A task still running is left to Kore, which frees the
- * request only once it has ended.
+ * request only once it has ended (and calls this again).
  */
 static void
 db_free(struct api_req *ar)
 {
 	db_release(ar);
+	if (!ar->task_active || kore_task_finished(&ar->task))
+		db_task_done(ar);
 	if (ar->task_active && kore_task_finished(&ar->task)) {
 		kore_task_destroy(&ar->task);
 		ar->task_active = 0;
 	}
+}
+
+/* No task of the request runs (any more): the handler's hook, once. */
+static void
+db_task_done(struct api_req *ar)
+{
+	void		(*done)(void *);
+
+	if ((done = ar->task_done) == NULL)
+		return;
+	ar->task_done = NULL;
+	done(ar->task_done_arg);
 }
 
 /*
@@ -379,7 +398,7 @@ db_state_error(struct http_request *req)
 
 	/* A prepared statement that no longer fits: prepare it anew. */
 	if (db_replan(ar)) {
-		kore_pgsql_cleanup(&ar->sql);
+		conn_pgsql_cleanup(&ar->sql);
 		ar->sql_active = 0;
 		req->fsm_state = DB_INIT;
 		return (HTTP_STATE_CONTINUE);
@@ -412,7 +431,7 @@ db_state_step(struct http_request *req)
 	long		rpm;
 
 	/* The connection goes back to the pool before anything else. */
-	kore_pgsql_cleanup(&ar->sql);
+	conn_pgsql_cleanup(&ar->sql);
 	ar->sql_active = 0;
 	db_slot_release(ar);
 	db_verdict_learn(ar);
@@ -424,6 +443,20 @@ db_state_step(struct http_request *req)
 		rpm = (long)kore_strtonum(ar->cols[3], 10, 1, LONG_MAX, &err);
 		if (err == KORE_RESULT_OK)
 			ratelimit_learn(ar->p.tenant, rpm);
+	}
+
+	/*
+	 * Their 401 and 403 are api.principal() refusing the token: such a
+	 * request spends nothing of the tenant's limit (a revoked token
+	 * cannot use up what its tenant's valid users have).
+	 */
+	if (ar->authed && ar->rl_charged != 0 && ar->nrows > 0 &&
+	    ar->ncols >= 4 && ar->cols[0] != NULL &&
+	    (!strcmp(ar->cols[0], "401") || !strcmp(ar->cols[0], "403"))) {
+		ratelimit_refund(ar->p.tenant, ar->rl_charged);
+		ar->rl_charged = 0;
+		if (ar->rl_remaining >= 0 && ar->rl_remaining < ar->rl_limit)
+			ar->rl_remaining++;
 	}
 
 	return (db_next(req, ar->m->step(req, ar)));
@@ -438,6 +471,7 @@ db_state_task_wait(struct http_request *req)
 		http_request_sleep(req);
 		return (HTTP_STATE_RETRY);
 	}
+	db_task_done(ar);
 
 	return (db_next(req, ar->m->step(req, ar)));
 }
@@ -615,7 +649,7 @@ db_release_reset(struct api_req *ar)
 	struct pgsql_conn	*conn;
 
 	conn = ar->sql.conn;
-	kore_pgsql_cleanup(&ar->sql);
+	conn_pgsql_cleanup(&ar->sql);
 	ar->sql_active = 0;
 
 	if (conn != NULL && conn->db != NULL)
@@ -628,7 +662,10 @@ db_release_reset(struct api_req *ar)
  * and connection, as Kore's own connect does), then only executed. Kore
  * has no call for a prepared statement, so after sending, what its
  * sending calls do: wait for the answer on the connection's socket.
- * Anything unusual goes out as Kore's unnamed statement instead.
+ * Anything unusual goes out as Kore's unnamed statement instead, and so
+ * does everything through a transaction pooler: PgBouncer before 1.21
+ * (Debian 12 ships 1.18) lends a server connection per transaction and
+ * keeps no prepared statement for the next one.
  */
 static int
 db_send(struct http_request *req, struct api_req *ar)
@@ -640,12 +677,12 @@ db_send(struct http_request *req, struct api_req *ar)
 
 	ar->sql_named = 0;
 	db = ar->sql.conn != NULL ? ar->sql.conn->db : NULL;
-	if (db == NULL || (fd = PQsocket(db)) < 0 ||
+	if (db_pooled() || db == NULL || (fd = PQsocket(db)) < 0 ||
 	    (id = db_named_id(ar->query)) == -1 ||
 	    (cn = db_conn_named(ar->sql.conn)) == NULL)
 		goto unnamed;
 
-	(void)snprintf(name, sizeof(name), "mtapi_%d", id);
+	db_named_name(ar->query, name, sizeof(name));
 	if (!(cn->prepared & (1ULL << id))) {
 		if (db_prepare(cn, name, ar->query) == -1)
 			goto unnamed;
@@ -692,6 +729,38 @@ db_named_id(const char *sql)
 
 	db_named[db_nnamed] = sql;
 	return (db_nnamed++);
+}
+
+/*
+ * A statement's name, from its text: the same name is the same statement
+ * in every worker, so a server connection that several of them share
+ * (a pooler) never holds another statement under a name (FNV-1a).
+ */
+static void
+db_named_name(const char *sql, char *name, size_t len)
+{
+	u_int64_t	h;
+
+	for (h = 0xcbf29ce484222325ULL; *sql != '\0'; sql++)
+		h = (h ^ (u_int8_t)*sql) * 0x100000001b3ULL;
+	(void)snprintf(name, len, "mtapi_%016" PRIx64, h);
+}
+
+/*
+ * Does DB go through a pooler? The settings say so when the connection
+ * that needs a session of its own (DB_LISTEN_*, docs/scaling.md) goes
+ * elsewhere than the others; or a prepared statement went missing (see
+ * db_replan()). Every connection of the worker goes the same way.
+ */
+static int
+db_pooled(void)
+{
+	if (db_pooler_found)
+		return (1);
+	if (app.s.db_conninfo == NULL || app.s.db_listen_conninfo == NULL)
+		return (0);
+
+	return (strcmp(app.s.db_conninfo, app.s.db_listen_conninfo) != 0);
 }
 
 /*
@@ -769,7 +838,10 @@ db_prepare(struct db_conn_named *cn, const char *name, const char *sql)
  * Did a prepared statement fail before it ran because it no longer fits
  * (gone, or the API functions were made again with other columns)? Then
  * this connection prepares everything anew and the statement is sent
- * once more.
+ * once more. Gone from the backend that prepared it and still connected
+ * to the same: a pooler between (settings that do not say so), which
+ * lent another server connection; the worker sends unnamed statements
+ * from now on.
  */
 static int
 db_replan(struct api_req *ar)
@@ -790,12 +862,20 @@ db_replan(struct api_req *ar)
 		return (0);
 
 	if ((cn = db_conn_named(ar->sql.conn)) != NULL) {
-		cn->stale = 1;
+		if (!strcmp(state, "26000")) {
+			db_pooler_found = 1;
+			log_line(LOG_LEVEL_WARNING, NULL, "rid=%s: a prepared "
+			    "statement is gone (a transaction pooler?): this "
+			    "worker sends unnamed statements", ar->rid);
+		} else {
+			cn->stale = 1;
+			log_line(LOG_LEVEL_INFO, NULL, "rid=%s: prepared "
+			    "statements made again (%s)", ar->rid,
+			    msg != NULL ? msg : state);
+		}
 		cn->prepared = 0;
 	}
 	ar->sql_replanned = 1;
-	log_line(LOG_LEVEL_INFO, NULL, "rid=%s: prepared statements made "
-	    "again (%s)", ar->rid, msg != NULL ? msg : state);
 
 	return (1);
 }

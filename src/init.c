@@ -7,6 +7,7 @@
  * certificates): workers run in Kore's seccomp sandbox.
  */
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <kore/seccomp.h>
 
 #include "mtapi.h"
+#include "conn.h"
 #include "core/secret.h"
 
 /*
@@ -55,6 +57,22 @@ kore_parent_configure(int argc, char **argv)
 		init_fail("configuration", err);
 
 	log_set_level(app.s.log_level);
+	log_set_format(app.s.log_format);
+
+	/*
+	 * Kore refuses a larger Content-Length before reading the body, and
+	 * allocates (calloc) a buffer of the whole Content-Length as soon as
+	 * the head is in. A fixed mmap threshold keeps such buffers out of
+	 * the heap: untouched pages of a slowly sent body cost no memory,
+	 * and a finished one is given back (glibc would otherwise raise the
+	 * threshold and zero them in the heap: 1 MiB resident per client).
+	 */
+	http_body_max = (size_t)app.s.max_body;
+#if !defined(__SANITIZE_ADDRESS__)
+	/* (The sanitizer build has an allocator of its own.) */
+	if (mallopt(M_MMAP_THRESHOLD, 128 * 1024) != 1)
+		init_fail("memory", "mallopt(M_MMAP_THRESHOLD) failed");
+#endif
 
 	if (secret_init() == -1)
 		init_fail("libsodium", "initialisation failed");
@@ -71,11 +89,6 @@ kore_parent_configure(int argc, char **argv)
 	if (app.s.debug) {
 		log_line(LOG_LEVEL_WARNING, NULL, "DEBUG=True: development "
 		    "settings, not for production");
-	}
-	if (!strcmp(app.s.jwt_signing_key, SETTINGS_DEV_KEY) &&
-	    app.s.jwt_alg == SETTINGS_ALG_HS256) {
-		log_line(LOG_LEVEL_WARNING, NULL, "using the built-in "
-		    "development JWT signing key");
 	}
 
 	log_line(LOG_LEVEL_INFO, NULL, "mtapi configured: %s tokens, "
@@ -95,6 +108,7 @@ kore_worker_configure(void)
 void
 kore_worker_teardown(void)
 {
+	conn_drain();
 	usage_teardown();
 }
 

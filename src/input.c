@@ -201,10 +201,11 @@ input_body(struct http_request *req, struct api_req *ar)
 
 	/*
 	 * Duplicate keys are refused: which one would count is a guess.
-	 * Any JSON value: a scalar is a validation error, not a parse one.
+	 * Any JSON value: a scalar is a validation error, not a parse one,
+	 * and so are U+0000 and integers past 64 bits (src/core/fields.c).
 	 */
-	ar->body = json_loadb((const char *)req->http_body->data,
-	    len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	ar->body = fields_load((const char *)req->http_body->data, len,
+	    &jerr);
 	if (ar->body == NULL) {
 		(void)snprintf(detail, sizeof(detail),
 		    "JSON parse error - %.160s", jerr.text);

@@ -13,6 +13,9 @@
  *   2. request.c       the per-request context (request_*): created
  *                      once, freed by Kore with the request, with hooks
  *                      for what higher layers keep in it.
+ *      conn.c          connections where Kore 4.1 falls short (conn_*,
+ *                      src/conn.h): pipelining, the drain on stop, a
+ *                      database connection that breaks.
  *   3. bgquery.c       the worker's own services: background statements
  *      ratelimit.c     (bgquery_*), tenant rate limits (ratelimit_*),
  *      usage.c         the API client usage log (usage_*), TLS (tls_*),
@@ -62,6 +65,7 @@
 #include "core/hosts.h"
 #include "core/log.h"
 #include "core/perms.h"
+#include "core/proxies.h"
 #include "core/settings.h"
 #include "core/token.h"
 #include "core/values.h"
@@ -167,6 +171,13 @@ struct api_req {
 
 	struct kore_task	task;
 	int			task_active;
+	/*
+	 * A handler's, called once (src/db.c) when no task of the request
+	 * runs any more, however the request ended: a client that leaves
+	 * does not end the task it started.
+	 */
+	void			(*task_done)(void *);
+	void			*task_done_arg;
 
 	/* Set by src/db.c once it holds something of this request. */
 	void			(*db_free)(struct api_req *);
@@ -174,6 +185,7 @@ struct api_req {
 	/* Rate limit figures for the response headers (-1: none). */
 	long			rl_limit;
 	long			rl_remaining;
+	time_t			rl_charged;	/* when charged; 0: not */
 
 	/* Handler-owned state, freed with the request. */
 	void			*priv;
@@ -195,6 +207,7 @@ const char	*request_client_ip(struct http_request *, char *, size_t);
 /* 3. src/ratelimit.c, src/usage.c, src/tls.c, src/verdict.c (bgquery.h) */
 void	ratelimit_init(void);
 int	ratelimit_take(const char *, long *, long *, long *);
+void	ratelimit_refund(const char *, time_t);
 void	ratelimit_learn(const char *, long);
 void	ratelimit_sync(void *, u_int64_t);
 

@@ -15,6 +15,8 @@
  *
  * The limit itself also comes back with every API statement's result
  * (ratelimit_learn), so a tenant's limit is known after its first request.
+ * A request whose principal the database refused is given back
+ * (ratelimit_refund).
  */
 
 #include <limits.h>
@@ -102,6 +104,26 @@ ratelimit_take(const char *tenant, long *limit, long *remaining, long *retry)
 	*remaining = e->limit - used - 1;
 
 	return (0);
+}
+
+/*
+ * Give back one request charged at when, the principal check having
+ * refused it: a revoked token spends nothing of its tenant's limit. A
+ * charge of a window that has ended is not given back. pending may go
+ * below zero when the charge was sent already: the next sync subtracts.
+ */
+void
+ratelimit_refund(const char *tenant, time_t when)
+{
+	struct rl_entry	*e;
+
+	if ((e = rl_lookup(tenant, 0)) == NULL)
+		return;
+	rl_window_roll(e, time(NULL) / 60);
+	if (e->window != when / 60)
+		return;
+
+	e->pending--;
 }
 
 /* The tenant's limit as the database just reported it. */

@@ -2,19 +2,22 @@
  * The per-request context: one struct api_req per request, made by the
  * first layer that asks for it (the auth hook, or the dispatcher of a
  * public route) and freed by Kore with the request. It knows the request
- * id and the client's address; the layers above keep their state in it
- * and free it through its hooks.
+ * id and the client's address (behind a trusted proxy, the one that
+ * proxy saw: src/core/proxies.c); the layers above keep their state in
+ * it and free it through its hooks.
  */
 
 #include <arpa/inet.h>
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mtapi.h"
 
 static void	request_free(struct http_request *);
 static int	rid_acceptable(const char *);
+static const char	*last_forwarded_for(struct http_request *);
 
 struct api_req *
 request_get(struct http_request *req)
@@ -47,6 +50,7 @@ request_client_ip(struct http_request *req, char *buf, size_t len)
 {
 	struct connection	*c = req->owner;
 	const void		*src;
+	char			peer[PROXIES_ADDR_LEN];
 
 	switch (c->family) {
 	case AF_INET:
@@ -60,10 +64,33 @@ request_client_ip(struct http_request *req, char *buf, size_t len)
 		return (buf);
 	}
 
-	if (inet_ntop(c->family, src, buf, len) == NULL)
+	if (inet_ntop(c->family, src, peer, sizeof(peer)) == NULL) {
 		(void)kore_strlcpy(buf, "unknown", len);
+		return (buf);
+	}
 
-	return (buf);
+	return (proxies_client(app.s.trusted_proxies,
+	    app.s.trusted_proxies_count, peer, last_forwarded_for(req),
+	    buf, len));
+}
+
+/*
+ * The last X-Forwarded-For header: a proxy adds its own after any the
+ * client sent, and Kore's http_request_header() answers the first.
+ */
+static const char *
+last_forwarded_for(struct http_request *req)
+{
+	struct http_header	*hdr;
+	const char		*last;
+
+	last = NULL;
+	TAILQ_FOREACH(hdr, &req->req_headers, list) {
+		if (!strcasecmp(hdr->header, "x-forwarded-for"))
+			last = hdr->value;
+	}
+
+	return (last);
 }
 
 /* A client's X-Request-ID is echoed only when it is short and plain. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mtapi.h"
+#include "conn.h"
 
 #define CORS_EXPOSE	"X-Request-ID, X-RateLimit-Limit, " \
 			"X-RateLimit-Remaining, Retry-After"
@@ -26,8 +27,9 @@ void
 resp_send_typed(struct http_request *req, int status, const char *type,
     const void *body, size_t len)
 {
-	struct api_req	*ar = request_get(req);
-	char		buf[32];
+	struct api_req		*ar = request_get(req);
+	struct log_access	la;
+	char			buf[32];
 
 	ar->status = status;
 
@@ -52,12 +54,22 @@ resp_send_typed(struct http_request *req, int status, const char *type,
 		body = NULL;
 		len = 0;
 	}
-	http_response(req, status, body, len);
+	conn_respond(req, status, body, len);
 
-	log_line(status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO,
-	    ar->authed ? ar->p.tenant_slug : NULL, "%s %.200s %d %llums rid=%s",
-	    http_method_text(req->method), req->path, status,
-	    (unsigned long long)(kore_time_ms() - ar->started), ar->rid);
+	/* Who and what, never a credential: no header or body is logged. */
+	memset(&la, 0, sizeof(la));
+	la.rid = ar->rid;
+	if (ar->authed) {
+		la.tenant = ar->p.tenant_slug;
+		la.kind = token_auth_type_name(ar->p.auth_type);
+		la.subject = ar->p.subject;
+	}
+	la.method = http_method_text(req->method);
+	la.route = req->hdlr != NULL ? req->hdlr->path : NULL;
+	la.path = req->path;
+	la.status = status;
+	la.latency_ms = kore_time_ms() - ar->started;
+	log_access(status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO, &la);
 
 	if (ar->authed && ar->p.auth_type == AUTH_TYPE_API_CLIENT)
 		usage_record(req, ar);

@@ -18,6 +18,12 @@
  * Rotation: every TLS_RELOAD_SECONDS each worker compares the files'
  * modification times and, when they changed and the new pair matches,
  * swaps in a new context in one step of its event loop.
+ *
+ * Session tickets: OpenSSL gives each context a random ticket key, so a
+ * ticket would resume only on the worker, and the context, that issued
+ * it: a certificate reload would send every client back to a full
+ * handshake at once. The parent makes one key for all of them instead;
+ * it lives as long as the server (a restart changes it).
  */
 
 #include <sys/stat.h>
@@ -29,6 +35,7 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -37,6 +44,8 @@
 #define TLS_SERVERS_MAX		8
 #define TLS_DOMAINS_MAX		16
 #define TLS_FILE_MAX		(256 * 1024)
+/* Ticket key name, HMAC secret, AES key: 16 + 32 + 32 bytes. */
+#define TLS_TICKET_KEYS_LEN	80
 
 struct tls_domain {
 	struct kore_domain	*dom;
@@ -51,6 +60,7 @@ static struct kore_server	*tls_servers[TLS_SERVERS_MAX];
 static size_t			tls_server_count;
 static struct tls_domain	tls_domains[TLS_DOMAINS_MAX];
 static size_t			tls_domain_count;
+static unsigned char		tls_ticket_keys[TLS_TICKET_KEYS_LEN];
 
 static int	tls_load(struct tls_domain *, char *, size_t);
 static int	tls_read_file(const char *, char **, size_t *);
@@ -89,6 +99,12 @@ tls_parent_prepare(char *err, size_t errlen)
 		/* Keep Kore from starting the keymgr (see above). */
 		srv->tls = 0;
 		tls_servers[tls_server_count++] = srv;
+	}
+
+	if (tls_server_count > 0 &&
+	    RAND_priv_bytes(tls_ticket_keys, sizeof(tls_ticket_keys)) != 1) {
+		(void)snprintf(err, errlen, "cannot make session ticket keys");
+		return (-1);
 	}
 
 	return (0);
@@ -176,7 +192,10 @@ tls_load(struct tls_domain *td, char *err, size_t errlen)
 	return (0);
 }
 
-/* Kore builds the context from the chain; we then put the real key in. */
+/*
+ * Kore builds the context from the chain (with conf's versions and
+ * suites); we then put the real key and the shared ticket keys in.
+ */
 static int
 tls_install(struct tls_domain *td)
 {
@@ -188,6 +207,13 @@ tls_install(struct tls_domain *td)
 	if (SSL_CTX_use_PrivateKey(td->dom->ssl_ctx, td->key) != 1 ||
 	    SSL_CTX_check_private_key(td->dom->ssl_ctx) != 1) {
 		log_line(LOG_LEVEL_ERROR, NULL, "tls: key install failed: %s",
+		    ERR_error_string(ERR_get_error(), NULL));
+		return (-1);
+	}
+
+	if (SSL_CTX_set_tlsext_ticket_keys(td->dom->ssl_ctx, tls_ticket_keys,
+	    sizeof(tls_ticket_keys)) != 1) {
+		log_line(LOG_LEVEL_ERROR, NULL, "tls: ticket keys: %s",
 		    ERR_error_string(ERR_get_error(), NULL));
 		return (-1);
 	}

@@ -1,7 +1,7 @@
 /*
  * Remembered verdicts: per worker, for each principal (tenant, kind,
  * subject, login), the verdict epoch under which the database last found
- * it allowed (sql/V005__kept_state.sql). Every API statement gets the
+ * it allowed (sql/V008__kept_state.sql). Every API statement gets the
  * epoch as p_verdict and compares it with its tenant's current epoch in
  * its own snapshot: equal, the principal's tenant, user, membership,
  * API client and login are as they were when the full check passed, and

@@ -23,9 +23,53 @@
 #define MSG_MIN_ZERO	"Ensure this value is greater than or equal to 0."
 #define MSG_OBJECT	"Value must be a JSON object."
 #define MSG_MIME	"Enter a valid MIME type (type/subtype)."
+#define MSG_MAX_INT64	"Ensure this value is less than or equal to " \
+			"9223372036854775807."
+#define MSG_NUL		"Null characters are not allowed."
 
+#define LOAD_FLAGS	(JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | \
+			JSON_ALLOW_NUL)
+
+/*
+ * An integer past 64 bits, which jansson cannot hold, is kept as a string
+ * of 0xff and its digits: no JSON text decodes to one (0xff is never
+ * UTF-8), so a client cannot forge it.
+ */
+#define BIGINT_MARK	'\xff'
+
+/* An integer token past 64 bits: which number of the text, and where. */
+struct bigint {
+	size_t		number;
+	size_t		off;
+	size_t		len;
+};
+
+struct bigints {
+	const char	*text;
+	struct bigint	*list;
+	size_t		n;
+	size_t		next;		/* the walk: next of list */
+	size_t		numbers;	/* the walk: numbers seen */
+	size_t		total;		/* numbers in the text */
+};
+
+#define TREE_BIGINT	0x01
+#define TREE_NUL	0x02
+
+static char	*bigint_scan(const char *, size_t, struct bigints *);
+static int	bigint_token(const char *, size_t);
+static json_t	*bigint_walk(json_t *, struct bigints *);
+static const char	*bigint_digits(json_t *);
 static int	check_value(const struct field_rule *, json_t *,
 		    struct field_value *, json_t **);
+static int	check_nul_string(const struct field_rule *, json_t *,
+		    json_t **);
+static void	choice_error(json_t **, const char *, const char *, size_t);
+static void	error_addn(json_t **, const char *, const char *, size_t);
+static int	has_nul(json_t *);
+static int	tree_flags(json_t *);
+static char	*object_text(json_t *);
+static int	object_dump(json_t *, FILE *);
 static char	*string_value(json_t *);
 static char	*trim_dup(const char *);
 static const char	*json_type_name(json_t *);
@@ -33,6 +77,50 @@ static int	mime_token(const char *, size_t);
 static int	real_integral(json_t *, double *);
 static int	integer_text(const char *, int64_t *);
 static void	real_text(double, char *, size_t);
+
+/*
+ * jansson refuses an integer past 64 bits ("too big integer"), Python's
+ * json module keeps it, and DRF then says which field is out of range.
+ * Only then, the text is read again with each such integer written as 0,
+ * and the 0s are swapped for their digits in the order they were read.
+ */
+json_t *
+fields_load(const char *buf, size_t len, json_error_t *err)
+{
+	struct bigints	bi;
+	json_t		*v, *r;
+	char		*copy;
+
+	if ((v = json_loadb(buf, len, LOAD_FLAGS, err)) != NULL)
+		return (v);
+	if (json_error_code(err) != json_error_numeric_overflow)
+		return (NULL);
+
+	memset(&bi, 0, sizeof(bi));
+	if ((copy = bigint_scan(buf, len, &bi)) == NULL) {
+		free(bi.list);
+		return (NULL);
+	}
+	v = json_loadb(copy, len, LOAD_FLAGS, err);
+	free(copy);
+
+	if (v != NULL && bi.n > 0) {
+		if ((r = bigint_walk(v, &bi)) != NULL) {
+			json_decref(v);
+			v = r;
+		}
+		/* Out of memory only: the scan finds what jansson reads. */
+		if (bi.next != bi.n || bi.numbers != bi.total) {
+			json_decref(v);
+			v = NULL;
+			(void)snprintf(err->text, sizeof(err->text),
+			    "out of memory");
+		}
+	}
+	free(bi.list);
+
+	return (v);
+}
 
 int
 fields_validate(json_t *body, const struct field_rule *rules, size_t n,
@@ -92,17 +180,7 @@ fields_free(struct field_result *r)
 void
 fields_error_add(json_t **errors, const char *field, const char *msg)
 {
-	json_t		*list;
-
-	if (*errors == NULL)
-		*errors = json_object();
-
-	if ((list = json_object_get(*errors, field)) == NULL) {
-		list = json_array();
-		json_object_set_new(*errors, field, list);
-	}
-
-	json_array_append_new(list, json_string(msg));
+	error_addn(errors, field, msg, strlen(msg));
 }
 
 /* Well-formed UTF-8 (RFC 3629: no overlongs, surrogates, > U+10FFFF)? */
@@ -230,10 +308,14 @@ static int
 check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
     json_t **errors)
 {
+	const char	*digits;
 	char		*s, msg[160];
 	size_t		i, len;
 	int64_t		iv;
 	double		d;
+	int		rc;
+
+	digits = bigint_digits(v);
 
 	switch (r->type) {
 	case FIELD_STRING:
@@ -241,7 +323,11 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 	case FIELD_DATE:
 	case FIELD_MIME:
 		/* DRF trims CharFields only: choices and dates are exact. */
-		if (json_is_string(v) && ((r->flags & FIELD_NO_TRIM) ||
+		if (digits != NULL)
+			s = strdup(digits);	/* str(int) */
+		else if (has_nul(v))
+			return (check_nul_string(r, v, errors));
+		else if (json_is_string(v) && ((r->flags & FIELD_NO_TRIM) ||
 		    r->type == FIELD_CHOICE || r->type == FIELD_DATE))
 			s = strdup(json_string_value(v));
 		else
@@ -253,9 +339,15 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 		fv->text = s;
 		break;
 	case FIELD_PK:
+		if (digits != NULL) {
+			(void)snprintf(msg, sizeof(msg), "Invalid pk \"%.64s\" "
+			    "- object does not exist.", digits);
+			fields_error_add(errors, r->name, msg);
+			return (-1);
+		}
 		if (json_is_integer(v)) {
 			iv = json_integer_value(v);
-		} else if (json_is_string(v) &&
+		} else if (json_is_string(v) && !has_nul(v) &&
 		    fields_parse_id(json_string_value(v), &iv) == 0) {
 			/* DRF looks strings up by pk too. */
 		} else {
@@ -275,17 +367,25 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 			fv->text = NULL;
 		return (0);
 	case FIELD_UINT64:
-		if (json_is_integer(v)) {
+		rc = 0;
+		if (digits != NULL) {
+			rc = -2;
+			iv = digits[0] == '-' ? -1 : 1;
+		} else if (json_is_integer(v)) {
 			iv = json_integer_value(v);
 		} else if (json_is_real(v) && real_integral(v, &d)) {
 			iv = (int64_t)d;
-		} else if (!json_is_string(v) ||
-		    integer_text(json_string_value(v), &iv) == -1) {
+		} else if (!json_is_string(v) || has_nul(v) ||
+		    (rc = integer_text(json_string_value(v), &iv)) == -1) {
 			fields_error_add(errors, r->name, MSG_INTEGER);
 			return (-1);
 		}
 		if (iv < 0) {
 			fields_error_add(errors, r->name, MSG_MIN_ZERO);
+			return (-1);
+		}
+		if (rc == -2) {
+			fields_error_add(errors, r->name, MSG_MAX_INT64);
 			return (-1);
 		}
 		if (asprintf(&fv->text, "%" PRId64, (int64_t)iv) == -1)
@@ -296,13 +396,18 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 			fields_error_add(errors, r->name, MSG_OBJECT);
 			return (-1);
 		}
-		fv->text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		fv->text = object_text(v);
 		if (fv->text != NULL && r->max_len > 0 &&
 		    strlen(fv->text) > r->max_len) {
 			(void)snprintf(msg, sizeof(msg), "Ensure this value "
 			    "is at most %zu bytes when serialized.",
 			    r->max_len);
 			fields_error_add(errors, r->name, msg);
+			return (-1);
+		}
+		/* As DRF, and PostgreSQL's text cannot hold it either. */
+		if (tree_flags(v) & TREE_NUL) {
+			fields_error_add(errors, r->name, MSG_NUL);
 			return (-1);
 		}
 		return (0);
@@ -330,10 +435,7 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 			if (!strcmp(r->choices[i], fv->text))
 				return (0);
 		}
-		/* Keep the echo short: the input may be long. */
-		(void)snprintf(msg, sizeof(msg),
-		    "\"%.64s\" is not a valid choice.", fv->text);
-		fields_error_add(errors, r->name, msg);
+		choice_error(errors, r->name, fv->text, strlen(fv->text));
 		return (-1);
 	case FIELD_DATE:
 		if (!fields_date_valid(fv->text)) {
@@ -390,6 +492,9 @@ trim_dup(const char *s)
 static const char *
 json_type_name(json_t *v)
 {
+	if (bigint_digits(v) != NULL)
+		return ("int");
+
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		return ("dict");
@@ -443,13 +548,15 @@ real_integral(json_t *v, double *out)
 
 /*
  * DRF's IntegerField reads "42", " 42 ", "+42" and "42.000" too:
- * int(re.sub(r'\.0*\s*$', '', str(data))).
+ * int(re.sub(r'\.0*\s*$', '', str(data))). -1: not an integer; -2: one
+ * past 64 bits (*out says its sign), which DRF's range check refuses.
  */
 static int
 integer_text(const char *s, int64_t *out)
 {
 	char		*end;
 	long long	v;
+	int		range;
 
 	while (isspace((unsigned char)*s))
 		s++;
@@ -459,8 +566,9 @@ integer_text(const char *s, int64_t *out)
 
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno != 0)
+	if (errno != 0 && errno != ERANGE)
 		return (-1);
+	range = errno == ERANGE;
 	if (*end == '.') {
 		for (end++; *end == '0'; end++)
 			;
@@ -471,7 +579,7 @@ integer_text(const char *s, int64_t *out)
 		return (-1);
 
 	*out = v;
-	return (0);
+	return (range ? -2 : 0);
 }
 
 /* Python's str(float): the shortest text that reads back, "3" as "3.0". */
@@ -488,4 +596,338 @@ real_text(double d, char *buf, size_t len)
 
 	if (strspn(buf, "-0123456789") == strlen(buf))
 		(void)strncat(buf, ".0", len - strlen(buf) - 1);
+}
+
+/*
+ * The integer tokens of text past 64 bits, with their place among all the
+ * number tokens, and a copy of text with each written as 0 (and spaces,
+ * so that error positions stay). Outside strings nothing in JSON but a
+ * number holds a digit or a minus, so a text jansson reads has its
+ * numbers found here in the order jansson reads them; in one it does not
+ * read, only well-formed integer tokens are rewritten, each one for one.
+ */
+static char *
+bigint_scan(const char *buf, size_t len, struct bigints *bi)
+{
+	struct bigint	*nl;
+	char		*copy;
+	size_t		i, start, cap;
+
+	if ((copy = malloc(len > 0 ? len : 1)) == NULL)
+		return (NULL);
+	memcpy(copy, buf, len);
+
+	bi->text = buf;
+	cap = 0;
+	for (i = 0; i < len;) {
+		if (buf[i] == '"') {
+			for (i++; i < len && buf[i] != '"'; i++) {
+				if (buf[i] == '\\')
+					i++;
+			}
+			i++;
+			continue;
+		}
+		if (buf[i] != '-' && !isdigit((unsigned char)buf[i])) {
+			i++;
+			continue;
+		}
+
+		start = i;
+		while (i < len && buf[i] != '\0' &&
+		    strchr("0123456789+-.eE", buf[i]) != NULL)
+			i++;
+		if (bigint_token(buf + start, i - start)) {
+			if (bi->n == cap) {
+				cap = cap == 0 ? 8 : cap * 2;
+				nl = reallocarray(bi->list, cap, sizeof(*nl));
+				if (nl == NULL) {
+					free(copy);
+					return (NULL);
+				}
+				bi->list = nl;
+			}
+			bi->list[bi->n].number = bi->total;
+			bi->list[bi->n].off = start;
+			bi->list[bi->n].len = i - start;
+			bi->n++;
+			copy[start] = '0';
+			memset(copy + start + 1, ' ', i - start - 1);
+		}
+		bi->total++;
+	}
+
+	return (copy);
+}
+
+/* -?(0|[1-9][0-9]*), RFC 8259's integer, outside -2^63 .. 2^63-1? */
+static int
+bigint_token(const char *s, size_t len)
+{
+	const char	*max;
+	size_t		i;
+
+	max = "9223372036854775807";
+	if (len > 0 && *s == '-') {
+		max = "9223372036854775808";
+		s++;
+		len--;
+	}
+	if (len == 0 || *s == '0')
+		return (0);
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return (0);
+	}
+
+	return (len > 19 || (len == 19 && strncmp(s, max, 19) > 0));
+}
+
+/*
+ * Walk v in document order (jansson keeps the order of keys) and swap
+ * the n-th number for its big integer where the scan found one. Returns
+ * what replaces v itself, or NULL.
+ */
+static json_t *
+bigint_walk(json_t *v, struct bigints *bi)
+{
+	struct bigint	*b;
+	json_t		*r;
+	void		*it;
+	size_t		i;
+	char		*s;
+
+	if (json_is_number(v)) {
+		r = NULL;
+		b = bi->next < bi->n ? &bi->list[bi->next] : NULL;
+		if (b != NULL && b->number == bi->numbers) {
+			if ((s = malloc(b->len + 1)) != NULL) {
+				s[0] = BIGINT_MARK;
+				memcpy(s + 1, bi->text + b->off, b->len);
+				r = json_stringn_nocheck(s, b->len + 1);
+				free(s);
+			}
+			/* Out of memory: the count tells fields_load. */
+			if (r != NULL)
+				bi->next++;
+		}
+		bi->numbers++;
+		return (r);
+	}
+
+	if (json_is_object(v)) {
+		for (it = json_object_iter(v); it != NULL;
+		    it = json_object_iter_next(v, it)) {
+			r = bigint_walk(json_object_iter_value(it), bi);
+			if (r != NULL)
+				(void)json_object_iter_set_new(v, it, r);
+		}
+	} else if (json_is_array(v)) {
+		for (i = 0; i < json_array_size(v); i++) {
+			r = bigint_walk(json_array_get(v, i), bi);
+			if (r != NULL)
+				(void)json_array_set_new(v, i, r);
+		}
+	}
+
+	return (NULL);
+}
+
+/* The digits of a big integer fields_load kept, or NULL. */
+static const char *
+bigint_digits(json_t *v)
+{
+	const char	*s;
+
+	if (!json_is_string(v) || json_string_length(v) < 2)
+		return (NULL);
+	s = json_string_value(v);
+
+	return (s[0] == BIGINT_MARK ? s + 1 : NULL);
+}
+
+/* Does the string hold U+0000 (its C text ends early)? */
+static int
+has_nul(json_t *v)
+{
+	return (json_is_string(v) &&
+	    strlen(json_string_value(v)) != json_string_length(v));
+}
+
+/*
+ * A string holding U+0000, which PostgreSQL cannot store. DRF's CharField
+ * (and RegexField) says so after its length check, and never finds it
+ * blank (U+0000 is no space); a ChoiceField echoes it; a DateField finds
+ * a wrong format.
+ */
+static int
+check_nul_string(const struct field_rule *r, json_t *v, json_t **errors)
+{
+	const char	*s, *e;
+	char		msg[160];
+	size_t		len, n;
+
+	s = json_string_value(v);
+	len = json_string_length(v);
+
+	switch (r->type) {
+	case FIELD_CHOICE:
+		choice_error(errors, r->name, s, len);
+		return (-1);
+	case FIELD_DATE:
+		fields_error_add(errors, r->name, MSG_DATE);
+		return (-1);
+	}
+
+	e = s + len;
+	if (!(r->flags & FIELD_NO_TRIM)) {
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+	}
+	for (n = 0; s < e; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	}
+	if (r->max_len > 0 && n > r->max_len) {
+		(void)snprintf(msg, sizeof(msg), "Ensure this field has no "
+		    "more than %zu characters.", r->max_len);
+		fields_error_add(errors, r->name, msg);
+	}
+	fields_error_add(errors, r->name, MSG_NUL);
+	if (r->type == FIELD_MIME)
+		fields_error_add(errors, r->name, MSG_MIME);
+
+	return (-1);
+}
+
+/*
+ * DRF's '"x" is not a valid choice.', the echo kept short (the input may
+ * be long) and cut between characters, U+0000 and all.
+ */
+static void
+choice_error(json_t **errors, const char *field, const char *s, size_t len)
+{
+	static const char	tail[] = "\" is not a valid choice.";
+	char			msg[64 + sizeof(tail) + 1];
+
+	if (len > 64) {
+		len = 64;
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+	}
+	msg[0] = '"';
+	memcpy(msg + 1, s, len);
+	memcpy(msg + 1 + len, tail, sizeof(tail));
+
+	error_addn(errors, field, msg, len + sizeof(tail));
+}
+
+static void
+error_addn(json_t **errors, const char *field, const char *msg, size_t len)
+{
+	json_t		*list;
+
+	if (*errors == NULL)
+		*errors = json_object();
+
+	if ((list = json_object_get(*errors, field)) == NULL) {
+		list = json_array();
+		json_object_set_new(*errors, field, list);
+	}
+
+	json_array_append_new(list, json_stringn(msg, len));
+}
+
+/* TREE_BIGINT, TREE_NUL: what is anywhere inside v. */
+static int
+tree_flags(json_t *v)
+{
+	const char	*key;
+	json_t		*e;
+	size_t		i;
+	int		flags;
+
+	if (bigint_digits(v) != NULL)
+		return (TREE_BIGINT);
+	if (has_nul(v))
+		return (TREE_NUL);
+
+	flags = 0;
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, e)
+			flags |= tree_flags(e);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			flags |= tree_flags(e);
+	}
+
+	return (flags);
+}
+
+/* The object as compact JSON text, its big integers as numbers. */
+static char *
+object_text(json_t *v)
+{
+	FILE		*fp;
+	char		*text;
+	size_t		len;
+	int		rc;
+
+	if (!(tree_flags(v) & TREE_BIGINT))
+		return (json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY));
+
+	text = NULL;
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		return (NULL);
+	rc = object_dump(v, fp);
+	if (fclose(fp) != 0 || rc == -1) {
+		free(text);
+		return (NULL);
+	}
+
+	return (text);
+}
+
+/* json_dumpf(JSON_COMPACT) but for the big integers inside v. */
+static int
+object_dump(json_t *v, FILE *fp)
+{
+	const char	*key, *digits, *sep;
+	json_t		*e, *k;
+	size_t		i;
+	int		rc;
+
+	if ((digits = bigint_digits(v)) != NULL)
+		return (fputs(digits, fp) == EOF ? -1 : 0);
+
+	sep = "";
+	if (json_is_object(v)) {
+		if (fputc('{', fp) == EOF)
+			return (-1);
+		json_object_foreach(v, key, e) {
+			k = json_string(key);
+			rc = fputs(sep, fp) == EOF || k == NULL ||
+			    json_dumpf(k, fp, JSON_ENCODE_ANY) == -1 ||
+			    fputc(':', fp) == EOF;
+			json_decref(k);
+			if (rc || object_dump(e, fp) == -1)
+				return (-1);
+			sep = ",";
+		}
+		return (fputc('}', fp) == EOF ? -1 : 0);
+	}
+	if (json_is_array(v)) {
+		if (fputc('[', fp) == EOF)
+			return (-1);
+		json_array_foreach(v, i, e) {
+			if (fputs(sep, fp) == EOF || object_dump(e, fp) == -1)
+				return (-1);
+			sep = ",";
+		}
+		return (fputc(']', fp) == EOF ? -1 : 0);
+	}
+
+	return (json_dumpf(v, fp, JSON_COMPACT | JSON_ENCODE_ANY));
 }

@@ -34,6 +34,12 @@ perms_principal(const struct token_claims *c, struct principal *p)
 		break;
 	default:
 		memcpy(p->subject, c->sub, sizeof(p->subject));
+		/*
+		 * No login: the database checks a service token against its
+		 * own record (sql/V003), by jti. Not a UUID: no record.
+		 */
+		if (!token_uuid_valid(c->jti, p->sid))
+			p->sid[0] = '\0';
 		break;
 	}
 

@@ -29,6 +29,7 @@ struct principal {
 	char		tenant_slug[TOKEN_SLUG_LEN];
 	/* user id, client id, service */
 	char		subject[TOKEN_SUB_LEN];
+	/* the login of a user or API client; a service token's own jti */
 	char		sid[TOKEN_UUID_LEN + 1];
 	int		admin;
 	uint32_t	scopes;

@@ -27,12 +27,14 @@
 
 static int	set_error(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+static int	key_published(const char *);
 static int	parse_bool(const char *, int, int *);
 static int	parse_long(const char *, long, long, long, long *);
 static int	parse_list(const char *, char **, size_t *);
 static char	*env_dup(const char *, const char *);
 static char	*read_keyfile(const char *, char *, size_t);
-static char	*build_conninfo(void);
+static int	parse_proxies(struct settings *, char *, size_t);
+static char	*build_conninfo(const char *, const char *);
 static void	conninfo_add(char **, size_t *, size_t *, const char *,
 		    const char *);
 
@@ -68,8 +70,21 @@ settings_load(struct settings *s, const char *envfile, char *err,
 	s->jwt_signing_key = env_dup("JWT_SIGNING_KEY", NULL);
 	if (s->jwt_signing_key == NULL && s->secret_key != NULL)
 		s->jwt_signing_key = strdup(s->secret_key);
-	if (s->jwt_signing_key == NULL)
-		s->jwt_signing_key = strdup(SETTINGS_DEV_KEY);
+
+	/* No built-in key, DEBUG or not: one in the source signs for anyone. */
+	if (s->jwt_alg == SETTINGS_ALG_HS256) {
+		if (s->jwt_signing_key == NULL) {
+			set_error(err, errlen, "no JWT signing key: set "
+			    "JWT_SIGNING_KEY (or SECRET_KEY); "
+			    "tools/dev/keys.sh writes a .env with one");
+			goto fail;
+		}
+		if (key_published(s->jwt_signing_key)) {
+			set_error(err, errlen, "the JWT signing key is a "
+			    "published default: set a random one");
+			goto fail;
+		}
+	}
 
 	s->jwt_private_key_file = env_dup("JWT_PRIVATE_KEY_FILE", NULL);
 	s->jwt_public_key_file = env_dup("JWT_PUBLIC_KEY_FILE", NULL);
@@ -107,7 +122,23 @@ settings_load(struct settings *s, const char *envfile, char *err,
 	s->issuer = env_dup("JWT_ISSUER", "mtapi");
 	s->audience = env_dup("JWT_AUDIENCE", "mtapi");
 
-	if ((s->db_conninfo = build_conninfo()) == NULL) {
+	if ((s->db_conninfo = build_conninfo(getenv("DB_HOST"),
+	    getenv("DB_PORT"))) == NULL) {
+		set_error(err, errlen, "out of memory building DB settings");
+		goto fail;
+	}
+	v = getenv("DATABASE_LISTEN_URL");
+	if (v != NULL && *v != '\0')
+		s->db_listen_conninfo = strdup(v);
+	else if (getenv("DB_LISTEN_HOST") != NULL ||
+	    getenv("DB_LISTEN_PORT") != NULL)
+		s->db_listen_conninfo = build_conninfo(getenv("DB_LISTEN_HOST") ?
+		    getenv("DB_LISTEN_HOST") : getenv("DB_HOST"),
+		    getenv("DB_LISTEN_PORT") ? getenv("DB_LISTEN_PORT") :
+		    getenv("DB_PORT"));
+	else
+		s->db_listen_conninfo = strdup(s->db_conninfo);
+	if (s->db_listen_conninfo == NULL) {
 		set_error(err, errlen, "out of memory building DB settings");
 		goto fail;
 	}
@@ -143,6 +174,16 @@ settings_load(struct settings *s, const char *envfile, char *err,
 		goto fail;
 	}
 
+	v = getenv("LOG_FORMAT");
+	if (v == NULL || *v == '\0' || !strcasecmp(v, "text"))
+		s->log_format = LOG_FORMAT_TEXT;
+	else if (!strcasecmp(v, "json"))
+		s->log_format = LOG_FORMAT_JSON;
+	else {
+		set_error(err, errlen, "LOG_FORMAT must be text or json");
+		goto fail;
+	}
+
 	if (parse_long("MAX_BODY_BYTES", 1024 * 1024, 1024, 8 * 1024 * 1024,
 	    &s->max_body) == -1) {
 		set_error(err, errlen,
@@ -165,15 +206,29 @@ settings_load(struct settings *s, const char *envfile, char *err,
 	if (parse_long("AUTH_FAILURES_PER_MINUTE_IP", 50, 1, 1000000,
 	    &s->auth_failures_ip) == -1 ||
 	    parse_long("AUTH_FAILURES_PER_MINUTE_ACCOUNT", 10, 1, 1000000,
-	    &s->auth_failures_account) == -1) {
-		set_error(err, errlen, "AUTH_FAILURES_PER_MINUTE_IP and "
-		    "AUTH_FAILURES_PER_MINUTE_ACCOUNT must be positive "
+	    &s->auth_failures_account) == -1 ||
+	    parse_long("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL", 30, 1,
+	    1000000, &s->auth_failures_global) == -1) {
+		set_error(err, errlen, "AUTH_FAILURES_PER_MINUTE_IP, "
+		    "AUTH_FAILURES_PER_MINUTE_ACCOUNT and "
+		    "AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL must be positive "
 		    "numbers");
 		goto fail;
 	}
+	if (parse_long("AUTH_LOGINS_IN_FLIGHT_PER_IP", 4, 1, 100000,
+	    &s->auth_inflight_ip) == -1 ||
+	    parse_long("AUTH_LOGINS_IN_FLIGHT_PER_WORKER", 32, 1, 100000,
+	    &s->auth_inflight_worker) == -1) {
+		set_error(err, errlen, "AUTH_LOGINS_IN_FLIGHT_PER_IP and "
+		    "AUTH_LOGINS_IN_FLIGHT_PER_WORKER must be numbers from 1 "
+		    "to 100000");
+		goto fail;
+	}
 
-	if (s->issuer == NULL || s->audience == NULL ||
-	    s->jwt_signing_key == NULL) {
+	if (parse_proxies(s, err, errlen) == -1)
+		goto fail;
+
+	if (s->issuer == NULL || s->audience == NULL) {
 		set_error(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -206,6 +261,11 @@ settings_free(struct settings *s)
 		explicit_bzero(s->db_conninfo, strlen(s->db_conninfo));
 		free(s->db_conninfo);
 	}
+	if (s->db_listen_conninfo != NULL) {
+		explicit_bzero(s->db_listen_conninfo,
+		    strlen(s->db_listen_conninfo));
+		free(s->db_listen_conninfo);
+	}
 	free(s->jwt_public_pem);
 	free(s->jwt_private_key_file);
 	free(s->jwt_public_key_file);
@@ -225,19 +285,10 @@ settings_check_production(const struct settings *s, char *err, size_t errlen)
 	if (s->debug)
 		return (0);
 
+	/* settings_load() refused a missing or published key already. */
 	if (s->jwt_alg == SETTINGS_ALG_HS256) {
-		if (getenv("JWT_SIGNING_KEY") == NULL &&
-		    getenv("SECRET_KEY") == NULL) {
-			return (set_error(err, errlen, "DEBUG=False needs "
-			    "JWT_SIGNING_KEY (or SECRET_KEY) to be set"));
-		}
-		if (!strcmp(s->jwt_signing_key, SETTINGS_DEV_KEY) ||
-		    !strncmp(s->jwt_signing_key, "changeme", 8) ||
-		    !strncmp(s->jwt_signing_key, "django-insecure", 15)) {
-			return (set_error(err, errlen, "DEBUG=False refuses "
-			    "the default JWT signing key"));
-		}
-		if (strlen(s->jwt_signing_key) < SETTINGS_MIN_KEY_LEN) {
+		if (s->jwt_signing_key == NULL ||
+		    strlen(s->jwt_signing_key) < SETTINGS_MIN_KEY_LEN) {
 			return (set_error(err, errlen, "DEBUG=False needs "
 			    "a JWT signing key of at least %d bytes",
 			    SETTINGS_MIN_KEY_LEN));
@@ -270,6 +321,15 @@ set_error(char *err, size_t errlen, const char *fmt, ...)
 	}
 
 	return (-1);
+}
+
+/* A key from the source or from a framework's template: public. */
+static int
+key_published(const char *key)
+{
+	return (!strcmp(key, SETTINGS_DEV_KEY) ||
+	    !strncmp(key, "changeme", 8) ||
+	    !strncmp(key, "django-insecure", 15));
 }
 
 static int
@@ -352,6 +412,36 @@ parse_list(const char *name, char **out, size_t *count)
 	return (0);
 }
 
+/* TRUSTED_PROXIES: addresses or networks, comma-separated. */
+static int
+parse_proxies(struct settings *s, char *err, size_t errlen)
+{
+	char		*list[SETTINGS_LIST_MAX];
+	size_t		i, n;
+	int		rc;
+
+	if (parse_list("TRUSTED_PROXIES", list, &n) == -1) {
+		for (i = 0; i < n; i++)
+			free(list[i]);
+		return (set_error(err, errlen, "TRUSTED_PROXIES takes at most "
+		    "%d comma-separated entries", SETTINGS_LIST_MAX));
+	}
+
+	rc = 0;
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && proxies_parse(list[i],
+		    &s->trusted_proxies[i]) == -1) {
+			rc = set_error(err, errlen, "TRUSTED_PROXIES: '%s' is "
+			    "not an address or a network (10.0.0.0/8)",
+			    list[i]);
+		}
+		free(list[i]);
+	}
+	s->trusted_proxies_count = rc == 0 ? n : 0;
+
+	return (rc);
+}
+
 static char *
 env_dup(const char *name, const char *def)
 {
@@ -410,11 +500,12 @@ read_keyfile(const char *path, char *err, size_t errlen)
 }
 
 /*
- * DATABASE_URL wins; otherwise a key/value conninfo from DB_*, every value
+ * DATABASE_URL wins; otherwise a key/value conninfo from DB_* (host and
+ * port given: the listen connection may have its own), every value
  * single-quoted with libpq's escaping so that a password can hold anything.
  */
 static char *
-build_conninfo(void)
+build_conninfo(const char *host, const char *port)
 {
 	const char	*url;
 	char		*out;
@@ -430,10 +521,9 @@ build_conninfo(void)
 		return (NULL);
 	out[0] = '\0';
 
-	conninfo_add(&out, &len, &cap, "host", getenv("DB_HOST") ?
-	    getenv("DB_HOST") : "127.0.0.1");
-	conninfo_add(&out, &len, &cap, "port", getenv("DB_PORT") ?
-	    getenv("DB_PORT") : "5432");
+	conninfo_add(&out, &len, &cap, "host", host != NULL ? host :
+	    "127.0.0.1");
+	conninfo_add(&out, &len, &cap, "port", port != NULL ? port : "5432");
 	conninfo_add(&out, &len, &cap, "dbname", getenv("DB_NAME") ?
 	    getenv("DB_NAME") : "mtapi");
 	conninfo_add(&out, &len, &cap, "user", getenv("DB_USER") ?

@@ -10,12 +10,18 @@
 #define ISSUE_USER	1
 #define ISSUE_CLIENT	2
 
+/*
+ * A tenant's name in bytes: 255 characters (the schema's limit) of UTF-8,
+ * 4 bytes each at most, and the NUL.
+ */
+#define ISSUE_NAME_LEN	(255 * 4 + 1)
+
 struct issue {
 	int			kind;		/* ISSUE_USER, ISSUE_CLIENT */
 	size_t			size;		/* of the whole state */
 	char			refresh_exp[32];	/* epoch seconds */
 	struct token_claims	claims;		/* of the tokens to mint */
-	char			tenant_name[256];
+	char			tenant_name[ISSUE_NAME_LEN];
 };
 
 /*

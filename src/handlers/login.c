@@ -3,12 +3,21 @@
  * and secret, each answered with a pair of tokens (src/handlers/issue.c).
  * The SQL is in sql/R__020_auth.sql.
  *
- * A login is a small state machine over src/db.c: look the account up
- * (and whether this IP or account is throttled), check the password on a
- * Kore task thread (argon2id takes ~20 ms and must not stall the worker),
- * record a failure or start a session, then mint the tokens. An unknown
- * user is checked against a dummy hash, so that it takes as long and
- * answers the same as a wrong password.
+ * A login is a small state machine over src/db.c: count the attempt
+ * and look the account up in one statement (429 when this IP or account
+ * is over its limit), check the password on a Kore task thread (argon2id
+ * takes ~20 ms and must not stall the worker), then start a session
+ * (which gives the attempt back) and mint the tokens; a failure stays
+ * counted. Counting before the check is what stops parallel guesses: a
+ * count read before and written after the hash let them all through.
+ * An unknown user is checked against a dummy hash, so that it takes as
+ * long and answers the same as a wrong password.
+ *
+ * A worker checks at most AUTH_LOGINS_IN_FLIGHT_PER_IP passwords of one
+ * client address at a time, and AUTH_LOGINS_IN_FLIGHT_PER_WORKER in all:
+ * a login over either is 429 at once (Retry-After: 1), before anything
+ * is counted or hashed, so that a flood cannot queue unbounded argon2id
+ * work.
  */
 
 #include <inttypes.h>
@@ -22,17 +31,17 @@
 #include "issue.h"
 
 #define SQL_LOGIN_LOOKUP	"SELECT * FROM api.login_lookup($1, $2, $3, " \
-				"$4, $5, $6)"
+				"$4, $5, $6, $7, $8)"
 #define SQL_CLIENT_LOOKUP	"SELECT * FROM api.client_lookup($1, $2, $3, " \
-				"$4, $5)"
-#define SQL_FAILED		"SELECT api.auth_failed($1, $2)"
+				"$4, $5, $6, $7)"
+#define SQL_REFUND		"SELECT api.auth_refund($1, $2, $3, $4)"
 #define SQL_SESSION		"SELECT * FROM api.session_start($1, $2, " \
-				"$3, $4)"
+				"$3, $4, $5, $6, $7, $8)"
 
 /* Where a login is when its statement or task finishes. */
 #define PHASE_LOOKUP		1
 #define PHASE_PASSWORD		2
-#define PHASE_FAILED		3
+#define PHASE_AMBIGUOUS		3
 #define PHASE_SESSION		4
 
 struct login {
@@ -40,7 +49,16 @@ struct login {
 	int		phase;
 	char		ip_key[80];
 	char		id_key[TOKEN_SUB_LEN + 96];
+	char		acct_key[TOKEN_SUB_LEN + 32];
+	char		window[32];	/* the minute the attempt counts in */
 	int		tenant_ambiguous;
+};
+
+/* The password checks in flight of one client address, on this worker. */
+struct inflight {
+	char			ip[INET6_ADDRSTRLEN];
+	long			n;
+	LIST_ENTRY(inflight)	list;
 };
 
 /* What the password task reads from its channel. */
@@ -62,8 +80,14 @@ static void	throttle_keys(struct http_request *, struct login *,
 static void	bind_throttle(struct api_req *, struct login *);
 static int	failed(struct http_request *, struct api_req *);
 static int	throttled(struct http_request *, const char *);
+static int	inflight_take(struct api_req *, const char *);
+static void	inflight_release(void *);
 static int	password_task(struct kore_task *);
 static void	deny_credentials(struct http_request *);
+
+/* At most as many entries as auth_inflight_worker: a list will do. */
+static LIST_HEAD(, inflight)	inflights = LIST_HEAD_INITIALIZER(inflights);
+static long			inflight_total;
 
 static const struct field_rule login_rules[] = {
 	{ "username", FIELD_STRING, FIELD_REQUIRED, 0, NULL },
@@ -123,6 +147,12 @@ login_start(struct http_request *req, struct api_req *ar)
 	username = ar->fields.values[0].text;
 	throttle_keys(req, st, "user", username);
 
+	if (inflight_take(ar, st->ip_key + 3) == -1) {
+		log_line(LOG_LEVEL_INFO, NULL, "user login refused: too many "
+		    "at once from %s rid=%s", st->ip_key + 3, ar->rid);
+		return (throttled(req, "1"));
+	}
+
 	st->phase = PHASE_LOOKUP;
 	db_statement(ar, SQL_LOGIN_LOOKUP);
 	db_bind(ar, username);
@@ -134,7 +164,7 @@ login_start(struct http_request *req, struct api_req *ar)
 
 /*
  * login_lookup answers (retry_after, user_id, password_hash,
- * tenant_count, tenant_id, tenant_slug, tenant_name).
+ * tenant_count, tenant_id, tenant_slug, tenant_name, attempt_window).
  */
 static int
 login_step(struct http_request *req, struct api_req *ar)
@@ -146,10 +176,11 @@ login_step(struct http_request *req, struct api_req *ar)
 
 	switch (st->phase) {
 	case PHASE_LOOKUP:
-		if (ar->nrows != 1 || ar->ncols < 7)
+		if (ar->nrows != 1 || ar->ncols < 8 || ar->cols[7] == NULL)
 			break;
 		if (ar->cols[0] != NULL && strcmp(ar->cols[0], "0"))
 			return (throttled(req, ar->cols[0]));
+		(void)kore_strlcpy(st->window, ar->cols[7], sizeof(st->window));
 
 		/* Too long to be anyone's: checked (and failed) anyway. */
 		memset(&check, 0, sizeof(check));
@@ -192,21 +223,28 @@ login_step(struct http_request *req, struct api_req *ar)
 		if (!ok || st->is.claims.user_id == 0)
 			return (failed(req, ar));
 
+		/* The right password: the attempt is given back first. */
 		if (st->tenant_ambiguous) {
-			json_t *errors = NULL;
-			fields_error_add(&errors, "tenant", "You belong to "
-			    "several tenants: give the slug or id of one.");
-			resp_error_fields(req, errors);
-			return (STEP_RESPONDED);
+			st->phase = PHASE_AMBIGUOUS;
+			db_statement(ar, SQL_REFUND);
+			db_bind(ar, st->ip_key);
+			db_bind(ar, st->id_key);
+			db_bind(ar, st->acct_key);
+			db_bind(ar, st->window);
+			return (STEP_QUERY);
 		}
 		if (st->is.claims.tenant[0] == '\0')
 			return (failed(req, ar));
 
 		return (session_start(ar, "user", NULL));
 
-	case PHASE_FAILED:
-		deny_credentials(req);
+	case PHASE_AMBIGUOUS: {
+		json_t *errors = NULL;
+		fields_error_add(&errors, "tenant", "You belong to "
+		    "several tenants: give the slug or id of one.");
+		resp_error_fields(req, errors);
 		return (STEP_RESPONDED);
+	}
 
 	case PHASE_SESSION:
 		return (issue_send(req, ar, 1));
@@ -240,8 +278,9 @@ client_start(struct http_request *req, struct api_req *ar)
 
 /*
  * client_lookup answers (retry_after, client_pk, secret_hash, tenant_id,
- * tenant_slug, tenant_name, roles, scopes). Secrets are 256-bit random
- * values: a SHA-256 digest compared in constant time is all they need.
+ * tenant_slug, tenant_name, roles, scopes, attempt_window). Secrets are
+ * 256-bit random values: a SHA-256 digest compared in constant time is
+ * all they need (no task, so no bound on client logins in flight).
  */
 static int
 client_step(struct http_request *req, struct api_req *ar)
@@ -251,10 +290,11 @@ client_step(struct http_request *req, struct api_req *ar)
 
 	switch (st->phase) {
 	case PHASE_LOOKUP:
-		if (ar->nrows != 1 || ar->ncols < 8)
+		if (ar->nrows != 1 || ar->ncols < 9 || ar->cols[8] == NULL)
 			break;
 		if (ar->cols[0] != NULL && strcmp(ar->cols[0], "0"))
 			return (throttled(req, ar->cols[0]));
+		(void)kore_strlcpy(st->window, ar->cols[8], sizeof(st->window));
 
 		ok = secret_digest_matches(ar->cols[2],
 		    ar->fields.values[1].text);
@@ -274,10 +314,6 @@ client_step(struct http_request *req, struct api_req *ar)
 		issue_lists(&st->is.claims, ar->cols[6], ar->cols[7]);
 
 		return (session_start(ar, NULL, ar->cols[1]));
-
-	case PHASE_FAILED:
-		deny_credentials(req);
-		return (STEP_RESPONDED);
 
 	case PHASE_SESSION:
 		return (issue_send(req, ar, 1));
@@ -305,13 +341,19 @@ session_start(struct api_req *ar, const char *user, const char *client)
 	}
 	db_bind_owned(ar, client != NULL ? kore_strdup(client) : NULL);
 	db_bind(ar, st->is.refresh_exp);
+	db_bind(ar, st->ip_key);
+	db_bind(ar, st->id_key);
+	db_bind(ar, st->acct_key);
+	db_bind(ar, st->window);
 
 	return (STEP_QUERY);
 }
 
 /*
- * Failures count per client IP, and per account at that IP: guessing from
- * one address stops, and nobody can lock an account from elsewhere.
+ * Failures count per client IP, per account at that IP (guessing from
+ * one address stops, and nobody can lock an account from elsewhere), and
+ * per account across all addresses with a higher limit, which spares the
+ * addresses the account logged in from lately (sql/R__020_auth.sql).
  */
 static void
 throttle_keys(struct http_request *req, struct login *st,
@@ -323,6 +365,8 @@ throttle_keys(struct http_request *req, struct login *st,
 	(void)snprintf(st->ip_key, sizeof(st->ip_key), "ip:%s", ip);
 	(void)snprintf(st->id_key, sizeof(st->id_key), "%s:%.128s|%s", kind,
 	    id, ip);
+	(void)snprintf(st->acct_key, sizeof(st->acct_key), "acct:%s:%.128s",
+	    kind, id);
 }
 
 static void
@@ -330,10 +374,13 @@ bind_throttle(struct api_req *ar, struct login *st)
 {
 	db_bind(ar, st->ip_key);
 	db_bind(ar, st->id_key);
+	db_bind(ar, st->acct_key);
 	db_bind_int(ar, app.s.auth_failures_ip);
 	db_bind_int(ar, app.s.auth_failures_account);
+	db_bind_int(ar, app.s.auth_failures_global);
 }
 
+/* The attempt stays counted (api.auth_attempt counted it already). */
 static int
 failed(struct http_request *req, struct api_req *ar)
 {
@@ -342,13 +389,9 @@ failed(struct http_request *req, struct api_req *ar)
 	log_line(LOG_LEVEL_INFO, NULL, "%s login failed from %s rid=%s",
 	    st->is.kind == ISSUE_USER ? "user" : "API client", st->ip_key + 3,
 	    ar->rid);
+	deny_credentials(req);
 
-	st->phase = PHASE_FAILED;
-	db_statement(ar, SQL_FAILED);
-	db_bind(ar, st->ip_key);
-	db_bind(ar, st->id_key);
-
-	return (STEP_QUERY);
+	return (STEP_RESPONDED);
 }
 
 static int
@@ -362,6 +405,51 @@ throttled(struct http_request *req, const char *retry)
 	resp_error(req, 429, "throttled", detail);
 
 	return (STEP_RESPONDED);
+}
+
+/*
+ * A place for one more password check of ip on this worker, held until
+ * no task of the request runs (src/db.c calls task_done), or -1 when ip
+ * or the worker has as many as it may.
+ */
+static int
+inflight_take(struct api_req *ar, const char *ip)
+{
+	struct inflight	*f;
+
+	if (inflight_total >= app.s.auth_inflight_worker)
+		return (-1);
+
+	LIST_FOREACH(f, &inflights, list) {
+		if (!strcmp(f->ip, ip))
+			break;
+	}
+	if (f != NULL && f->n >= app.s.auth_inflight_ip)
+		return (-1);
+	if (f == NULL) {
+		f = kore_calloc(1, sizeof(*f));
+		(void)kore_strlcpy(f->ip, ip, sizeof(f->ip));
+		LIST_INSERT_HEAD(&inflights, f, list);
+	}
+	f->n++;
+	inflight_total++;
+
+	ar->task_done = inflight_release;
+	ar->task_done_arg = f;
+
+	return (0);
+}
+
+static void
+inflight_release(void *arg)
+{
+	struct inflight	*f = arg;
+
+	inflight_total--;
+	if (--f->n == 0) {
+		LIST_REMOVE(f, list);
+		kore_free(f);
+	}
 }
 
 /*

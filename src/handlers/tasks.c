@@ -142,13 +142,15 @@ task_list(struct http_request *req, struct api_req *ar)
 	return (task_list_query(req, ar, project, 0));
 }
 
-/* ?status= is required here. */
+/* The task list with ?status= required. */
 static int
 task_list_by_status(struct http_request *req, struct api_req *ar)
 {
 	json_t		*errors;
+	const char	*project;
 
-	if (input_qs_check(req, ar) == -1)
+	if (input_qs_check(req, ar) == -1 ||
+	    input_arg_id(req, "project", &project) == -1)
 		return (STEP_RESPONDED);
 
 	if (input_arg(req, "status") == NULL) {
@@ -158,7 +160,7 @@ task_list_by_status(struct http_request *req, struct api_req *ar)
 		return (STEP_RESPONDED);
 	}
 
-	return (task_list_query(req, ar, NULL, 0));
+	return (task_list_query(req, ar, project, 0));
 }
 
 static int

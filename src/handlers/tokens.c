@@ -10,9 +10,10 @@
 #include "../mtapi.h"
 #include "issue.h"
 
-#define SQL_REFRESH		"SELECT * FROM api.refresh($1, $2, $3)"
-#define SQL_VERIFY		"SELECT api.verify($1, $2, $3)"
-#define SQL_REVOKE		"SELECT api.revoke($1)"
+/* The token's tenant claim is bound too: every statement names it. */
+#define SQL_REFRESH		"SELECT * FROM api.refresh($1, $2, $3, $4)"
+#define SQL_VERIFY		"SELECT api.verify($1, $2, $3, $4, $5, $6)"
+#define SQL_REVOKE		"SELECT api.revoke($1, $2)"
 
 int	tokens_refresh(struct http_request *);
 int	tokens_client_refresh(struct http_request *);
@@ -127,6 +128,7 @@ refresh_start(struct http_request *req, struct api_req *ar, int kind)
 
 	st = issue_new(ar, kind, sizeof(*st));
 	db_statement(ar, SQL_REFRESH);
+	db_bind_owned(ar, kore_strdup(c.tenant));
 	db_bind_owned(ar, kore_strdup(c.jti));
 	db_bind(ar, kind == ISSUE_USER ? "user" : "api_client");
 	db_bind(ar, st->refresh_exp);
@@ -180,7 +182,11 @@ refresh_step(struct http_request *req, struct api_req *ar)
 	return (issue_send(req, ar, 0));
 }
 
-/* POST /api/v1/auth/token/verify/ {"token"}: any type, still good? */
+/*
+ * POST /api/v1/auth/token/verify/ {"token"}: any type, still good? The
+ * token's principal gets the check of every request (ar->authed stays
+ * 0: nothing is charged to the tenant).
+ */
 static int
 verify_start(struct http_request *req, struct api_req *ar)
 {
@@ -189,10 +195,11 @@ verify_start(struct http_request *req, struct api_req *ar)
 	if (token_from_body(req, ar, "token", 0, &c) == -1)
 		return (STEP_RESPONDED);
 
+	perms_principal(&c, &ar->p);
 	db_statement(ar, SQL_VERIFY);
-	db_bind_owned(ar, kore_strdup(c.jti));
-	db_bind_owned(ar, c.sid[0] != '\0' ? kore_strdup(c.sid) : NULL);
-	db_bind(ar, c.token_type == TOKEN_TYPE_REFRESH ? "true" : "false");
+	db_bind_principal(ar);
+	db_bind_owned(ar, c.token_type == TOKEN_TYPE_REFRESH ?
+	    kore_strdup(c.jti) : NULL);
 
 	return (STEP_QUERY);
 }
@@ -220,6 +227,7 @@ revoke_start(struct http_request *req, struct api_req *ar)
 		return (STEP_RESPONDED);
 
 	db_statement(ar, SQL_REVOKE);
+	db_bind_owned(ar, kore_strdup(c.tenant));
 	db_bind_owned(ar, kore_strdup(c.jti));
 
 	return (STEP_QUERY);

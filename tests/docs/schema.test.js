@@ -361,6 +361,12 @@ module.exports = [
         }
         for (const [status, r] of Object.entries(o.op.responses)) {
           const resp = deref(doc, r);
+          // 413 is the web server's own answer, before the body is read:
+          // no body, no X-Request-ID (README, Known limits).
+          if (status === '413') {
+            assert.ok(!resp.content && !resp.headers, `${where} 413: the web server sends no body and no headers of ours`);
+            continue;
+          }
           assert.ok(resp.headers && resp.headers['X-Request-ID'], `${where} ${status}: X-Request-ID not documented`);
           if (Number(status) >= 400 && !(o.path === '/health/' && status === '503')) {
             assert.deepStrictEqual(resp.content['application/json'].schema, { $ref: '#/components/schemas/Error' }, `${where} ${status}: not the Error body`);

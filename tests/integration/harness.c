@@ -25,6 +25,7 @@ static int	curl_ready;
 static struct h_resp	*request(CURL *, const char *, const char *,
 			    const char *, const char *, const char *,
 			    const char **, int *);
+static struct h_resp	*send_from(const char *, const char *, json_t *);
 
 const char *
 h_env(const char *name)
@@ -125,6 +126,13 @@ h_req_on(CURL *handle, const char *ip, const char *method, const char *path,
 {
 	return (request(handle, ip, method, h_fmt("%s%s", h_base_url(), path),
 	    token, body, NULL, reused));
+}
+
+struct h_resp *
+h_req_at(CURL *handle, const char *ip, const char *method, const char *url,
+    const char *token, const char *body, const char **extra)
+{
+	return (request(handle, ip, method, url, token, body, extra, NULL));
 }
 
 void
@@ -262,6 +270,20 @@ h_admin(const char *args, const char *stdin_data, char **out)
 	return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+void
+h_admin_ok(const char *args, const char *stdin_data, char **out)
+{
+	char		*buf;
+	int		rc;
+
+	rc = h_admin(args, stdin_data, &buf);
+	cr_assert_eq(rc, 0, "mtapi-admin %s: %s", args, buf);
+	if (out != NULL)
+		*out = buf;
+	else
+		free(buf);
+}
+
 const char *
 h_unique(const char *prefix)
 {
@@ -274,8 +296,6 @@ void
 h_new_tenant(const char *prefix, struct h_tenant *t)
 {
 	struct h_resp	*r;
-	char		*out;
-	int		rc;
 
 	memset(t, 0, sizeof(*t));
 	(void)snprintf(t->slug, sizeof(t->slug), "%s", h_unique(prefix));
@@ -283,18 +303,12 @@ h_new_tenant(const char *prefix, struct h_tenant *t)
 	(void)snprintf(t->password, sizeof(t->password), "pw-%s-%d",
 	    t->slug, rand());
 
-	rc = h_admin(h_fmt("create-tenant --slug %s --name 'Test %s'",
-	    t->slug, t->slug), NULL, &out);
-	cr_assert(rc == 0, "create-tenant: %s", out);
-	free(out);
-	rc = h_admin(h_fmt("create-user --username %s", t->username),
-	    h_fmt("%s\n", t->password), &out);
-	cr_assert(rc == 0, "create-user: %s", out);
-	free(out);
-	rc = h_admin(h_fmt("add-member --user %s --tenant %s --role admin",
-	    t->username, t->slug), NULL, &out);
-	cr_assert(rc == 0, "add-member: %s", out);
-	free(out);
+	h_admin_ok(h_fmt("create-tenant --slug %s --name 'Test %s'",
+	    t->slug, t->slug), NULL, NULL);
+	h_admin_ok(h_fmt("create-user --username %s", t->username),
+	    h_fmt("%s\n", t->password), NULL);
+	h_admin_ok(h_fmt("add-member --user %s --tenant %s --role admin",
+	    t->username, t->slug), NULL, NULL);
 
 	r = h_post("/api/v1/auth/token/", NULL,
 	    h_fmt("{\"username\":\"%s\",\"password\":\"%s\"}", t->username,
@@ -327,6 +341,106 @@ h_send_json(const char *method, const char *path, const char *token,
 	free(s);
 
 	return (r);
+}
+
+json_t *
+h_create_json(const char *path, const char *token, json_t *body)
+{
+	struct h_resp	*r;
+	json_t		*o;
+
+	cr_assert_not_null(body);
+	r = h_send_json("POST", path, token, body);
+	cr_assert_eq(r->status, 201, "POST %s: %ld %.300s", path, r->status,
+	    r->body);
+	o = json_incref(r->json);
+	h_free(r);
+
+	return (o);
+}
+
+long long
+h_create(const char *path, const char *token, json_t *body)
+{
+	json_t		*o;
+	long long	id;
+
+	o = h_create_json(path, token, body);
+	id = h_jint(o, "id");
+	json_decref(o);
+
+	return (id);
+}
+
+json_t *
+h_get_json(const char *path, const char *token)
+{
+	struct h_resp	*r;
+	json_t		*o;
+
+	r = h_get(path, token);
+	cr_assert_eq(r->status, 200, "GET %s: %ld %.300s", path, r->status,
+	    r->body);
+	o = json_incref(r->json);
+	h_free(r);
+
+	return (o);
+}
+
+long long
+h_new_project(const char *token, const char *name)
+{
+	return (h_create("/api/v1/projects/", token, json_pack("{s:s}",
+	    "name", name != NULL ? name : h_unique("project"))));
+}
+
+struct h_resp *
+h_login(const char *ip, const char *username, const char *password,
+    const char *tenant)
+{
+	json_t		*o;
+
+	o = json_object();
+	if (username != NULL)
+		json_object_set_new(o, "username", json_string(username));
+	if (password != NULL)
+		json_object_set_new(o, "password", json_string(password));
+	if (tenant != NULL)
+		json_object_set_new(o, "tenant", json_string(tenant));
+
+	return (send_from(ip, "/api/v1/auth/token/", o));
+}
+
+struct h_resp *
+h_client_login(const char *ip, const char *id, const char *secret)
+{
+	json_t		*o;
+
+	o = json_object();
+	if (id != NULL)
+		json_object_set_new(o, "client_id", json_string(id));
+	if (secret != NULL)
+		json_object_set_new(o, "client_secret", json_string(secret));
+
+	return (send_from(ip, "/api/v1/auth/api-client/token/", o));
+}
+
+struct h_resp *
+h_post_token(const char *path, const char *field, const char *token)
+{
+	return (send_from(NULL, path, json_pack("{s:s}", field, token)));
+}
+
+void
+h_assert_401(struct h_resp *r, const char *what)
+{
+	char		buf[256];
+
+	cr_assert_eq(r->status, 401, "%s: %ld %s", what, r->status, r->body);
+	cr_assert_not_null(h_header(r, "www-authenticate", buf, sizeof(buf)),
+	    "%s: 401 without WWW-Authenticate", what);
+	cr_assert(!strncmp(buf, "Bearer", 6), "%s: WWW-Authenticate: %s",
+	    what, buf);
 }
 
 const char *
@@ -411,6 +525,168 @@ h_sleep_ms(long ms)
 		;
 }
 
+long
+h_now_ms(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+char *
+h_read_file(const char *path, size_t *len)
+{
+	FILE		*fp;
+	char		*buf;
+	size_t		cap, n, r;
+
+	fp = fopen(path, "r");
+	cr_assert_not_null(fp, "%s: %s", path, strerror(errno));
+	cap = 1 << 16;
+	buf = malloc(cap);
+	cr_assert_not_null(buf);
+	n = 0;
+	while ((r = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
+		n += r;
+		if (cap - n < 4096) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+	}
+	cr_assert(!ferror(fp), "%s: read error", path);
+	fclose(fp);
+	buf[n] = '\0';
+	if (len != NULL)
+		*len = n;
+
+	return (buf);
+}
+
+char *
+h_setting(const char *name)
+{
+	FILE		*fp;
+	char		line[1024];
+	size_t		len;
+
+	fp = fopen(h_env("MTAPI_ENV_FILE"), "r");
+	cr_assert_not_null(fp);
+	len = strlen(name);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, name, len) || line[len] != '=')
+			continue;
+		fclose(fp);
+		line[strcspn(line, "\r\n")] = '\0';
+		return (strdup(line + len + 1));
+	}
+	fclose(fp);
+
+	return (NULL);
+}
+
+const char *
+h_field_after(const char *text, const char *label, char *out, size_t len)
+{
+	const char	*p;
+	size_t		n;
+
+	if ((p = strstr(text, label)) == NULL)
+		return (NULL);
+	p += strlen(label);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	n = strcspn(p, " \t\r\n");
+	if (n == 0 || n >= len)
+		return (NULL);
+	memcpy(out, p, n);
+	out[n] = '\0';
+
+	return (out);
+}
+
+json_t *
+h_secrets(void)
+{
+	static const char *const	names[] = { "SECRET_KEY",
+					    "JWT_SIGNING_KEY", "DB_PASSWORD",
+					    NULL };
+	json_t				*s, *t, *c;
+	size_t				i, j;
+	char				*v;
+
+	s = json_array();
+	json_array_foreach(json_object_get(h_fixture(), "tenants"), i, t) {
+		h_secret_add(s, h_jstr(t, "access_token"));
+		h_secret_add(s, h_jstr(t, "refresh_token"));
+		h_secret_add(s, h_jstr(t, "password"));
+		json_array_foreach(json_object_get(t, "api_clients"), j, c)
+			h_secret_add(s, h_jstr(c, "client_secret"));
+	}
+	h_secret_add(s, h_jstr(json_object_get(h_fixture(), "jwt"),
+	    "signing_key"));
+	for (i = 0; names[i] != NULL; i++) {
+		if ((v = h_setting(names[i])) != NULL) {
+			h_secret_add(s, v);
+			free(v);
+		}
+	}
+	cr_assert_gt(json_array_size(s), 10, "the fixture holds no secrets?");
+
+	return (s);
+}
+
+/*
+ * For a JWT its payload and a piece of its signature as well, so that a
+ * shortened or altered copy of a token is found too.
+ */
+void
+h_secret_add(json_t *s, const char *v)
+{
+	const char	*dot1, *dot2;
+
+	if (v == NULL || strlen(v) < 8)
+		return;
+	json_array_append_new(s, json_string(v));
+
+	if ((dot1 = strchr(v, '.')) == NULL ||
+	    (dot2 = strchr(dot1 + 1, '.')) == NULL)
+		return;
+	json_array_append_new(s, json_stringn(dot1 + 1, dot2 - dot1 - 1));
+	if (strlen(dot2 + 1) >= 16)
+		json_array_append_new(s, json_stringn(dot2 + 1, 16));
+}
+
+void
+h_assert_no_secret(json_t *secrets, const char *text, const char *what)
+{
+	json_t		*v;
+	size_t		i;
+
+	json_array_foreach(secrets, i, v) {
+		cr_assert(strstr(text, json_string_value(v)) == NULL,
+		    "%s holds a secret (%.12s...)", what,
+		    json_string_value(v));
+	}
+}
+
+char *
+h_b64url(const void *data, size_t len)
+{
+	size_t		n;
+	char		*out;
+
+	n = sodium_base64_ENCODED_LEN(len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	out = malloc(n);
+	cr_assert_not_null(out);
+	sodium_bin2base64(out, n, data, len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+
+	return (out);
+}
+
 /* The decoded payload of a JWT (not verified: the server did that). */
 json_t *
 h_jwt_claims(const char *token)
@@ -457,6 +733,25 @@ h_assert_ids(const char *path, const char *token, const long long *ids,
 		    h_jint(row, "id"));
 	}
 	h_free(r);
+}
+
+/*
+ * POST o (its reference taken) from ip, without Authorization. o NULL (a
+ * json_pack() of a NULL value) sends no body.
+ */
+static struct h_resp *
+send_from(const char *ip, const char *path, json_t *o)
+{
+	struct h_resp	*r;
+	char		*s;
+
+	s = json_dumps(o, JSON_COMPACT);
+	cr_assert(o == NULL || s != NULL);
+	json_decref(o);
+	r = h_req_on(NULL, ip, "POST", path, NULL, s, NULL);
+	free(s);
+
+	return (r);
 }
 
 static struct h_resp *
@@ -546,6 +841,95 @@ request(CURL *handle, const char *ip, const char *method, const char *url,
 		curl_easy_cleanup(c);
 
 	return (r);
+}
+
+void
+h_req_parallel(const char *ip, const char *method, const char *path,
+    const char *const *bodies, size_t n, struct h_resp **out)
+{
+	CURLM			*multi;
+	CURL			**easy;
+	struct curl_slist	*hdrs;
+	struct h_buf		*b, *h;
+	struct h_resp		*r;
+	CURLMsg			*msg;
+	char			*url, *iface;
+	int			running, left;
+	size_t			i;
+
+	if (!curl_ready) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		curl_ready = 1;
+	}
+
+	easy = calloc(n, sizeof(*easy));
+	b = calloc(n, sizeof(*b));
+	h = calloc(n, sizeof(*h));
+	cr_assert(easy != NULL && b != NULL && h != NULL);
+	cr_assert((multi = curl_multi_init()) != NULL);
+	hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	/* Not h_fmt() space, which the loop's own h_fmt() calls reuse. */
+	cr_assert(asprintf(&url, "%s%s", h_base_url(), path) != -1);
+	iface = NULL;
+	if (ip != NULL)
+		cr_assert(asprintf(&iface, "host!%s", ip) != -1);
+
+	for (i = 0; i < n; i++) {
+		cr_assert((easy[i] = curl_easy_init()) != NULL);
+		curl_easy_setopt(easy[i], CURLOPT_URL, url);
+		if (iface != NULL)
+			curl_easy_setopt(easy[i], CURLOPT_INTERFACE, iface);
+		curl_easy_setopt(easy[i], CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, bodies[i]);
+		curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, h_collect);
+		curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &b[i]);
+		curl_easy_setopt(easy[i], CURLOPT_HEADERFUNCTION, h_collect);
+		curl_easy_setopt(easy[i], CURLOPT_HEADERDATA, &h[i]);
+		curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 60L);
+		/* A connection each: none may wait for another's to be free. */
+		curl_easy_setopt(easy[i], CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(easy[i], CURLOPT_FORBID_REUSE, 1L);
+		curl_multi_add_handle(multi, easy[i]);
+	}
+
+	do {
+		cr_assert(curl_multi_perform(multi, &running) == CURLM_OK);
+		if (running > 0)
+			curl_multi_poll(multi, NULL, 0, 1000, NULL);
+	} while (running > 0);
+
+	while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+		if (msg->msg == CURLMSG_DONE)
+			cr_assert(msg->data.result == CURLE_OK, "%s %s from "
+			    "%s, in parallel: %s", method, url, ip != NULL ?
+			    ip : "127.0.0.1",
+			    curl_easy_strerror(msg->data.result));
+	}
+
+	for (i = 0; i < n; i++) {
+		r = calloc(1, sizeof(*r));
+		cr_assert(r != NULL);
+		curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &r->status);
+		cr_assert(r->status != 0, "parallel request %zu from %s got no "
+		    "answer", i, ip != NULL ? ip : "127.0.0.1");
+		r->body = b[i].data != NULL ? b[i].data : strdup("");
+		r->len = b[i].len;
+		r->headers = h[i].data != NULL ? h[i].data : strdup("");
+		r->json = json_loadb(r->body, r->len, 0, NULL);
+		out[i] = r;
+		curl_multi_remove_handle(multi, easy[i]);
+		curl_easy_cleanup(easy[i]);
+	}
+
+	curl_multi_cleanup(multi);
+	curl_slist_free_all(hdrs);
+	free(url);
+	free(iface);
+	free(easy);
+	free(b);
+	free(h);
 }
 
 size_t

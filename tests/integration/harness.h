@@ -68,6 +68,21 @@ struct h_resp	*h_req_on(CURL *handle, const char *ip, const char *method,
 		    const char *path, const char *token, const char *body,
 		    int *reused);
 
+/* The same to a whole url (another server), with extra header lines. */
+struct h_resp	*h_req_at(CURL *handle, const char *ip, const char *method,
+		    const char *url, const char *token, const char *body,
+		    const char **extra);
+
+/*
+ * n requests at once to path, each over a connection of its own from the
+ * local address ip (NULL: the default), with body bodies[i] (JSON);
+ * out[i] gets the answer to bodies[i]. No request waits for another's
+ * answer: the server sees them all in flight together.
+ */
+void		h_req_parallel(const char *ip, const char *method,
+		    const char *path, const char *const *bodies, size_t n,
+		    struct h_resp **out);
+
 /*
  * A loopback address of this test's own, 127.<octet>.y.z with y.z from
  * the pid: Criterion runs each test in a process of its own.
@@ -97,6 +112,32 @@ long long	h_int(struct h_resp *, const char *);
 struct h_resp	*h_send_json(const char *method, const char *path,
 		    const char *token, json_t *body);
 
+/*
+ * POST body (its reference taken) to a collection, 201 expected: the new
+ * object (caller decrefs), or its id. GET path, 200 expected: the body
+ * (caller decrefs).
+ */
+json_t		*h_create_json(const char *path, const char *token,
+		    json_t *body);
+long long	h_create(const char *path, const char *token, json_t *body);
+json_t		*h_get_json(const char *path, const char *token);
+/* A project named name (NULL: a unique name) made with token; its id. */
+long long	h_new_project(const char *token, const char *name);
+
+/*
+ * A user login (tenant may be NULL) and an API client login from the
+ * local address ip (NULL: 127.0.0.1); a NULL member is left out of the
+ * body. POST {"<field>": token} to path, without Authorization.
+ */
+struct h_resp	*h_login(const char *ip, const char *username,
+		    const char *password, const char *tenant);
+struct h_resp	*h_client_login(const char *ip, const char *id,
+		    const char *secret);
+struct h_resp	*h_post_token(const char *path, const char *field,
+		    const char *token);
+/* A 401 with a Bearer challenge in WWW-Authenticate. */
+void		h_assert_401(struct h_resp *, const char *what);
+
 /* errors.<field>[0] of a validation error body (asserts an errors object). */
 const char	*h_first_error(struct h_resp *, const char *field);
 /* A 400 whose errors.<field> is msg (any message if msg is NULL). */
@@ -113,10 +154,34 @@ void		h_assert_ids(const char *path, const char *token,
 		    const long long *ids, size_t n);
 /* The decoded payload of a JWT (not verified; caller decrefs). */
 json_t		*h_jwt_claims(const char *token);
+/* base64url without padding, as in a JWT (caller frees). */
+char		*h_b64url(const void *data, size_t len);
 
 /* s n times (caller frees). */
 char		*h_repeat(const char *s, size_t n);
 void		h_sleep_ms(long ms);
+/* A monotonic clock in milliseconds, for waits and deadlines. */
+long		h_now_ms(void);
+
+/* A whole file (asserted readable; caller frees); its length in *len. */
+char		*h_read_file(const char *path, size_t *len);
+/* A value of the server's settings file (caller frees), or NULL. */
+char		*h_setting(const char *name);
+/* The word after label in text ("client_id:   mtc_..."), or NULL. */
+const char	*h_field_after(const char *text, const char *label,
+		    char *out, size_t len);
+
+/*
+ * The secrets that must never reach a log: the fixture's tokens,
+ * passwords, client secrets and signing key, and the settings' keys and
+ * database password. h_secret_add() adds one more (for a JWT its payload
+ * and signature on their own too); h_assert_no_secret() fails if text
+ * (what: its name) holds any of them.
+ */
+json_t		*h_secrets(void);		/* caller decrefs */
+void		h_secret_add(json_t *secrets, const char *v);
+void		h_assert_no_secret(json_t *secrets, const char *text,
+		    const char *what);
 
 /* printf into a static-per-call buffer ring (8 slots). */
 const char	*h_fmt(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -124,6 +189,9 @@ const char	*h_fmt(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Run "mtapi-admin ARGS" with stdin; returns the exit status; output in
  * *out (caller frees) if out is not NULL. */
 int		h_admin(const char *args, const char *stdin_data, char **out);
+/* The same, asserting exit status 0. */
+void		h_admin_ok(const char *args, const char *stdin_data,
+		    char **out);
 
 /* A fresh tenant with one user (member of it only); fills slug, token. */
 struct h_tenant {

@@ -35,74 +35,6 @@ struct client {
 	char	secret[128];
 };
 
-static struct h_resp *
-client_login(const char *ip, const char *id, const char *secret)
-{
-	struct h_resp	*r;
-	json_t		*o;
-	char		*s;
-
-	o = json_object();
-	if (id != NULL)
-		json_object_set_new(o, "client_id", json_string(id));
-	if (secret != NULL)
-		json_object_set_new(o, "client_secret", json_string(secret));
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	r = h_req_on(NULL, ip, "POST", CLIENT_LOGIN, NULL, s, NULL);
-	free(s);
-
-	return (r);
-}
-
-static struct h_resp *
-post_refresh(const char *path, const char *token)
-{
-	struct h_resp	*r;
-	json_t		*o;
-	char		*s;
-
-	o = json_pack("{s:s}", "refresh", token);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	r = h_post(path, NULL, s);
-	free(s);
-
-	return (r);
-}
-
-static void
-admin_ok(const char *args, char **out)
-{
-	char		*buf;
-	int		rc;
-
-	rc = h_admin(args, NULL, &buf);
-	cr_assert_eq(rc, 0, "mtapi-admin %s: %s", args, buf);
-	if (out != NULL)
-		*out = buf;
-	else
-		free(buf);
-}
-
-/* "name: value" from the operator command's output. */
-static void
-output_field(const char *out, const char *name, char *val, size_t len)
-{
-	const char	*p;
-	size_t		n;
-
-	p = strstr(out, name);
-	cr_assert_not_null(p, "no %s in: %s", name, out);
-	p += strlen(name);
-	while (*p == ' ')
-		p++;
-	n = strcspn(p, " \r\n");
-	cr_assert(n > 0 && n < len, "bad %s in: %s", name, out);
-	memcpy(val, p, n);
-	val[n] = '\0';
-}
-
 /* mtapi-admin create-api-client; scopes may be NULL. */
 static void
 new_client(const char *slug, const char *roles, const char *scopes,
@@ -110,11 +42,13 @@ new_client(const char *slug, const char *roles, const char *scopes,
 {
 	char		*out;
 
-	admin_ok(h_fmt("create-api-client --name %s --tenant %s --roles %s%s%s",
-	    h_unique("client"), slug, roles, scopes != NULL ? " --scopes " :
-	    "", scopes != NULL ? scopes : ""), &out);
-	output_field(out, "client_id:", c->id, sizeof(c->id));
-	output_field(out, "client_secret:", c->secret, sizeof(c->secret));
+	h_admin_ok(h_fmt("create-api-client --name %s --tenant %s --roles "
+	    "%s%s%s", h_unique("client"), slug, roles, scopes != NULL ?
+	    " --scopes " : "", scopes != NULL ? scopes : ""), NULL, &out);
+	cr_assert_not_null(h_field_after(out, "client_id:", c->id,
+	    sizeof(c->id)), "no client_id in: %s", out);
+	cr_assert_not_null(h_field_after(out, "client_secret:", c->secret,
+	    sizeof(c->secret)), "no client_secret in: %s", out);
 	free(out);
 }
 
@@ -124,23 +58,18 @@ client_token(const struct client *c, char *access, size_t len)
 {
 	struct h_resp	*r;
 
-	r = client_login(NULL, c->id, c->secret);
+	r = h_client_login(NULL, c->id, c->secret);
 	cr_assert_eq(r->status, 200, "client login: %ld %s", r->status,
 	    r->body);
 	(void)snprintf(access, len, "%s", h_str(r, "access"));
 	h_free(r);
 }
 
+/* A 401 challenge that hands out no token. */
 static void
 assert_401(struct h_resp *r, const char *what)
 {
-	char		buf[256];
-
-	cr_assert_eq(r->status, 401, "%s: %ld %s", what, r->status, r->body);
-	cr_assert_not_null(h_header(r, "www-authenticate", buf, sizeof(buf)),
-	    "%s: 401 without WWW-Authenticate", what);
-	cr_assert(!strncmp(buf, "Bearer", 6), "%s: WWW-Authenticate: %s",
-	    what, buf);
+	h_assert_401(r, what);
 	cr_assert_null(h_str(r, "access"), "%s: %s", what, r->body);
 }
 
@@ -158,22 +87,6 @@ expect(const char *method, const char *path, const char *token,
 		cr_assert_str_eq(h_str(r, "code"), code, "%s %s: %s", method,
 		    path, r->body);
 	h_free(r);
-}
-
-/* A project made with the user's token; its id. */
-static long long
-new_project(const char *token, const char *name)
-{
-	struct h_resp	*r;
-	long long	id;
-
-	r = h_post(PROJECTS, token, h_fmt("{\"name\": \"%s\"}", name));
-	cr_assert_eq(r->status, 201, "create project: %ld %s", r->status,
-	    r->body);
-	id = h_int(r, "id");
-	h_free(r);
-
-	return (id);
 }
 
 static int
@@ -229,7 +142,7 @@ Test(auth_client, login_success)
 	id = h_client(H_ACME, "readonly", "client_id");
 	now = time(NULL);
 
-	r = client_login(NULL, id, h_client(H_ACME, "readonly",
+	r = h_client_login(NULL, id, h_client(H_ACME, "readonly",
 	    "client_secret"));
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 	cr_assert_str_eq(h_str(r, "token_type"), "Bearer");
@@ -296,53 +209,55 @@ Test(auth_client, login_failures_share_one_body)
 	h_new_tenant("clifail", &t);
 	new_client(t.slug, "read", "read:projects", &c);
 	new_client(t.slug, "read", "read:projects", &gone);
-	admin_ok(h_fmt("revoke-api-client --client-id %s", gone.id), NULL);
+	h_admin_ok(h_fmt("revoke-api-client --client-id %s", gone.id), NULL,
+	    NULL);
 
 	/* A client of a second tenant of ours, then deactivated. */
 	(void)snprintf(other, sizeof(other), "%s-off", t.slug);
-	admin_ok(h_fmt("create-tenant --slug %s --name Off", other), NULL);
-	new_client(other, "read", "read:projects", &off);
-	admin_ok(h_fmt("set-tenant-active --tenant %s --active no", other),
+	h_admin_ok(h_fmt("create-tenant --slug %s --name Off", other), NULL,
 	    NULL);
+	new_client(other, "read", "read:projects", &off);
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active no", other),
+	    NULL, NULL);
 
-	r = client_login(ip, c.id, "not-the-secret");
+	r = h_client_login(ip, c.id, "not-the-secret");
 	assert_401(r, "wrong secret");
 	first = strdup(r->body);
 	h_free(r);
 
-	r = client_login(ip, h_unique("mtc_nosuchclient"), c.secret);
+	r = h_client_login(ip, h_unique("mtc_nosuchclient"), c.secret);
 	assert_401(r, "unknown client id");
 	cr_assert_str_eq(r->body, first);
 	h_free(r);
 
-	r = client_login(ip, c.id, gone.secret);
+	r = h_client_login(ip, c.id, gone.secret);
 	assert_401(r, "another client's secret");
 	cr_assert_str_eq(r->body, first);
 	h_free(r);
 
-	r = client_login(ip, gone.id, gone.secret);
+	r = h_client_login(ip, gone.id, gone.secret);
 	assert_401(r, "revoked client");
 	cr_assert_str_eq(r->body, first);
 	h_free(r);
 
-	r = client_login(ip, off.id, off.secret);
+	r = h_client_login(ip, off.id, off.secret);
 	assert_401(r, "client of an inactive tenant");
 	cr_assert_str_eq(r->body, first);
 	h_free(r);
 
-	r = client_login(ip, h_client(H_UMBRELLA, "full", "client_id"),
+	r = h_client_login(ip, h_client(H_UMBRELLA, "full", "client_id"),
 	    h_client(H_UMBRELLA, "full", "client_secret"));
 	assert_401(r, "umbrella's client");
 	cr_assert_str_eq(r->body, first);
 	h_free(r);
 
-	r = client_login(ip, c.id, "");
+	r = h_client_login(ip, c.id, "");
 	cr_assert(r->status == 401 || r->status == 400, "empty secret: %ld %s",
 	    r->status, r->body);
 	h_free(r);
 
 	/* The good client still logs in, from the same address. */
-	r = client_login(ip, c.id, c.secret);
+	r = h_client_login(ip, c.id, c.secret);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 	h_free(r);
 	free(first);
@@ -362,7 +277,7 @@ Test(auth_client, missing_fields_are_400)
 	    r->body);
 	h_free(r);
 
-	r = client_login(NULL, h_client(H_ACME, "readonly", "client_id"),
+	r = h_client_login(NULL, h_client(H_ACME, "readonly", "client_id"),
 	    NULL);
 	cr_assert_eq(r->status, 400, "%ld %s", r->status, r->body);
 	e = json_object_get(r->json, "errors");
@@ -384,10 +299,10 @@ Test(auth_client, refresh_rotates)
 	h_new_tenant("cliref", &t);
 	new_client(t.slug, "read", "read:projects,read:tasks", &c);
 
-	r = client_login(NULL, c.id, c.secret);
+	r = h_client_login(NULL, c.id, c.secret);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 
-	n = post_refresh(CLIENT_REFRESH, h_str(r, "refresh"));
+	n = h_post_token(CLIENT_REFRESH, "refresh", h_str(r, "refresh"));
 	cr_assert_eq(n->status, 200, "client refresh: %ld %s", n->status,
 	    n->body);
 	cr_assert_str_eq(h_str(n, "token_type"), "Bearer");
@@ -414,7 +329,7 @@ Test(auth_client, refresh_rotates)
 
 	/* The old refresh token is spent. */
 	h_free(n);
-	n = post_refresh(CLIENT_REFRESH, h_str(r, "refresh"));
+	n = h_post_token(CLIENT_REFRESH, "refresh", h_str(r, "refresh"));
 	assert_401(n, "spent client refresh token");
 	h_free(n);
 	h_free(r);
@@ -428,16 +343,16 @@ Test(auth_client, refresh_wrong_tokens_are_401)
 
 	h_new_tenant("clirefw", &t);
 	new_client(t.slug, "read", "read:projects", &c);
-	r = client_login(NULL, c.id, c.secret);
+	r = h_client_login(NULL, c.id, c.secret);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 
 	/* A client's refresh token at the users' endpoint. */
-	n = post_refresh(USER_REFRESH, h_str(r, "refresh"));
+	n = h_post_token(USER_REFRESH, "refresh", h_str(r, "refresh"));
 	assert_401(n, "client refresh token at the user endpoint");
 	h_free(n);
 
 	/* An access token. */
-	n = post_refresh(CLIENT_REFRESH, h_str(r, "access"));
+	n = h_post_token(CLIENT_REFRESH, "refresh", h_str(r, "access"));
 	assert_401(n, "client access token to refresh");
 	h_free(n);
 
@@ -447,7 +362,7 @@ Test(auth_client, refresh_wrong_tokens_are_401)
 	h_free(n);
 
 	/* None of that spent it. */
-	n = post_refresh(CLIENT_REFRESH, h_str(r, "refresh"));
+	n = h_post_token(CLIENT_REFRESH, "refresh", h_str(r, "refresh"));
 	cr_assert_eq(n->status, 200, "%ld %s", n->status, n->body);
 	h_free(n);
 	h_free(r);
@@ -482,7 +397,7 @@ Test(auth_client, readonly_cannot_write)
 	long long	pid;
 
 	h_new_tenant("cliro", &t);
-	pid = new_project(t.access, "existing");
+	pid = h_new_project(t.access, "existing");
 	new_client(t.slug, "read", "read:projects,read:tasks,read:documents",
 	    &c);
 	client_token(&c, tok, sizeof(tok));
@@ -568,7 +483,7 @@ Test(auth_client, full_client_writes)
 	    "read:tasks,write:tasks,read:documents,write:documents", &c);
 	client_token(&c, tok, sizeof(tok));
 
-	pid = new_project(tok, "by the full client");
+	pid = h_new_project(tok, "by the full client");
 	expect("PATCH", h_fmt("%s%lld/", PROJECTS, pid), tok,
 	    "{\"description\": \"patched\"}", 200, NULL);
 	r = h_post(TASKS, tok, h_fmt("{\"project\": %lld, \"title\": \"t\"}",
@@ -598,7 +513,7 @@ Test(auth_client, admin_role_grants_everything)
 	h_new_tenant("cliadm", &t);
 	new_client(t.slug, "admin", NULL, &c);
 
-	r = client_login(NULL, c.id, c.secret);
+	r = h_client_login(NULL, c.id, c.secret);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 	cr_assert(json_array_size(json_object_get(r->json, "scopes")) == 0,
 	    "scopes of an admin-only client: %s", r->body);
@@ -608,7 +523,7 @@ Test(auth_client, admin_role_grants_everything)
 	expect("GET", PROJECTS, tok, NULL, 200, NULL);
 	expect("GET", TASKS, tok, NULL, 200, NULL);
 	expect("GET", DOCUMENTS, tok, NULL, 200, NULL);
-	pid = new_project(tok, "by admin");
+	pid = h_new_project(tok, "by admin");
 	expect("POST", TASKS, tok, h_fmt("{\"project\": %lld, \"title\": "
 	    "\"t\"}", pid), 201, NULL);
 	expect("POST", DOCUMENTS, tok, "{\"name\": \"d\", \"file_path\": "
@@ -634,17 +549,17 @@ Test(auth_client, revoked_client_token_is_403)
 
 	h_new_tenant("clirev", &t);
 	new_client(t.slug, "read", "read:projects", &c);
-	r = client_login(NULL, c.id, c.secret);
+	r = h_client_login(NULL, c.id, c.secret);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 	(void)snprintf(access, sizeof(access), "%s", h_str(r, "access"));
 	(void)snprintf(refresh, sizeof(refresh), "%s", h_str(r, "refresh"));
 	h_free(r);
 
 	expect("GET", PROJECTS, access, NULL, 200, NULL);
-	admin_ok(h_fmt("revoke-api-client --client-id %s", c.id), NULL);
+	h_admin_ok(h_fmt("revoke-api-client --client-id %s", c.id), NULL, NULL);
 
 	/* The refresh token is dead. */
-	r = post_refresh(CLIENT_REFRESH, refresh);
+	r = h_post_token(CLIENT_REFRESH, "refresh", refresh);
 	assert_401(r, "refresh of a revoked client");
 	h_free(r);
 
@@ -671,11 +586,11 @@ Test(auth_client, inactive_tenant_client_token_is_403)
 	client_token(&c, tok, sizeof(tok));
 	expect("GET", PROJECTS, tok, NULL, 200, NULL);
 
-	admin_ok(h_fmt("set-tenant-active --tenant %s --active no", t.slug),
-	    NULL);
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active no", t.slug),
+	    NULL, NULL);
 	expect("GET", PROJECTS, tok, NULL, 403, "tenant_inactive");
-	admin_ok(h_fmt("set-tenant-active --tenant %s --active yes", t.slug),
-	    NULL);
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active yes",
+	    t.slug), NULL, NULL);
 	expect("GET", PROJECTS, tok, NULL, 200, NULL);
 }
 
@@ -701,9 +616,9 @@ usage_lines(const char *id, const char *since, size_t want,
 	int		tries;
 
 	for (tries = 0;; tries++) {
-		admin_ok(h_fmt("usage --client %s%s%s", id,
+		h_admin_ok(h_fmt("usage --client %s%s%s", id,
 		    since != NULL ? " --since " : "", since != NULL ? since :
-		    ""), &text);
+		    ""), NULL, &text);
 		n = 0;
 		for (line = strtok_r(text, "\n", &save); line != NULL;
 		    line = strtok_r(NULL, "\n", &save)) {

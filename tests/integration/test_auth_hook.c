@@ -25,22 +25,6 @@
 #define SIG_HS256	1
 #define SIG_HS512	2
 
-static char *
-b64url(const void *data, size_t len)
-{
-	size_t		n;
-	char		*out;
-
-	n = sodium_base64_ENCODED_LEN(len,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	out = malloc(n);
-	cr_assert_not_null(out);
-	sodium_bin2base64(out, n, data, len,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-
-	return (out);
-}
-
 static const char *
 fixture_jwt(const char *field)
 {
@@ -71,8 +55,8 @@ forge(const char *header, json_t *claims, const char *key, int sig)
 
 	c = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
 	cr_assert_not_null(c);
-	h = b64url(header, strlen(header));
-	p = b64url(c, strlen(c));
+	h = h_b64url(header, strlen(header));
+	p = h_b64url(c, strlen(c));
 	free(c);
 
 	len = strlen(h) + strlen(p) + 2;
@@ -96,7 +80,7 @@ forge(const char *header, json_t *claims, const char *key, int sig)
 		crypto_auth_hmacsha512_final(&s512, mac);
 		maclen = 64;
 	}
-	m = maclen > 0 ? b64url(mac, maclen) : strdup("");
+	m = maclen > 0 ? h_b64url(mac, maclen) : strdup("");
 
 	len = strlen(input) + strlen(m) + 2;
 	out = malloc(len);
@@ -150,16 +134,11 @@ sign(json_t *claims)
 	    SIG_HS256));
 }
 
+/* A 401 challenge (with code, if not NULL) that shows no results. */
 static void
 assert_401(struct h_resp *r, const char *code, const char *what)
 {
-	char		buf[256];
-
-	cr_assert_eq(r->status, 401, "%s: %ld %s", what, r->status, r->body);
-	cr_assert_not_null(h_header(r, "www-authenticate", buf, sizeof(buf)),
-	    "%s: 401 without WWW-Authenticate", what);
-	cr_assert(!strncmp(buf, "Bearer", 6), "%s: WWW-Authenticate: %s",
-	    what, buf);
+	h_assert_401(r, what);
 	if (code != NULL)
 		cr_assert_str_eq(h_str(r, "code"), code, "%s: %s", what,
 		    r->body);
@@ -195,20 +174,6 @@ assert_forged_401(json_t *claims, const char *what)
 	tok = sign(claims);
 	assert_status(tok, 401, "token_not_valid", what);
 	free(tok);
-}
-
-static void
-admin_ok(const char *args, char **out)
-{
-	char		*buf;
-	int		rc;
-
-	rc = h_admin(args, NULL, &buf);
-	cr_assert_eq(rc, 0, "mtapi-admin %s: %s", args, buf);
-	if (out != NULL)
-		*out = buf;
-	else
-		free(buf);
 }
 
 /* ---- the Authorization header ---- */
@@ -543,8 +508,8 @@ Test(auth_hook, deactivation_takes_effect_at_once)
 	h_new_tenant("hookdeact", &t);
 	assert_status(t.access, 200, NULL, "active");
 
-	admin_ok(h_fmt("set-tenant-active --tenant %s --active no", t.slug),
-	    NULL);
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active no", t.slug),
+	    NULL, NULL);
 	assert_status(t.access, 403, "tenant_inactive",
 	    "right after deactivation");
 	r = h_post(PROJECTS, t.access, "{\"name\": \"while inactive\"}");
@@ -553,8 +518,8 @@ Test(auth_hook, deactivation_takes_effect_at_once)
 	cr_assert_str_eq(h_str(r, "code"), "tenant_inactive");
 	h_free(r);
 
-	admin_ok(h_fmt("set-tenant-active --tenant %s --active yes", t.slug),
-	    NULL);
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active yes", t.slug),
+	    NULL, NULL);
 	assert_status(t.access, 200, NULL, "right after reactivation");
 
 	/* Nothing was created while it was inactive. */
@@ -575,8 +540,8 @@ Test(auth_hook, service_token)
 	h_new_tenant("hooksvc", &t);
 	(void)snprintf(service, sizeof(service), "%s", h_unique("svc"));
 	now = time(NULL);
-	admin_ok(h_fmt("create-service-token --tenant %s --service %s "
-	    "--minutes 5", t.slug, service), &out);
+	h_admin_ok(h_fmt("create-service-token --tenant %s --service %s "
+	    "--minutes 5 --scopes '*'", t.slug, service), NULL, &out);
 	for (tok = out; isspace((unsigned char)*tok); tok++)
 		;
 	for (end = tok; *end != '\0' && !isspace((unsigned char)*end); end++)
@@ -605,7 +570,7 @@ Test(auth_hook, service_token)
 	cr_assert(json_is_array(json_object_get(c, "roles")));
 	json_decref(c);
 
-	/* It reads and (default scopes) writes its tenant's data. */
+	/* It reads and (scope "*", asked for) writes its tenant's data. */
 	r = h_post(PROJECTS, tok, "{\"name\": \"by a service\"}");
 	cr_assert_eq(r->status, 201, "service POST: %ld %s", r->status,
 	    r->body);
@@ -624,13 +589,92 @@ Test(auth_hook, service_token)
 	h_free(r);
 
 	/* And it is refused once the tenant is inactive. */
-	admin_ok(h_fmt("set-tenant-active --tenant %s --active no", t.slug),
-	    NULL);
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active no", t.slug),
+	    NULL, NULL);
 	assert_status(tok, 403, "tenant_inactive", "service, inactive tenant");
-	admin_ok(h_fmt("set-tenant-active --tenant %s --active yes", t.slug),
-	    NULL);
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active yes", t.slug),
+	    NULL, NULL);
 	assert_status(tok, 200, NULL, "service, tenant active again");
 	free(out);
+}
+
+/* The first word of mtapi-admin's output (the token), in place. */
+static char *
+first_word(char *out)
+{
+	char		*tok, *end;
+
+	for (tok = out; isspace((unsigned char)*tok); tok++)
+		;
+	for (end = tok; *end != '\0' && !isspace((unsigned char)*end); end++)
+		;
+	*end = '\0';
+
+	return (tok);
+}
+
+/*
+ * A service token is good while its record is: revoke-service-token
+ * ends it from the next request on (401 token_not_valid, verify too),
+ * and leaves the service's other tokens alone.
+ */
+Test(auth_hook, service_token_revoked)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	json_t		*c;
+	char		*out, *out2, *tok, *other, jti[64];
+
+	h_new_tenant("hooksvcr", &t);
+	h_admin_ok(h_fmt("create-service-token --tenant %s --service nightly "
+	    "--scopes read:projects", t.slug), NULL, &out);
+	tok = first_word(out);
+	h_admin_ok(h_fmt("create-service-token --tenant %s --service nightly "
+	    "--scopes read:projects", t.slug), NULL, &out2);
+	other = first_word(out2);
+	assert_status(tok, 200, NULL, "service token");
+
+	c = h_jwt_claims(tok);
+	(void)snprintf(jti, sizeof(jti), "%s",
+	    json_string_value(json_object_get(c, "jti")));
+	json_decref(c);
+	h_admin_ok(h_fmt("revoke-service-token --jti %s", jti), NULL, NULL);
+
+	assert_status(tok, 401, "token_not_valid", "revoked service token");
+	r = h_post("/api/v1/auth/token/verify/", NULL,
+	    h_fmt("{\"token\":\"%s\"}", tok));
+	assert_401(r, "token_not_valid", "verify: revoked service token");
+	h_free(r);
+	assert_status(other, 200, NULL, "the service's other token");
+	free(out);
+	free(out2);
+}
+
+/*
+ * A service token the operator command did not issue (signed with the
+ * key, but with no record) is refused: 401 token_not_valid.
+ */
+Test(auth_hook, service_token_unknown)
+{
+	struct h_tenant	t;
+	json_t		*c;
+	char		*tok;
+	time_t		now;
+
+	h_new_tenant("hooksvcu", &t);
+	now = time(NULL);
+	c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:[s], "
+	    "s:[s]}", "token_type", "access", "auth_type", "service",
+	    "tenant", t.id, "tenant_slug", t.slug, "sub", "forged",
+	    "iss", fixture_jwt("issuer"), "aud", fixture_jwt("audience"),
+	    "iat", (json_int_t)now, "exp", (json_int_t)(now + 300),
+	    "scopes", "*", "roles", "service");
+	new_jti(c);
+	tok = sign(c);
+	json_decref(c);
+
+	assert_status(tok, 401, "token_not_valid", "unrecorded service token");
+	free(tok);
 }
 
 Test(auth_hook, service_token_scopes)
@@ -640,9 +684,9 @@ Test(auth_hook, service_token_scopes)
 	char		*out, *tok, *end;
 
 	h_new_tenant("hooksvcs", &t);
-	admin_ok(h_fmt("create-service-token --tenant %s --service %s "
+	h_admin_ok(h_fmt("create-service-token --tenant %s --service %s "
 	    "--minutes 5 --scopes read:projects --roles read", t.slug,
-	    h_unique("svc")), &out);
+	    h_unique("svc")), NULL, &out);
 	for (tok = out; isspace((unsigned char)*tok); tok++)
 		;
 	for (end = tok; *end != '\0' && !isspace((unsigned char)*end); end++)

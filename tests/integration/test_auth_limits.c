@@ -16,8 +16,12 @@
  *    cross-connection test allows one request admitted by a worker that
  *    sees the tenant for the first time.
  *  - Failed logins count per client IP and per account at that IP. Each
- *    test fails logins from addresses of its own (127.13.y.z), so that the
- *    limit of 127.0.0.1, shared by every test, is never touched.
+ *    test fails logins from addresses of its own (127.13.y.z and up), so
+ *    that the limit of 127.0.0.1, shared by every test, is never touched.
+ *  - A login attempt is counted before its password is checked (and given
+ *    back if it succeeds), so parallel guesses cannot pass the limit; and
+ *    a worker checks at most AUTH_LOGINS_IN_FLIGHT_PER_IP (4 by default,
+ *    as in the suite) passwords of one address at a time.
  */
 
 #include <stdio.h>
@@ -31,58 +35,41 @@
 
 #include "harness.h"
 
-#define LOGIN		"/api/v1/auth/token/"
-#define CLIENT_LOGIN	"/api/v1/auth/api-client/token/"
 #define PROJECTS	"/api/v1/projects/"
+#define LOGIN		"/api/v1/auth/token/"
 
 /* This file's second address octet: 127.13.y.z. */
 #define IP_OCTET	13
 
-static struct h_resp *
-login_from(const char *ip, const char *username, const char *password)
+/* n login bodies for username (wrong passwords), for h_req_parallel(). */
+static char **
+login_bodies(const char *username, size_t n)
 {
-	struct h_resp	*r;
+	char		**bodies;
 	json_t		*o;
-	char		*s;
+	size_t		i;
 
-	o = json_pack("{s:s, s:s}", "username", username, "password",
-	    password);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	r = h_req_on(NULL, ip, "POST", LOGIN, NULL, s, NULL);
-	free(s);
+	bodies = calloc(n, sizeof(*bodies));
+	cr_assert_not_null(bodies);
+	for (i = 0; i < n; i++) {
+		o = json_pack("{s:s, s:s}", "username", username != NULL ?
+		    username : h_unique("ghost"), "password",
+		    "wrong-password", NULL);
+		bodies[i] = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+	}
 
-	return (r);
-}
-
-static struct h_resp *
-client_login_from(const char *ip, const char *id, const char *secret)
-{
-	struct h_resp	*r;
-	json_t		*o;
-	char		*s;
-
-	o = json_pack("{s:s, s:s}", "client_id", id, "client_secret", secret);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	r = h_req_on(NULL, ip, "POST", CLIENT_LOGIN, NULL, s, NULL);
-	free(s);
-
-	return (r);
+	return (bodies);
 }
 
 static void
-admin_ok(const char *args, char **out)
+bodies_free(char **bodies, size_t n)
 {
-	char		*buf;
-	int		rc;
+	size_t		i;
 
-	rc = h_admin(args, NULL, &buf);
-	cr_assert_eq(rc, 0, "mtapi-admin %s: %s", args, buf);
-	if (out != NULL)
-		*out = buf;
-	else
-		free(buf);
+	for (i = 0; i < n; i++)
+		free(bodies[i]);
+	free(bodies);
 }
 
 /* A header's value as a number; fails the test if it is absent. */
@@ -147,8 +134,8 @@ Test(rate_limit, headers_on_authenticated_responses)
 	const long	limit = 1000;
 
 	h_new_tenant("rlhdr", &t);
-	admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %ld", t.slug,
-	    limit), NULL);
+	h_admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %ld", t.slug,
+	    limit), NULL, NULL);
 	fresh_window(10);
 	cr_assert((c = curl_easy_init()) != NULL);
 
@@ -204,8 +191,8 @@ Test(rate_limit, tenant_limit_throttles, .timeout = 120)
 	const int	limit = 5;
 
 	h_new_tenant("rlten", &t);
-	admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %d", t.slug,
-	    limit), NULL);
+	h_admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %d", t.slug,
+	    limit), NULL, NULL);
 	fresh_window(10);
 	cr_assert((c = curl_easy_init()) != NULL);
 
@@ -262,8 +249,8 @@ Test(rate_limit, limit_is_per_tenant_not_per_connection, .timeout = 120)
 	const int	limit = 3;
 
 	h_new_tenant("rlconn", &t);
-	admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %d", t.slug,
-	    limit), NULL);
+	h_admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %d", t.slug,
+	    limit), NULL, NULL);
 	fresh_window(10);
 	cr_assert((c = curl_easy_init()) != NULL);
 
@@ -292,6 +279,102 @@ Test(rate_limit, limit_is_per_tenant_not_per_connection, .timeout = 120)
 	}
 	cr_assert(admitted <= 1, "%d requests over the limit admitted on new "
 	    "connections", admitted);
+}
+
+/*
+ * Tokens that the principal check refuses (a revoked login: 401; a
+ * revoked API client: 403) spend nothing of their tenant's limit (their
+ * X-RateLimit-Remaining says so): hammering with them leaves the
+ * tenant's valid users their whole budget. All over one keep-alive
+ * connection (one worker), so that the count is exact.
+ */
+Test(rate_limit, refused_tokens_spend_nothing, .timeout = 120)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	CURL		*c;
+	char		*out, id[128], secret[128], revoked[2048];
+	char		client_access[2048];
+	const char	*p;
+	long		remaining;
+	int		i;
+	const int	limit = 5;
+
+	h_new_tenant("rlrefund", &t);
+
+	/* A second login of the user, logged out again. */
+	r = h_login(NULL, t.username, t.password, NULL);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	(void)snprintf(revoked, sizeof(revoked), "%s", h_str(r, "access"));
+	p = h_fmt("{\"refresh\":\"%s\"}", h_str(r, "refresh"));
+	h_free(r);
+	r = h_post("/api/v1/auth/token/revoke/", NULL, p);
+	cr_assert_eq(r->status, 204, "%ld %s", r->status, r->body);
+	h_free(r);
+
+	/* An API client with a token, revoked. */
+	h_admin_ok(h_fmt("create-api-client --name refunded --tenant %s "
+	    "--roles read --scopes read:projects", t.slug), NULL, &out);
+	cr_assert_not_null(p = strstr(out, "client_id:"), "%s", out);
+	cr_assert(sscanf(p, "client_id: %127s", id) == 1, "%s", out);
+	cr_assert_not_null(p = strstr(out, "client_secret:"), "%s", out);
+	cr_assert(sscanf(p, "client_secret: %127s", secret) == 1, "%s", out);
+	free(out);
+	r = h_client_login(NULL, id, secret);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	(void)snprintf(client_access, sizeof(client_access), "%s",
+	    h_str(r, "access"));
+	h_free(r);
+	h_admin_ok(h_fmt("revoke-api-client --client-id %s", id), NULL, NULL);
+
+	h_admin_ok(h_fmt("set-rate-limit --tenant %s --per-minute %d", t.slug,
+	    limit), NULL, NULL);
+	fresh_window(20);
+	cr_assert((c = curl_easy_init()) != NULL);
+
+	/* Two requests: the first teaches the worker the limit. */
+	for (i = 0; i < 2; i++) {
+		r = h_req_on(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+		cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+		remaining = header_long(r, "x-ratelimit-remaining");
+		h_free(r);
+	}
+	cr_assert_eq(remaining, limit - 2);
+
+	for (i = 0; i < 3 * limit; i++) {
+		r = h_req_on(c, NULL, "GET", PROJECTS, revoked, NULL, NULL);
+		cr_assert_eq(r->status, 401, "revoked login, request %d: "
+		    "%ld %s", i + 1, r->status, r->body);
+		cr_assert_str_eq(h_str(r, "code"), "token_not_valid");
+		cr_assert_eq(header_long(r, "x-ratelimit-remaining"),
+		    limit - 2, "revoked login, request %d", i + 1);
+		h_free(r);
+
+		r = h_req_on(c, NULL, "GET", PROJECTS, client_access, NULL,
+		    NULL);
+		cr_assert_eq(r->status, 403, "revoked client, request %d: "
+		    "%ld %s", i + 1, r->status, r->body);
+		cr_assert_eq(header_long(r, "x-ratelimit-remaining"),
+		    limit - 2, "revoked client, request %d", i + 1);
+		h_free(r);
+	}
+
+	/* The valid user has what it had, less this one request. */
+	r = h_req_on(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+	cr_assert_eq(r->status, 200, "the valid user after %d refused "
+	    "requests: %ld %s", 6 * limit, r->status, r->body);
+	cr_assert_eq(header_long(r, "x-ratelimit-limit"), limit);
+	cr_assert_eq(header_long(r, "x-ratelimit-remaining"), limit - 3);
+	h_free(r);
+
+	/* Past a reconciliation with the database, still so. */
+	usleep(600 * 1000);
+	r = h_req_on(c, NULL, "GET", PROJECTS, t.access, NULL, NULL);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	cr_assert_eq(header_long(r, "x-ratelimit-remaining"), limit - 4);
+	h_free(r);
+
+	curl_easy_cleanup(c);
 }
 
 /* ---- failed logins ---- */
@@ -334,13 +417,13 @@ Test(login_throttle, per_account_at_an_address, .timeout = 120)
 		h_own_ip(IP_OCTET + attempt, ip, sizeof(ip));
 		start = time(NULL);
 		for (i = 1; i <= 10; i++) {
-			r = login_from(ip, t.username, "wrong-password");
+			r = h_login(ip, t.username, "wrong-password", NULL);
 			cr_assert_eq(r->status, 401, "failure %d: %ld %s", i,
 			    r->status, r->body);
 			h_free(r);
 		}
-		r = login_from(ip, t.username, t.password);
-		r2 = login_from(ip, t.username, "wrong-password");
+		r = h_login(ip, t.username, t.password, NULL);
+		r2 = h_login(ip, t.username, "wrong-password", NULL);
 		if (!window_changed(start))
 			break;
 		h_free(r);
@@ -352,13 +435,13 @@ Test(login_throttle, per_account_at_an_address, .timeout = 120)
 	h_free(r2);
 
 	/* The same account from another address. */
-	r = login_from(other, t.username, t.password);
+	r = h_login(other, t.username, t.password, NULL);
 	cr_assert_eq(r->status, 200, "same account, another address: %ld %s",
 	    r->status, r->body);
 	h_free(r);
 
 	/* Another account from the throttled address. */
-	r = login_from(ip, u.username, u.password);
+	r = h_login(ip, u.username, u.password, NULL);
 	cr_assert_eq(r->status, 200, "another account, same address: %ld %s",
 	    r->status, r->body);
 	h_free(r);
@@ -377,12 +460,12 @@ Test(login_throttle, below_the_limit_logs_in, .timeout = 120)
 	h_new_tenant("ltbelow", &t);
 
 	for (i = 1; i <= 9; i++) {
-		r = login_from(ip, t.username, "wrong-password");
+		r = h_login(ip, t.username, "wrong-password", NULL);
 		cr_assert_eq(r->status, 401, "failure %d: %ld %s", i,
 		    r->status, r->body);
 		h_free(r);
 	}
-	r = login_from(ip, t.username, t.password);
+	r = h_login(ip, t.username, t.password, NULL);
 	cr_assert_eq(r->status, 200, "after 9 failures: %ld %s", r->status,
 	    r->body);
 	h_free(r);
@@ -409,13 +492,14 @@ Test(login_throttle, per_address, .timeout = 300)
 		h_own_ip(IP_OCTET + ATTEMPTS + 2 + attempt, ip, sizeof(ip));
 		start = time(NULL);
 		for (i = 1; i <= 50; i++) {
-			r = login_from(ip, h_unique("ghost"), "wrong-password");
+			r = h_login(ip, h_unique("ghost"), "wrong-password",
+			    NULL);
 			cr_assert_eq(r->status, 401, "failure %d: %ld %s", i,
 			    r->status, r->body);
 			h_free(r);
 		}
-		r = login_from(ip, t.username, t.password);
-		r2 = client_login_from(ip, h_client(H_ACME, "readonly",
+		r = h_login(ip, t.username, t.password, NULL);
+		r2 = h_client_login(ip, h_client(H_ACME, "readonly",
 		    "client_id"), h_client(H_ACME, "readonly",
 		    "client_secret"));
 		if (!window_changed(start))
@@ -428,9 +512,207 @@ Test(login_throttle, per_address, .timeout = 300)
 	h_free(r);
 	h_free(r2);
 
-	r = login_from(other, t.username, t.password);
+	r = h_login(other, t.username, t.password, NULL);
 	cr_assert_eq(r->status, 200, "another address: %ld %s", r->status,
 	    r->body);
+	h_free(r);
+}
+
+/*
+ * Parallel guesses are counted before they are hashed: 5 waves of 3
+ * wrong passwords at once (3: under the bound on one address's password
+ * checks) for one account, limit 10 a minute. Exactly 10 are checked
+ * (401), 5 are throttled (429). Counted after the hash, the fourth wave
+ * (failures 10 to 12) all passed the check.
+ */
+Test(login_throttle, parallel_guesses_counted_before_hashing,
+    .timeout = 300)
+{
+	struct h_tenant	t;
+	struct h_resp	*r[3];
+	char		ip[32], **bodies;
+	time_t		start;
+	int		attempt, wave, i, denied, throttled;
+
+	h_new_tenant("ltpar", &t);
+	bodies = login_bodies(t.username, 3);
+
+	for (attempt = 0;; attempt++) {
+		cr_assert(attempt < ATTEMPTS, "no attempt within one window");
+		h_own_ip(IP_OCTET + 13 + attempt, ip, sizeof(ip));
+		start = time(NULL);
+		denied = throttled = 0;
+		for (wave = 0; wave < 5; wave++) {
+			h_req_parallel(ip, "POST", LOGIN,
+			    (const char *const *)bodies, 3, r);
+			for (i = 0; i < 3; i++) {
+				if (r[i]->status == 401) {
+					denied++;
+				} else {
+					assert_throttled(r[i], "a parallel "
+					    "guess over the limit");
+					throttled++;
+				}
+				h_free(r[i]);
+			}
+		}
+		if (!window_changed(start))
+			break;
+	}
+	cr_assert_eq(denied, 10, "%d parallel guesses checked, limit 10",
+	    denied);
+	cr_assert_eq(throttled, 5);
+	bodies_free(bodies, 3);
+}
+
+/*
+ * 30 wrong passwords for one account at once from one address: at most
+ * 10 are checked (401), the rest are throttled (429), whether by the
+ * failure count or by the bound on the address's password checks.
+ */
+Test(login_throttle, parallel_flood_of_one_account, .timeout = 300)
+{
+	struct h_tenant	t;
+	struct h_resp	*r[30];
+	char		ip[32], **bodies;
+	time_t		start;
+	int		attempt, i, denied;
+
+	h_new_tenant("ltflood", &t);
+	bodies = login_bodies(t.username, 30);
+
+	for (attempt = 0;; attempt++) {
+		cr_assert(attempt < ATTEMPTS, "no attempt within one window");
+		h_own_ip(IP_OCTET + 16 + attempt, ip, sizeof(ip));
+		start = time(NULL);
+		h_req_parallel(ip, "POST", LOGIN, (const char *const *)bodies,
+		    30, r);
+		denied = 0;
+		for (i = 0; i < 30; i++) {
+			if (r[i]->status == 401)
+				denied++;
+			else
+				assert_throttled(r[i], "flood over the limit");
+			h_free(r[i]);
+		}
+		if (!window_changed(start))
+			break;
+	}
+	cr_assert(denied <= 10, "%d of 30 parallel guesses checked, limit 10",
+	    denied);
+	bodies_free(bodies, 30);
+}
+
+/*
+ * A worker checks at most a few passwords of one address at a time: 24
+ * logins at once from one address, each for another (unknown) account,
+ * under every failure limit. The ones over the bound get 429 with
+ * Retry-After: 1 at once, without being hashed or counted as failures;
+ * the address can log in right after.
+ */
+Test(login_throttle, hashing_bounded_per_address, .timeout = 120)
+{
+	struct h_tenant	t;
+	struct h_resp	*r[24];
+	char		ip[32], **bodies, buf[16];
+	int		i, denied, bounced;
+
+	h_new_tenant("ltbound", &t);
+	h_own_ip(IP_OCTET + 19, ip, sizeof(ip));
+	bodies = login_bodies(NULL, 24);
+
+	h_req_parallel(ip, "POST", LOGIN, (const char *const *)bodies, 24, r);
+	denied = bounced = 0;
+	for (i = 0; i < 24; i++) {
+		if (r[i]->status == 401) {
+			denied++;
+		} else {
+			cr_assert_eq(r[i]->status, 429, "%ld %s", r[i]->status,
+			    r[i]->body);
+			cr_assert_str_eq(h_str(r[i], "code"), "throttled");
+			cr_assert_not_null(h_header(r[i], "retry-after", buf,
+			    sizeof(buf)));
+			cr_assert_str_eq(buf, "1");
+			bounced++;
+		}
+		h_free(r[i]);
+	}
+	cr_log_info("24 logins at once: %d checked, %d bounced", denied,
+	    bounced);
+	cr_assert_gt(bounced, 0, "24 password checks at once from one "
+	    "address, none bounced");
+	cr_assert_gt(denied, 0);
+	bodies_free(bodies, 24);
+
+	r[0] = h_login(ip, t.username, t.password, NULL);
+	cr_assert_eq(r[0]->status, 200, "the address after the burst: %ld %s",
+	    r[0]->status, r[0]->body);
+	h_free(r[0]);
+}
+
+/*
+ * One account guessed from many addresses: past
+ * AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL (30 by default, as in the
+ * suite) failures in a minute across all addresses, the account's logins
+ * are throttled from every address it has not logged in from lately, the
+ * right password included; from its usual address (a login there before)
+ * its owner still logs in. Each address stays under the per-address
+ * limits (8 failures each from 4 addresses).
+ */
+Test(login_throttle, per_account_across_addresses, .timeout = 300)
+{
+	struct h_tenant	t;
+	struct h_resp	*r, *over[3];
+	char		usual[32], ip[32];
+	time_t		start;
+	long		status[30];
+	int		attempt, a, i;
+
+	h_new_tenant("ltglob", &t);
+	h_own_ip(IP_OCTET + 20, usual, sizeof(usual));
+	r = h_login(usual, t.username, t.password, NULL);
+	cr_assert_eq(r->status, 200, "the usual address: %ld %s", r->status,
+	    r->body);
+	h_free(r);
+
+	for (attempt = 0;; attempt++) {
+		cr_assert(attempt < ATTEMPTS, "no attempt within one window");
+		start = time(NULL);
+		for (a = 0; a < 4; a++) {
+			h_own_ip(IP_OCTET + 21 + 5 * attempt + a, ip,
+			    sizeof(ip));
+			for (i = 0; i < 8; i++) {
+				r = h_login(ip, t.username,
+				    "wrong-password", NULL);
+				if (a * 8 + i < 30) {
+					status[a * 8 + i] = r->status;
+					h_free(r);
+				} else {
+					over[a * 8 + i - 30] = r;
+				}
+			}
+		}
+		/* A fifth address, the right password: slowed down. */
+		h_own_ip(IP_OCTET + 21 + 5 * attempt + 4, ip, sizeof(ip));
+		over[2] = h_login(ip, t.username, t.password, NULL);
+		if (!window_changed(start))
+			break;
+		for (i = 0; i < 3; i++)
+			h_free(over[i]);
+	}
+	for (i = 0; i < 30; i++)
+		cr_assert_eq(status[i], 401, "failure %d (address %d): %ld",
+		    i + 1, i / 8 + 1, status[i]);
+	assert_throttled(over[0], "failure 31, from a fourth address");
+	assert_throttled(over[1], "failure 32, from a fourth address");
+	assert_throttled(over[2], "the right password from a new address");
+	for (i = 0; i < 3; i++)
+		h_free(over[i]);
+
+	/* The owner at the usual address keeps its own budget. */
+	r = h_login(usual, t.username, t.password, NULL);
+	cr_assert_eq(r->status, 200, "the usual address after the guessing: "
+	    "%ld %s", r->status, r->body);
 	h_free(r);
 }
 
@@ -445,8 +727,8 @@ Test(login_throttle, api_client_secret_guessing, .timeout = 120)
 	int		i, attempt;
 
 	h_new_tenant("ltcli", &t);
-	admin_ok(h_fmt("create-api-client --name guessed --tenant %s "
-	    "--roles read --scopes read:projects", t.slug), &out);
+	h_admin_ok(h_fmt("create-api-client --name guessed --tenant %s "
+	    "--roles read --scopes read:projects", t.slug), NULL, &out);
 	cr_assert_not_null(p = strstr(out, "client_id:"), "%s", out);
 	cr_assert(sscanf(p, "client_id: %127s", id) == 1, "%s", out);
 	cr_assert_not_null(p = strstr(out, "client_secret:"), "%s", out);
@@ -459,12 +741,12 @@ Test(login_throttle, api_client_secret_guessing, .timeout = 120)
 		h_own_ip(IP_OCTET + 2 * ATTEMPTS + 3 + attempt, ip, sizeof(ip));
 		start = time(NULL);
 		for (i = 1; i <= 10; i++) {
-			r = client_login_from(ip, id, "wrong-secret");
+			r = h_client_login(ip, id, "wrong-secret");
 			cr_assert_eq(r->status, 401, "failure %d: %ld %s", i,
 			    r->status, r->body);
 			h_free(r);
 		}
-		r = client_login_from(ip, id, secret);
+		r = h_client_login(ip, id, secret);
 		if (!window_changed(start))
 			break;
 		h_free(r);
@@ -472,7 +754,7 @@ Test(login_throttle, api_client_secret_guessing, .timeout = 120)
 	assert_throttled(r, "11th attempt, right secret");
 	h_free(r);
 
-	r = client_login_from(other, id, secret);
+	r = h_client_login(other, id, secret);
 	cr_assert_eq(r->status, 200, "another address: %ld %s", r->status,
 	    r->body);
 	h_free(r);

@@ -30,57 +30,6 @@
 /* This file's second address octet: 127.11.y.z. */
 #define IP_OCTET	11
 
-/* A login body; the caller frees it. */
-static char *
-login_body(const char *username, const char *password, const char *tenant)
-{
-	json_t		*o;
-	char		*s;
-
-	o = json_object();
-	if (username != NULL)
-		json_object_set_new(o, "username", json_string(username));
-	if (password != NULL)
-		json_object_set_new(o, "password", json_string(password));
-	if (tenant != NULL)
-		json_object_set_new(o, "tenant", json_string(tenant));
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	cr_assert_not_null(s);
-
-	return (s);
-}
-
-static struct h_resp *
-login(const char *ip, const char *username, const char *password,
-    const char *tenant)
-{
-	struct h_resp	*r;
-	char		*body;
-
-	body = login_body(username, password, tenant);
-	r = h_req_on(NULL, ip, "POST", LOGIN, NULL, body, NULL);
-	free(body);
-
-	return (r);
-}
-
-static struct h_resp *
-post_token(const char *path, const char *field, const char *token)
-{
-	json_t		*o;
-	char		*s;
-	struct h_resp	*r;
-
-	o = json_pack("{s:s}", field, token);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	r = h_post(path, NULL, s);
-	free(s);
-
-	return (r);
-}
-
 static const char *
 claim_str(json_t *claims, const char *name)
 {
@@ -154,24 +103,17 @@ rfc3339(const char *s)
 	return (timegm(&tm));
 }
 
-/* A setting of the server (MTAPI_ENV_FILE), or def. */
+/* A numeric setting of the server, or def. */
 static long
 setting(const char *name, long def)
 {
-	FILE		*fp;
-	char		line[512];
-	size_t		len;
+	char		*s;
 	long		v;
 
-	v = def;
-	fp = fopen(h_env("MTAPI_ENV_FILE"), "r");
-	cr_assert_not_null(fp);
-	len = strlen(name);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (!strncmp(line, name, len) && line[len] == '=')
-			v = strtol(line + len + 1, NULL, 10);
-	}
-	fclose(fp);
+	if ((s = h_setting(name)) == NULL)
+		return (def);
+	v = strtol(s, NULL, 10);
+	free(s);
 
 	return (v);
 }
@@ -184,28 +126,19 @@ setting(const char *name, long def)
 static void
 db_exec(const char *sql)
 {
-	FILE		*fp;
-	char		line[512], host[512], port[512], name[512], user[512];
-	char		pass[512], cmd[4096], path[128];
-	int		fd, rc;
+	static const char *const	names[] = { "DB_HOST", "DB_PORT",
+					    "DB_NAME", "DB_USER",
+					    "DB_PASSWORD" };
+	char				*v[5], cmd[4096], path[128];
+	size_t				i;
+	int				fd, rc;
 
-	host[0] = port[0] = name[0] = user[0] = pass[0] = '\0';
-	fp = fopen(h_env("MTAPI_ENV_FILE"), "r");
-	cr_assert_not_null(fp);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!strncmp(line, "DB_HOST=", 8))
-			(void)snprintf(host, sizeof(host), "%s", line + 8);
-		else if (!strncmp(line, "DB_PORT=", 8))
-			(void)snprintf(port, sizeof(port), "%s", line + 8);
-		else if (!strncmp(line, "DB_NAME=", 8))
-			(void)snprintf(name, sizeof(name), "%s", line + 8);
-		else if (!strncmp(line, "DB_USER=", 8))
-			(void)snprintf(user, sizeof(user), "%s", line + 8);
-		else if (!strncmp(line, "DB_PASSWORD=", 12))
-			(void)snprintf(pass, sizeof(pass), "%s", line + 12);
+	for (i = 0; i < 5; i++) {
+		v[i] = h_setting(names[i]);
+		if (v[i] == NULL)
+			v[i] = strdup("");
+		cr_assert_not_null(v[i]);
 	}
-	fclose(fp);
 
 	if (system("command -v psql >/dev/null 2>&1") != 0)
 		cr_skip_test("psql is not installed: cannot deactivate a user");
@@ -219,33 +152,19 @@ db_exec(const char *sql)
 
 	(void)snprintf(cmd, sizeof(cmd), "PGPASSWORD='%s' psql -X -q "
 	    "-v ON_ERROR_STOP=1 -h '%s' -p '%s' -U '%s' -d '%s' -f '%s' "
-	    ">/dev/null", pass, host, port, user, name, path);
+	    ">/dev/null", v[4], v[0], v[1], v[3], v[2], path);
 	rc = system(cmd);
 	unlink(path);
+	for (i = 0; i < 5; i++)
+		free(v[i]);
 	cr_assert_eq(rc, 0, "psql failed on: %s", sql);
 }
 
-static void
-admin_ok(const char *args, const char *input)
-{
-	char		*out;
-	int		rc;
-
-	rc = h_admin(args, input, &out);
-	cr_assert_eq(rc, 0, "mtapi-admin %s: %s", args, out);
-	free(out);
-}
-
+/* A 401 challenge with the error body. */
 static void
 assert_401(struct h_resp *r, const char *what)
 {
-	char		buf[256];
-
-	cr_assert_eq(r->status, 401, "%s: %ld %s", what, r->status, r->body);
-	cr_assert_not_null(h_header(r, "www-authenticate", buf, sizeof(buf)),
-	    "%s: 401 without WWW-Authenticate", what);
-	cr_assert(!strncmp(buf, "Bearer", 6), "%s: WWW-Authenticate: %s",
-	    what, buf);
+	h_assert_401(r, what);
 	cr_assert_not_null(h_str(r, "detail"), "%s: %s", what, r->body);
 	cr_assert_not_null(h_str(r, "code"), "%s: %s", what, r->body);
 }
@@ -279,8 +198,8 @@ static void
 new_user(const char *prefix, const char *password, char *out, size_t len)
 {
 	(void)snprintf(out, len, "%s", h_unique(prefix));
-	admin_ok(h_fmt("create-user --username %s", out),
-	    h_fmt("%s\n", password));
+	h_admin_ok(h_fmt("create-user --username %s", out),
+	    h_fmt("%s\n", password), NULL);
 }
 
 /* ---- login ---- */
@@ -293,7 +212,7 @@ Test(auth_login, success_body)
 	long long	lifetime;
 
 	now = time(NULL);
-	r = login(NULL, h_tenant_str(H_ACME, "username"),
+	r = h_login(NULL, h_tenant_str(H_ACME, "username"),
 	    h_tenant_str(H_ACME, "password"), NULL);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 
@@ -340,7 +259,7 @@ Test(auth_login, access_and_refresh_claims)
 
 	fx = json_object_get(h_fixture(), "jwt");
 	now = time(NULL);
-	r = login(NULL, h_tenant_str(H_GLOBEX, "username"),
+	r = h_login(NULL, h_tenant_str(H_GLOBEX, "username"),
 	    h_tenant_str(H_GLOBEX, "password"), NULL);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 
@@ -392,7 +311,7 @@ Test(auth_login, jti_unique_per_token)
 
 	seen = json_object();
 	for (i = 0; i < 3; i++) {
-		r = login(NULL, h_tenant_str(H_INITECH, "username"),
+		r = h_login(NULL, h_tenant_str(H_INITECH, "username"),
 		    h_tenant_str(H_INITECH, "password"), NULL);
 		cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 
@@ -422,13 +341,13 @@ Test(auth_login, missing_and_invalid_fields_are_400)
 	assert_400_field(r, "password", "empty body");
 	h_free(r);
 
-	r = login(NULL, "someone", NULL, NULL);
+	r = h_login(NULL, "someone", NULL, NULL);
 	assert_400_field(r, "password", "no password");
 	cr_assert_null(json_object_get(json_object_get(r->json, "errors"),
 	    "username"), "%s", r->body);
 	h_free(r);
 
-	r = login(NULL, NULL, "some-password", NULL);
+	r = h_login(NULL, NULL, "some-password", NULL);
 	assert_400_field(r, "username", "no username");
 	h_free(r);
 
@@ -463,28 +382,28 @@ Test(auth_login, credential_failures_share_one_body, .timeout = 60)
 	n = 0;
 
 	/* Wrong password. */
-	r = login(ip, t.username, "not-the-password", NULL);
+	r = h_login(ip, t.username, "not-the-password", NULL);
 	assert_401(r, "wrong password");
 	first = strdup(r->body);
 	body[n++] = "wrong password";
 	h_free(r);
 
 	/* Unknown user. */
-	r = login(ip, h_unique("nobody"), "not-the-password", NULL);
+	r = h_login(ip, h_unique("nobody"), "not-the-password", NULL);
 	assert_401(r, "unknown user");
 	cr_assert_str_eq(r->body, first, "unknown user: %s", r->body);
 	body[n++] = "unknown user";
 	h_free(r);
 
 	/* The right password of a user who is a member of no tenant. */
-	r = login(ip, lonely, "lonely-password-1", NULL);
+	r = h_login(ip, lonely, "lonely-password-1", NULL);
 	assert_401(r, "user without tenant");
 	cr_assert_str_eq(r->body, first, "user without tenant: %s", r->body);
 	body[n++] = "user without tenant";
 	h_free(r);
 
 	/* The right password; the user's only tenant is inactive. */
-	r = login(ip, h_tenant_str(H_UMBRELLA, "username"),
+	r = h_login(ip, h_tenant_str(H_UMBRELLA, "username"),
 	    h_tenant_str(H_UMBRELLA, "password"), NULL);
 	assert_401(r, "user of an inactive tenant");
 	cr_assert_str_eq(r->body, first, "inactive tenant: %s", r->body);
@@ -492,14 +411,14 @@ Test(auth_login, credential_failures_share_one_body, .timeout = 60)
 	h_free(r);
 
 	/* The right password, a tenant the user is not a member of. */
-	r = login(ip, t.username, t.password, h_tenant_str(H_ACME, "slug"));
+	r = h_login(ip, t.username, t.password, h_tenant_str(H_ACME, "slug"));
 	assert_401(r, "not a member");
 	cr_assert_str_eq(r->body, first, "not a member: %s", r->body);
 	body[n++] = "not a member";
 	h_free(r);
 
 	/* The right password, a tenant that does not exist. */
-	r = login(ip, t.username, t.password, "no-such-tenant-slug");
+	r = h_login(ip, t.username, t.password, "no-such-tenant-slug");
 	assert_401(r, "unknown tenant");
 	cr_assert_str_eq(r->body, first, "unknown tenant: %s", r->body);
 	body[n++] = "unknown tenant";
@@ -509,7 +428,7 @@ Test(auth_login, credential_failures_share_one_body, .timeout = 60)
 		cr_log_info("401 with the same body: %s", body[i]);
 
 	/* And the user can still log in: nothing above locked it out. */
-	r = login(ip, t.username, t.password, NULL);
+	r = h_login(ip, t.username, t.password, NULL);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 	h_free(r);
 	free(first);
@@ -525,7 +444,7 @@ Test(auth_login, inactive_user, .timeout = 60)
 	h_own_ip(IP_OCTET, ip, sizeof(ip));
 	h_new_tenant("authinact", &t);
 
-	r = login(ip, t.username, "not-the-password", NULL);
+	r = h_login(ip, t.username, "not-the-password", NULL);
 	assert_401(r, "wrong password");
 	wrong = strdup(r->body);
 	h_free(r);
@@ -533,7 +452,7 @@ Test(auth_login, inactive_user, .timeout = 60)
 	db_exec(h_fmt("UPDATE users SET is_active = false "
 	    "WHERE username = '%s'", t.username));
 
-	r = login(ip, t.username, t.password, NULL);
+	r = h_login(ip, t.username, t.password, NULL);
 	assert_401(r, "inactive user, right password");
 	cr_assert_str_eq(r->body, wrong, "inactive user: %s", r->body);
 	h_free(r);
@@ -546,14 +465,14 @@ Test(auth_login, inactive_user, .timeout = 60)
 	cr_assert_str_eq(h_str(r, "code"), "permission_denied");
 	h_free(r);
 
-	r = post_token(REFRESH, "refresh", t.refresh);
+	r = h_post_token(REFRESH, "refresh", t.refresh);
 	assert_401(r, "inactive user's refresh token");
 	h_free(r);
 
 	/* Active again: logs in. */
 	db_exec(h_fmt("UPDATE users SET is_active = true "
 	    "WHERE username = '%s'", t.username));
-	r = login(ip, t.username, t.password, NULL);
+	r = h_login(ip, t.username, t.password, NULL);
 	cr_assert_eq(r->status, 200, "reactivated user: %ld %s", r->status,
 	    r->body);
 	h_free(r);
@@ -571,19 +490,19 @@ Test(auth_login, tenant_selection, .timeout = 60)
 	h_own_ip(IP_OCTET, ip, sizeof(ip));
 	h_new_tenant("authsel", &t);
 	(void)snprintf(second, sizeof(second), "%s-b", t.slug);
-	admin_ok(h_fmt("create-tenant --slug %s --name 'Second %s'", second,
-	    t.slug), NULL);
-	admin_ok(h_fmt("add-member --user %s --tenant %s", t.username, second),
-	    NULL);
+	h_admin_ok(h_fmt("create-tenant --slug %s --name 'Second %s'", second,
+	    t.slug), NULL, NULL);
+	h_admin_ok(h_fmt("add-member --user %s --tenant %s", t.username,
+	    second), NULL, NULL);
 
 	/* None given: 400 naming the tenant field. */
-	r = login(ip, t.username, t.password, NULL);
+	r = h_login(ip, t.username, t.password, NULL);
 	assert_400_field(r, "tenant", "two tenants, none given");
 	cr_assert_null(h_str(r, "access"));
 	h_free(r);
 
 	/* By slug. */
-	r = login(ip, t.username, t.password, second);
+	r = h_login(ip, t.username, t.password, second);
 	cr_assert_eq(r->status, 200, "by slug: %ld %s", r->status, r->body);
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
 	    r->json, "tenant"), "slug")), second);
@@ -601,7 +520,7 @@ Test(auth_login, tenant_selection, .timeout = 60)
 	h_free(r);
 
 	/* By id. */
-	r = login(ip, t.username, t.password, t.id);
+	r = h_login(ip, t.username, t.password, t.id);
 	cr_assert_eq(r->status, 200, "by id: %ld %s", r->status, r->body);
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
 	    r->json, "tenant"), "id")), t.id);
@@ -614,30 +533,30 @@ Test(auth_login, tenant_selection, .timeout = 60)
 
 	/* A tenant of which the user is not a member: the credentials
 	 * failure body, by slug and by id. */
-	r = login(ip, t.username, "not-the-password", NULL);
+	r = h_login(ip, t.username, "not-the-password", NULL);
 	assert_401(r, "wrong password");
 	wrong = strdup(r->body);
 	h_free(r);
 
-	r = login(ip, t.username, t.password, h_tenant_str(H_ACME, "slug"));
+	r = h_login(ip, t.username, t.password, h_tenant_str(H_ACME, "slug"));
 	assert_401(r, "other tenant by slug");
 	cr_assert_str_eq(r->body, wrong);
 	h_free(r);
 
-	r = login(ip, t.username, t.password, h_tenant_str(H_ACME, "id"));
+	r = h_login(ip, t.username, t.password, h_tenant_str(H_ACME, "id"));
 	assert_401(r, "other tenant by id");
 	cr_assert_str_eq(r->body, wrong);
 	h_free(r);
 
 	/* One of the two tenants inactive: naming it fails like the rest. */
-	admin_ok(h_fmt("set-tenant-active --tenant %s --active no", second),
-	    NULL);
-	r = login(ip, t.username, t.password, second);
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active no", second),
+	    NULL, NULL);
+	r = h_login(ip, t.username, t.password, second);
 	assert_401(r, "inactive tenant by slug");
 	cr_assert_str_eq(r->body, wrong);
 	h_free(r);
 
-	r = login(ip, t.username, t.password, t.slug);
+	r = h_login(ip, t.username, t.password, t.slug);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 	h_free(r);
 	free(wrong);
@@ -655,7 +574,7 @@ Test(auth_refresh, rotates)
 	h_new_tenant("authrot", &t);
 	now = time(NULL);
 
-	r = post_token(REFRESH, "refresh", t.refresh);
+	r = h_post_token(REFRESH, "refresh", t.refresh);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 	cr_assert_str_eq(h_str(r, "token_type"), "Bearer");
 	cr_assert_eq(h_int(r, "expires_in"),
@@ -686,12 +605,12 @@ Test(auth_refresh, rotates)
 	assert_get(h_str(r, "access"), 200, "refreshed access token");
 
 	/* The new refresh token rotates in turn. */
-	r2 = post_token(REFRESH, "refresh", h_str(r, "refresh"));
+	r2 = h_post_token(REFRESH, "refresh", h_str(r, "refresh"));
 	cr_assert_eq(r2->status, 200, "%ld %s", r2->status, r2->body);
 	h_free(r2);
 
 	/* The old one is spent. */
-	r2 = post_token(REFRESH, "refresh", t.refresh);
+	r2 = h_post_token(REFRESH, "refresh", t.refresh);
 	assert_401(r2, "spent refresh token");
 	cr_assert_null(h_str(r2, "access"));
 	h_free(r2);
@@ -711,10 +630,10 @@ Test(auth_refresh, reuse_revokes_the_login)
 	h_new_tenant("authreuse", &t);
 
 	/* A second login of the same user: must not be affected. */
-	other = login(NULL, t.username, t.password, NULL);
+	other = h_login(NULL, t.username, t.password, NULL);
 	cr_assert_eq(other->status, 200, "%ld %s", other->status, other->body);
 
-	r = post_token(REFRESH, "refresh", t.refresh);
+	r = h_post_token(REFRESH, "refresh", t.refresh);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 	access1 = strdup(h_str(r, "access"));
 	refresh1 = strdup(h_str(r, "refresh"));
@@ -723,15 +642,15 @@ Test(auth_refresh, reuse_revokes_the_login)
 	assert_get(t.access, 200, "first access token before reuse");
 
 	/* Reuse. */
-	r = post_token(REFRESH, "refresh", t.refresh);
+	r = h_post_token(REFRESH, "refresh", t.refresh);
 	assert_401(r, "reused refresh token");
 	h_free(r);
 
 	/* Every token of that login is dead now. */
-	r = post_token(REFRESH, "refresh", refresh1);
+	r = h_post_token(REFRESH, "refresh", refresh1);
 	assert_401(r, "descendant of a reused refresh token");
 	h_free(r);
-	r = post_token(VERIFY, "token", refresh1);
+	r = h_post_token(VERIFY, "token", refresh1);
 	assert_401(r, "verify: descendant of a reused refresh token");
 	h_free(r);
 
@@ -744,7 +663,7 @@ Test(auth_refresh, reuse_revokes_the_login)
 
 	/* The other login goes on. */
 	assert_get(h_str(other, "access"), 200, "another login of the user");
-	r = post_token(REFRESH, "refresh", h_str(other, "refresh"));
+	r = h_post_token(REFRESH, "refresh", h_str(other, "refresh"));
 	cr_assert_eq(r->status, 200, "another login's refresh: %ld %s",
 	    r->status, r->body);
 	h_free(r);
@@ -762,7 +681,7 @@ Test(auth_refresh, wrong_tokens_are_401)
 	h_new_tenant("authwrong", &t);
 
 	/* An access token is not a refresh token. */
-	r = post_token(REFRESH, "refresh", t.access);
+	r = h_post_token(REFRESH, "refresh", t.access);
 	assert_401(r, "access token to refresh");
 	h_free(r);
 
@@ -772,16 +691,16 @@ Test(auth_refresh, wrong_tokens_are_401)
 	h_free(r);
 
 	/* A user's refresh token is not an API client's. */
-	r = post_token(CLIENT_REFRESH, "refresh", t.refresh);
+	r = h_post_token(CLIENT_REFRESH, "refresh", t.refresh);
 	assert_401(r, "user refresh token at the API client endpoint");
 	h_free(r);
 
-	r = post_token(REFRESH, "refresh", "not.a.token");
+	r = h_post_token(REFRESH, "refresh", "not.a.token");
 	assert_401(r, "garbage refresh token");
 	h_free(r);
 
 	/* None of the above spent it. */
-	r = post_token(REFRESH, "refresh", t.refresh);
+	r = h_post_token(REFRESH, "refresh", t.refresh);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 	h_free(r);
 }
@@ -814,15 +733,15 @@ Test(auth_refresh, inactive_tenant)
 	struct h_resp	*r;
 
 	h_new_tenant("authrefin", &t);
-	admin_ok(h_fmt("set-tenant-active --tenant %s --active no", t.slug),
-	    NULL);
-	r = post_token(REFRESH, "refresh", t.refresh);
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active no", t.slug),
+	    NULL, NULL);
+	r = h_post_token(REFRESH, "refresh", t.refresh);
 	assert_401(r, "refresh in an inactive tenant");
 	h_free(r);
 
-	admin_ok(h_fmt("set-tenant-active --tenant %s --active yes", t.slug),
-	    NULL);
-	r = post_token(REFRESH, "refresh", t.refresh);
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active yes", t.slug),
+	    NULL, NULL);
+	r = h_post_token(REFRESH, "refresh", t.refresh);
 	cr_assert_eq(r->status, 200, "reactivated: %ld %s", r->status,
 	    r->body);
 	h_free(r);
@@ -838,14 +757,14 @@ Test(auth_verify, valid_spent_and_garbage)
 
 	h_new_tenant("authver", &t);
 
-	r = post_token(VERIFY, "token", t.access);
+	r = h_post_token(VERIFY, "token", t.access);
 	cr_assert_eq(r->status, 200, "valid access: %ld %s", r->status,
 	    r->body);
 	cr_assert(json_is_object(r->json) && json_object_size(r->json) == 0,
 	    "verify body: %s", r->body);
 	h_free(r);
 
-	r = post_token(VERIFY, "token", t.refresh);
+	r = h_post_token(VERIFY, "token", t.refresh);
 	cr_assert_eq(r->status, 200, "valid refresh: %ld %s", r->status,
 	    r->body);
 	cr_assert(json_is_object(r->json) && json_object_size(r->json) == 0,
@@ -854,27 +773,118 @@ Test(auth_verify, valid_spent_and_garbage)
 
 	/* Spend the refresh token. */
 	spent = strdup(t.refresh);
-	r = post_token(REFRESH, "refresh", spent);
+	r = h_post_token(REFRESH, "refresh", spent);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 	h_free(r);
 
-	r = post_token(VERIFY, "token", spent);
+	r = h_post_token(VERIFY, "token", spent);
 	assert_401(r, "verify: spent refresh token");
 	h_free(r);
 
-	r = post_token(VERIFY, "token", "garbage");
+	r = h_post_token(VERIFY, "token", "garbage");
 	assert_401(r, "verify: garbage");
 	h_free(r);
 
-	r = post_token(VERIFY, "token", "eyJhbGciOiJIUzI1NiJ9.e30.AAAA");
+	r = h_post_token(VERIFY, "token", "eyJhbGciOiJIUzI1NiJ9.e30.AAAA");
 	assert_401(r, "verify: badly signed token");
 	h_free(r);
 
 	/* Verify spends nothing: the access token still verifies. */
-	r = post_token(VERIFY, "token", t.access);
+	r = h_post_token(VERIFY, "token", t.access);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 	h_free(r);
 	free(spent);
+}
+
+/*
+ * Verify applies the check every request gets: a token of an inactive
+ * tenant, of an inactive user or of a revoked API client is 401
+ * token_not_valid (as simplejwt answers for any token it will not take),
+ * access and refresh tokens alike, and valid again once the account is.
+ */
+Test(auth_verify, principal_check_as_on_every_request, .timeout = 60)
+{
+	struct h_tenant	t;
+	struct h_resp	*r;
+	char		*out, id[128], secret[128], access[2048], refresh[2048];
+	const char	*p, *tokens[2];
+	int		i;
+
+	h_new_tenant("authverp", &t);
+	tokens[0] = t.access;
+	tokens[1] = t.refresh;
+
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active no", t.slug), NULL,
+	    NULL);
+	for (i = 0; i < 2; i++) {
+		r = h_post_token(VERIFY, "token", tokens[i]);
+		assert_401(r, i == 0 ? "verify: access token, inactive tenant" :
+		    "verify: refresh token, inactive tenant");
+		cr_assert_str_eq(h_str(r, "code"), "token_not_valid");
+		h_free(r);
+	}
+	h_admin_ok(h_fmt("set-tenant-active --tenant %s --active yes", t.slug), NULL,
+	    NULL);
+	for (i = 0; i < 2; i++) {
+		r = h_post_token(VERIFY, "token", tokens[i]);
+		cr_assert_eq(r->status, 200, "tenant active again: %ld %s",
+		    r->status, r->body);
+		h_free(r);
+	}
+
+	db_exec(h_fmt("UPDATE users SET is_active = false "
+	    "WHERE username = '%s'", t.username));
+	for (i = 0; i < 2; i++) {
+		r = h_post_token(VERIFY, "token", tokens[i]);
+		assert_401(r, i == 0 ? "verify: access token, inactive user" :
+		    "verify: refresh token, inactive user");
+		cr_assert_str_eq(h_str(r, "code"), "token_not_valid");
+		h_free(r);
+	}
+	db_exec(h_fmt("UPDATE users SET is_active = true "
+	    "WHERE username = '%s'", t.username));
+	r = h_post_token(VERIFY, "token", t.access);
+	cr_assert_eq(r->status, 200, "user active again: %ld %s", r->status,
+	    r->body);
+	h_free(r);
+
+	/* An API client's tokens, before and after it is revoked. */
+	cr_assert_eq(h_admin(h_fmt("create-api-client --name verified "
+	    "--tenant %s --roles read --scopes read:projects", t.slug), NULL,
+	    &out), 0, "%s", out);
+	cr_assert_not_null(p = strstr(out, "client_id:"), "%s", out);
+	cr_assert(sscanf(p, "client_id: %127s", id) == 1, "%s", out);
+	cr_assert_not_null(p = strstr(out, "client_secret:"), "%s", out);
+	cr_assert(sscanf(p, "client_secret: %127s", secret) == 1, "%s", out);
+	free(out);
+	r = h_post("/api/v1/auth/api-client/token/", NULL, h_fmt(
+	    "{\"client_id\":\"%s\",\"client_secret\":\"%s\"}", id,
+	    secret));
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	(void)snprintf(access, sizeof(access), "%s", h_str(r, "access"));
+	(void)snprintf(refresh, sizeof(refresh), "%s", h_str(r, "refresh"));
+	h_free(r);
+	tokens[0] = access;
+	tokens[1] = refresh;
+	for (i = 0; i < 2; i++) {
+		r = h_post_token(VERIFY, "token", tokens[i]);
+		cr_assert_eq(r->status, 200, "API client token: %ld %s",
+		    r->status, r->body);
+		h_free(r);
+	}
+	h_admin_ok(h_fmt("revoke-api-client --client-id %s", id), NULL, NULL);
+	for (i = 0; i < 2; i++) {
+		r = h_post_token(VERIFY, "token", tokens[i]);
+		assert_401(r, i == 0 ? "verify: revoked client's access token" :
+		    "verify: revoked client's refresh token");
+		cr_assert_str_eq(h_str(r, "code"), "token_not_valid");
+		h_free(r);
+	}
+
+	/* The fixture's inactive tenant. */
+	r = h_post_token(VERIFY, "token", h_token(H_UMBRELLA));
+	assert_401(r, "verify: a token of the inactive fixture tenant");
+	h_free(r);
 }
 
 /* ---- revoke ---- */
@@ -885,17 +895,17 @@ Test(auth_revoke, logout_ends_the_login)
 	struct h_resp	*r, *other;
 
 	h_new_tenant("authrev", &t);
-	other = login(NULL, t.username, t.password, NULL);
+	other = h_login(NULL, t.username, t.password, NULL);
 	cr_assert_eq(other->status, 200, "%ld %s", other->status, other->body);
 
 	assert_get(t.access, 200, "before logout");
 
-	r = post_token(REVOKE, "refresh", t.refresh);
+	r = h_post_token(REVOKE, "refresh", t.refresh);
 	cr_assert_eq(r->status, 204, "revoke: %ld %s", r->status, r->body);
 	cr_assert_eq(r->len, 0, "204 with a body: %s", r->body);
 	h_free(r);
 
-	r = post_token(REFRESH, "refresh", t.refresh);
+	r = h_post_token(REFRESH, "refresh", t.refresh);
 	assert_401(r, "refresh after logout");
 	h_free(r);
 
@@ -903,10 +913,10 @@ Test(auth_revoke, logout_ends_the_login)
 	assert_401(r, "access token after logout");
 	h_free(r);
 
-	r = post_token(VERIFY, "token", t.access);
+	r = h_post_token(VERIFY, "token", t.access);
 	assert_401(r, "verify: access token after logout");
 	h_free(r);
-	r = post_token(VERIFY, "token", t.refresh);
+	r = h_post_token(VERIFY, "token", t.refresh);
 	assert_401(r, "verify: refresh token after logout");
 	h_free(r);
 
@@ -922,18 +932,18 @@ Test(auth_revoke, descendants_stop_working)
 	char		*access1, *refresh1;
 
 	h_new_tenant("authrevd", &t);
-	r = post_token(REFRESH, "refresh", t.refresh);
+	r = h_post_token(REFRESH, "refresh", t.refresh);
 	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
 	access1 = strdup(h_str(r, "access"));
 	refresh1 = strdup(h_str(r, "refresh"));
 	h_free(r);
 
 	/* Revoke with the newest refresh token. */
-	r = post_token(REVOKE, "refresh", refresh1);
+	r = h_post_token(REVOKE, "refresh", refresh1);
 	cr_assert_eq(r->status, 204, "revoke: %ld %s", r->status, r->body);
 	h_free(r);
 
-	r = post_token(REFRESH, "refresh", refresh1);
+	r = h_post_token(REFRESH, "refresh", refresh1);
 	assert_401(r, "revoked refresh token");
 	h_free(r);
 	r = h_get(PROJECTS, access1);
@@ -953,17 +963,17 @@ Test(auth_revoke, bad_tokens_are_401)
 
 	h_new_tenant("authrevb", &t);
 
-	r = post_token(REVOKE, "refresh", "garbage");
+	r = h_post_token(REVOKE, "refresh", "garbage");
 	assert_401(r, "revoke: garbage");
 	h_free(r);
 
 	/* An access token does not log out. */
-	r = post_token(REVOKE, "refresh", t.access);
+	r = h_post_token(REVOKE, "refresh", t.access);
 	assert_401(r, "revoke: an access token");
 	h_free(r);
 	assert_get(t.access, 200, "after a refused revoke");
 
-	r = post_token(REFRESH, "refresh", t.refresh);
+	r = h_post_token(REFRESH, "refresh", t.refresh);
 	cr_assert_eq(r->status, 200, "after a refused revoke: %ld %s",
 	    r->status, r->body);
 	h_free(r);
@@ -1041,7 +1051,7 @@ Test(auth_refresh, concurrent_reuse_spends_once, .timeout = 60)
 	cr_assert_eq(ok, 1, "one refresh token spent %d times at once", ok);
 	cr_assert_eq(denied, 5);
 
-	r = post_token(REFRESH, "refresh", winner);
+	r = h_post_token(REFRESH, "refresh", winner);
 	assert_401(r, "the winner's refresh token after concurrent reuse");
 	h_free(r);
 	free(winner);

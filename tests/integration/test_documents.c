@@ -14,33 +14,11 @@
 #define DOCUMENTS	"/api/v1/documents/"
 #define NAME_LEN	128
 
-static long long	new_project(const char *, char *);
 static json_t	*doc_body(const char *, long long);
-static json_t	*new_document(const char *, json_t *);
-static json_t	*get_document(const char *, long long);
 
 static const char *const document_keys[] = { "id", "project",
     "project_name", "name", "file_path", "file_size", "content_type",
     "metadata", "created_at", "updated_at", NULL };
-
-/* A project with a unique name (into name, NAME_LEN bytes, if not NULL). */
-static long long
-new_project(const char *token, char *name)
-{
-	struct h_resp	*r;
-	long long	id;
-
-	r = h_send_json("POST", "/api/v1/projects/", token,
-	    json_pack("{s:s}", "name", h_unique("Docs project")));
-	cr_assert_eq(r->status, 201, "create project: %ld %s", r->status,
-	    r->body);
-	id = h_int(r, "id");
-	if (name != NULL)
-		(void)snprintf(name, NAME_LEN, "%s", h_str(r, "name"));
-	h_free(r);
-
-	return (id);
-}
 
 /* A valid body with every required field; project 0: null. */
 static json_t *
@@ -58,38 +36,6 @@ doc_body(const char *name, long long project)
 	return (b);
 }
 
-/* POST a document; 201 expected. Its JSON (caller decrefs). */
-static json_t *
-new_document(const char *token, json_t *body)
-{
-	struct h_resp	*r;
-	json_t		*d;
-
-	cr_assert_not_null(body);
-	r = h_send_json("POST", DOCUMENTS, token, body);
-	cr_assert_eq(r->status, 201, "create document: %ld %s", r->status,
-	    r->body);
-	d = json_incref(r->json);
-	h_free(r);
-
-	return (d);
-}
-
-static json_t *
-get_document(const char *token, long long id)
-{
-	struct h_resp	*r;
-	json_t		*d;
-
-	r = h_get(h_fmt(DOCUMENTS "%lld/", id), token);
-	cr_assert_eq(r->status, 200, "get document: %ld %s", r->status,
-	    r->body);
-	d = json_incref(r->json);
-	h_free(r);
-
-	return (d);
-}
-
 Test(documents, create_in_a_project_then_retrieve)
 {
 	struct h_tenant	t;
@@ -99,11 +45,13 @@ Test(documents, create_in_a_project_then_retrieve)
 	long long	pid;
 
 	h_new_tenant("doc", &t);
-	pid = new_project(t.access, pname);
-	d = new_document(t.access, json_pack("{s:I, s:s, s:s, s:i, s:s, "
-	    "s:{s:i}}", "project", (json_int_t)pid, "name", "report.pdf",
-	    "file_path", "tenants/x/report.pdf", "file_size", 482133,
-	    "content_type", "application/pdf", "metadata", "pages", 12));
+	(void)snprintf(pname, sizeof(pname), "%s", h_unique("Docs project"));
+	pid = h_new_project(t.access, pname);
+	d = h_create_json(DOCUMENTS, t.access, json_pack("{s:I, s:s, s:s, "
+	    "s:i, s:s, s:{s:i}}", "project", (json_int_t)pid, "name",
+	    "report.pdf", "file_path", "tenants/x/report.pdf", "file_size",
+	    482133, "content_type", "application/pdf", "metadata", "pages",
+	    12));
 	h_assert_keys(d, document_keys);
 	cr_assert_gt(h_jint(d, "id"), 0);
 	cr_assert_eq(h_jint(d, "project"), pid);
@@ -116,7 +64,7 @@ Test(documents, create_in_a_project_then_retrieve)
 	cr_assert_not_null(h_jstr(d, "created_at"));
 	cr_assert_not_null(h_jstr(d, "updated_at"));
 
-	again = get_document(t.access, h_jint(d, "id"));
+	again = h_get_json(h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")), t.access);
 	cr_assert(json_equal(again, d), "%s", json_dumps(again, 0));
 	json_decref(again);
 
@@ -134,14 +82,14 @@ Test(documents, project_may_be_null_or_absent)
 	json_t		*d, *b;
 
 	h_new_tenant("doc", &t);
-	d = new_document(t.access, doc_body("loose.txt", 0));
+	d = h_create_json(DOCUMENTS, t.access, doc_body("loose.txt", 0));
 	cr_assert(json_is_null(json_object_get(d, "project")));
 	cr_assert(json_is_null(json_object_get(d, "project_name")));
 	json_decref(d);
 
 	b = doc_body("absent.txt", 0);
 	json_object_del(b, "project");
-	d = new_document(t.access, b);
+	d = h_create_json(DOCUMENTS, t.access, b);
 	cr_assert(json_is_null(json_object_get(d, "project")));
 	cr_assert(json_is_null(json_object_get(d, "project_name")));
 	cr_assert(json_equal(json_object_get(d, "metadata"), json_object()));
@@ -157,8 +105,9 @@ Test(documents, project_can_be_set_and_cleared)
 	long long	pid, id;
 
 	h_new_tenant("doc", &t);
-	pid = new_project(t.access, pname);
-	d = new_document(t.access, doc_body("moving.txt", 0));
+	(void)snprintf(pname, sizeof(pname), "%s", h_unique("Docs project"));
+	pid = h_new_project(t.access, pname);
+	d = h_create_json(DOCUMENTS, t.access, doc_body("moving.txt", 0));
 	id = h_jint(d, "id");
 
 	r = h_send_json("PATCH", h_fmt(DOCUMENTS "%lld/", id), t.access,
@@ -177,7 +126,7 @@ Test(documents, project_can_be_set_and_cleared)
 	h_free(r);
 
 	json_decref(d);
-	d = get_document(t.access, id);
+	d = h_get_json(h_fmt(DOCUMENTS "%lld/", id), t.access);
 	cr_assert(json_is_null(json_object_get(d, "project")));
 	json_decref(d);
 }
@@ -193,8 +142,8 @@ Test(documents, put_replaces_and_requires)
 	size_t		i;
 
 	h_new_tenant("doc", &t);
-	pid = new_project(t.access, NULL);
-	d = new_document(t.access, doc_body("old.txt", 0));
+	pid = h_new_project(t.access, NULL);
+	d = h_create_json(DOCUMENTS, t.access, doc_body("old.txt", 0));
 	id = h_jint(d, "id");
 
 	r = h_send_json("PUT", h_fmt(DOCUMENTS "%lld/", id), t.access,
@@ -214,7 +163,7 @@ Test(documents, put_replaces_and_requires)
 	cr_assert_str_eq(h_str(r, "created_at"), h_jstr(d, "created_at"));
 	h_free(r);
 
-	before = get_document(t.access, id);
+	before = h_get_json(h_fmt(DOCUMENTS "%lld/", id), t.access);
 	for (i = 0; required[i] != NULL; i++) {
 		b = doc_body("full.txt", 0);
 		json_object_del(b, required[i]);
@@ -224,7 +173,7 @@ Test(documents, put_replaces_and_requires)
 		h_free(r);
 	}
 	json_decref(d);
-	d = get_document(t.access, id);
+	d = h_get_json(h_fmt(DOCUMENTS "%lld/", id), t.access);
 	cr_assert(json_equal(d, before), "changed: %s", json_dumps(d, 0));
 	json_decref(d);
 	json_decref(before);
@@ -240,7 +189,7 @@ Test(documents, patch_changes_only_the_given_fields)
 	h_new_tenant("doc", &t);
 	b = doc_body("patch.txt", 0);
 	json_object_set_new(b, "metadata", json_pack("{s:s}", "a", "b"));
-	d = new_document(t.access, b);
+	d = h_create_json(DOCUMENTS, t.access, b);
 	id = h_jint(d, "id");
 
 	r = h_send_json("PATCH", h_fmt(DOCUMENTS "%lld/", id), t.access,
@@ -272,9 +221,9 @@ Test(documents, delete_is_204_then_404)
 	long long	pid;
 
 	h_new_tenant("doc", &t);
-	pid = new_project(t.access, NULL);
-	d = new_document(t.access, doc_body("gone.txt", pid));
-	keep = new_document(t.access, doc_body("kept.txt", pid));
+	pid = h_new_project(t.access, NULL);
+	d = h_create_json(DOCUMENTS, t.access, doc_body("gone.txt", pid));
+	keep = h_create_json(DOCUMENTS, t.access, doc_body("kept.txt", pid));
 
 	r = h_req("DELETE", h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")), t.access,
 	    NULL, NULL);
@@ -323,12 +272,12 @@ Test(documents, metadata_is_returned_as_given)
 
 	d = doc_body("meta.json", 0);
 	json_object_set(d, "metadata", meta);
-	d = new_document(t.access, d);
+	d = h_create_json(DOCUMENTS, t.access, d);
 	cr_assert(json_equal(json_object_get(d, "metadata"), meta),
 	    "create answered %s", json_dumps(json_object_get(d, "metadata"),
 	    0));
 
-	got = get_document(t.access, h_jint(d, "id"));
+	got = h_get_json(h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")), t.access);
 	cr_assert(json_equal(json_object_get(got, "metadata"), meta),
 	    "retrieve answered %s", json_dumps(json_object_get(got,
 	    "metadata"), 0));
@@ -348,7 +297,7 @@ Test(documents, metadata_is_returned_as_given)
 	cr_assert(json_equal(json_object_get(r->json, "metadata"), meta),
 	    "%s", r->body);
 	h_free(r);
-	got = get_document(t.access, h_jint(d, "id"));
+	got = h_get_json(h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")), t.access);
 	cr_assert(json_equal(json_object_get(got, "metadata"), meta));
 	json_decref(got);
 
@@ -421,7 +370,7 @@ Test(documents, file_size_bounds)
 
 	b = doc_body("empty.bin", 0);
 	json_object_set_new(b, "file_size", json_integer(0));
-	d = new_document(t.access, b);
+	d = h_create_json(DOCUMENTS, t.access, b);
 	cr_assert_eq(h_jint(d, "file_size"), 0);
 	json_decref(d);
 
@@ -429,7 +378,7 @@ Test(documents, file_size_bounds)
 	b = doc_body("huge.bin", 0);
 	json_object_set_new(b, "file_size",
 	    json_integer(9223372036854775807LL));
-	d = new_document(t.access, b);
+	d = h_create_json(DOCUMENTS, t.access, b);
 	cr_assert_eq(h_jint(d, "file_size"), 9223372036854775807LL);
 	r = h_get(h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")), t.access);
 	cr_assert(strstr(r->body, "\"file_size\":9223372036854775807") !=
@@ -501,7 +450,7 @@ Test(documents, content_type_is_a_mime_type)
 	for (i = 0; good[i] != NULL; i++) {
 		b = doc_body("good-mime", 0);
 		json_object_set_new(b, "content_type", json_string(good[i]));
-		d = new_document(t.access, b);
+		d = h_create_json(DOCUMENTS, t.access, b);
 		cr_assert_str_eq(h_jstr(d, "content_type"), good[i]);
 		json_decref(d);
 	}
@@ -528,7 +477,7 @@ Test(documents, content_type_is_a_mime_type)
 	memcpy(longest + 40, "/", 1);
 	b = doc_body("long-mime", 0);
 	json_object_set_new(b, "content_type", json_string(longest));
-	d = new_document(t.access, b);
+	d = h_create_json(DOCUMENTS, t.access, b);
 	cr_assert_str_eq(h_jstr(d, "content_type"), longest);
 	json_decref(d);
 	free(longest);
@@ -556,7 +505,7 @@ Test(documents, name_and_file_path_lengths)
 	h_new_tenant("doc", &t);
 
 	s = h_repeat("n", 255);
-	d = new_document(t.access, doc_body(s, 0));
+	d = h_create_json(DOCUMENTS, t.access, doc_body(s, 0));
 	cr_assert_str_eq(h_jstr(d, "name"), s);
 	json_decref(d);
 	free(s);
@@ -571,7 +520,7 @@ Test(documents, name_and_file_path_lengths)
 	s = h_repeat("p", 500);
 	b = doc_body("path500", 0);
 	json_object_set_new(b, "file_path", json_string(s));
-	d = new_document(t.access, b);
+	d = h_create_json(DOCUMENTS, t.access, b);
 	cr_assert_str_eq(h_jstr(d, "file_path"), s);
 	json_decref(d);
 	free(s);
@@ -602,34 +551,26 @@ Test(documents, name_and_file_path_lengths)
 Test(documents, filters)
 {
 	struct h_tenant	t;
-	json_t		*b, *d;
+	json_t		*b;
 	long long	p1, p2, a, bb, c, e, ids[3];
 
 	h_new_tenant("doc", &t);
-	p1 = new_project(t.access, NULL);
-	p2 = new_project(t.access, NULL);
+	p1 = h_new_project(t.access, NULL);
+	p2 = h_new_project(t.access, NULL);
 
 	b = doc_body("Quarterly Report.pdf", p1);
 	json_object_set_new(b, "content_type", json_string("application/pdf"));
-	d = new_document(t.access, b);
-	a = h_jint(d, "id");
-	json_decref(d);
+	a = h_create(DOCUMENTS, t.access, b);
 	b = doc_body("photo.png", p1);
 	json_object_set_new(b, "content_type", json_string("image/png"));
 	json_object_set_new(b, "file_path", json_string("report/photo.png"));
-	d = new_document(t.access, b);
-	bb = h_jint(d, "id");
-	json_decref(d);
+	bb = h_create(DOCUMENTS, t.access, b);
 	b = doc_body("annual-REPORT.pdf", p2);
 	json_object_set_new(b, "content_type", json_string("application/pdf"));
-	d = new_document(t.access, b);
-	c = h_jint(d, "id");
-	json_decref(d);
+	c = h_create(DOCUMENTS, t.access, b);
 	b = doc_body("loose.txt", 0);
 	json_object_set_new(b, "content_type", json_string("text/plain"));
-	d = new_document(t.access, b);
-	e = h_jint(d, "id");
-	json_decref(d);
+	e = h_create(DOCUMENTS, t.access, b);
 
 	ids[0] = a;
 	ids[1] = bb;
@@ -694,7 +635,7 @@ Test(documents, unknown_project_is_400)
 	    "Invalid pk \"999999999999\" - object does not exist.");
 	h_free(r);
 
-	d = new_document(t.access, doc_body("y", 0));
+	d = h_create_json(DOCUMENTS, t.access, doc_body("y", 0));
 	r = h_send_json("PATCH", h_fmt(DOCUMENTS "%lld/", h_jint(d, "id")),
 	    t.access, json_pack("{s:I}", "project",
 	    (json_int_t)999999999999LL));

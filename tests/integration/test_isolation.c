@@ -31,7 +31,6 @@ struct side {
 	char		secret[64];
 };
 
-static long long	create(const char *, const char *, json_t *);
 static void	make_side(const char *, struct side *);
 static json_t	*snapshot(const struct side *);
 static void	assert_unchanged(const struct side *, json_t *);
@@ -39,23 +38,6 @@ static json_t	*all_rows(const char *, const char *);
 static json_t	*ids_of(json_t *);
 static void	attack(const char *, const struct side *, long long);
 static const char	*client_token(int);
-
-/* POST to a collection; 201 expected. The new id. */
-static long long
-create(const char *token, const char *path, json_t *body)
-{
-	struct h_resp	*r;
-	long long	id;
-
-	cr_assert_not_null(body);
-	r = h_send_json("POST", path, token, body);
-	cr_assert_eq(r->status, 201, "POST %s: %ld %s", path, r->status,
-	    r->body);
-	id = h_int(r, "id");
-	h_free(r);
-
-	return (id);
-}
 
 /* A fresh tenant with a project, a task and two documents. */
 static void
@@ -66,17 +48,17 @@ make_side(const char *prefix, struct side *s)
 	(void)snprintf(s->secret, sizeof(s->secret), "%s",
 	    h_unique("secret"));
 
-	s->project = create(s->t.access, PROJECTS, json_pack("{s:s, s:s}",
+	s->project = h_create(PROJECTS, s->t.access, json_pack("{s:s, s:s}",
 	    "name", s->secret, "description", "private"));
-	s->task = create(s->t.access, TASKS, json_pack("{s:I, s:s, s:s}",
-	    "project", (json_int_t)s->project, "title", s->secret,
-	    "due_date", "2000-01-01"));
-	s->doc = create(s->t.access, DOCUMENTS, json_pack("{s:I, s:s, s:s, "
+	s->task = h_create(TASKS, s->t.access, json_pack("{s:I, s:s, s:s}",
+	    "project", (json_int_t)s->project, "title", s->secret, "due_date",
+	    "2000-01-01"));
+	s->doc = h_create(DOCUMENTS, s->t.access, json_pack("{s:I, s:s, s:s, "
 	    "s:i, s:s, s:{s:s}}", "project", (json_int_t)s->project, "name",
 	    s->secret, "file_path", "private/file", "file_size", 77,
 	    "content_type", h_fmt("application/x-%s", s->secret), "metadata",
 	    "owner", s->t.slug));
-	s->doc2 = create(s->t.access, DOCUMENTS, json_pack("{s:s, s:s, s:i, "
+	s->doc2 = h_create(DOCUMENTS, s->t.access, json_pack("{s:s, s:s, s:i, "
 	    "s:s}", "name", "loose", "file_path", "loose", "file_size", 1,
 	    "content_type", "text/plain"));
 }
@@ -410,7 +392,7 @@ Test(isolation, references_to_another_tenants_project_are_400)
 	assert_unchanged(&b, before_b);
 
 	/* With their own project it works: the bodies were valid. */
-	id = create(a.t.access, TASKS, json_pack("{s:I, s:s}", "project",
+	id = h_create(TASKS, a.t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)a.project, "title", "fine"));
 	cr_assert_gt(id, 0);
 
@@ -514,11 +496,12 @@ Test(isolation, statistics_count_only_own_rows)
 	    r->json, "documents"), "total")), 2, "%s", r->body);
 
 	/* B growing changes nothing for A. */
-	(void)create(b.t.access, PROJECTS, json_pack("{s:s}", "name", "more"));
-	(void)create(b.t.access, TASKS, json_pack("{s:I, s:s, s:s}",
+	(void)h_create(PROJECTS, b.t.access, json_pack("{s:s}", "name",
+	    "more"));
+	(void)h_create(TASKS, b.t.access, json_pack("{s:I, s:s, s:s}",
 	    "project", (json_int_t)b.project, "title", "more", "due_date",
 	    "2001-01-01"));
-	(void)create(b.t.access, DOCUMENTS, json_pack("{s:s, s:s, s:i, s:s}",
+	(void)h_create(DOCUMENTS, b.t.access, json_pack("{s:s, s:s, s:i, s:s}",
 	    "name", "more", "file_path", "p", "file_size", 1, "content_type",
 	    "a/b"));
 	again = h_get(PROJECTS "statistics/", a.t.access);

@@ -1,5 +1,5 @@
 /*
- * State the database keeps for the reads (sql/V005__kept_state.sql,
+ * State the database keeps for the reads (sql/V008__kept_state.sql,
  * sql/R__060_bodies.sql), under concurrent requests:
  *   - each project's tasks_count and the statistics' counts equal a real
  *     count(*) after concurrent creates, deletes, status changes and

@@ -68,32 +68,13 @@ static const struct field document_fields[] = {
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-static long long	create(const char *, const char *, json_t *);
 static void	touch(const char *, const char *, long long);
 static int	rank(const char *const *, const char *);
 static int	compare(const struct field *, json_t *, json_t *);
-static json_t	*list(const char *, const char *);
 static void	check_ordering(const char *, const char *,
 		    const struct field *, size_t, size_t);
 static void	assert_count(const char *, const char *, long long);
 static const char	*port_of(const char *);
-
-/* POST to a collection; 201 expected. The new id. */
-static long long
-create(const char *token, const char *path, json_t *body)
-{
-	struct h_resp	*r;
-	long long	id;
-
-	cr_assert_not_null(body);
-	r = h_send_json("POST", path, token, body);
-	cr_assert_eq(r->status, 201, "POST %s: %ld %s", path, r->status,
-	    r->body);
-	id = h_int(r, "id");
-	h_free(r);
-
-	return (id);
-}
 
 /* A PATCH that changes nothing but updated_at. */
 static void
@@ -152,22 +133,6 @@ compare(const struct field *f, json_t *a, json_t *b)
 	return (0);
 }
 
-/* GET a list; 200 expected. Its body (caller decrefs). */
-static json_t *
-list(const char *path, const char *token)
-{
-	struct h_resp	*r;
-	json_t		*j;
-
-	r = h_get(path, token);
-	cr_assert_eq(r->status, 200, "GET %s: %ld %s", path, r->status,
-	    r->body);
-	j = json_incref(r->json);
-	h_free(r);
-
-	return (j);
-}
-
 /*
  * Every field of a resource ascending and descending: all n rows, each
  * in order; unique fields in exactly reversed orders.
@@ -186,10 +151,10 @@ check_ordering(const char *collection, const char *token,
 	collection = path;
 
 	for (k = 0; k < nfields; k++) {
-		asc = list(h_fmt("%s?ordering=%s&page_size=100", collection,
-		    fields[k].name), token);
-		desc = list(h_fmt("%s?ordering=-%s&page_size=100", collection,
-		    fields[k].name), token);
+		asc = h_get_json(h_fmt("%s?ordering=%s&page_size=100",
+		    collection, fields[k].name), token);
+		desc = h_get_json(h_fmt("%s?ordering=-%s&page_size=100",
+		    collection, fields[k].name), token);
 		ra = json_object_get(asc, "results");
 		rd = json_object_get(desc, "results");
 		cr_assert_eq(json_array_size(ra), n, "%s", fields[k].name);
@@ -229,7 +194,7 @@ assert_count(const char *path, const char *token, long long n)
 {
 	json_t		*j;
 
-	j = list(path, token);
+	j = h_get_json(path, token);
 	cr_assert_eq(json_integer_value(json_object_get(j, "count")), n,
 	    "GET %s: %s", path, json_dumps(j, JSON_COMPACT));
 	cr_assert_eq(json_array_size(json_object_get(j, "results")),
@@ -262,7 +227,7 @@ Test(lists, envelope_links_and_page_sizes)
 
 	h_new_tenant("lst", &t);
 	for (i = 0; i < NELEM(ids); i++)
-		ids[i] = create(t.access, DOCUMENTS, json_pack("{s:s, s:s, "
+		ids[i] = h_create(DOCUMENTS, t.access, json_pack("{s:s, s:s, "
 		    "s:I, s:s}", "name", h_fmt("doc %03zu", i), "file_path",
 		    "f", "file_size", (json_int_t)i, "content_type",
 		    "text/plain"));
@@ -370,7 +335,7 @@ Test(lists, envelope_links_and_page_sizes)
 	    "?page=2&page_size=30", base));
 	h_free(r);
 
-	j = list(DOCUMENTS "?page_size=30&page=2", t.access);
+	j = h_get_json(DOCUMENTS "?page_size=30&page=2", t.access);
 	cr_assert_str_eq(json_string_value(json_object_get(j, "previous")),
 	    h_fmt("%s" DOCUMENTS "?page_size=30", base));
 	json_decref(j);
@@ -386,9 +351,9 @@ Test(lists, links_keep_the_query_and_the_host)
 
 	h_new_tenant("lst", &t);
 	for (i = 0; i < 5; i++)
-		(void)create(t.access, PROJECTS, json_pack("{s:s, s:s}",
+		(void)h_create(PROJECTS, t.access, json_pack("{s:s, s:s}",
 		    "name", h_fmt("keep %zu", i), "status", "completed"));
-	(void)create(t.access, PROJECTS, json_pack("{s:s}", "name",
+	(void)h_create(PROJECTS, t.access, json_pack("{s:s}", "name",
 	    "keep active"));
 
 	r = h_get(PROJECTS "?status=completed&search=keep&ordering=name&"
@@ -465,7 +430,7 @@ Test(lists, projects_order_by_every_field)
 
 	h_new_tenant("lst", &t);
 	for (i = 0; i < 5; i++)
-		ids[i] = create(t.access, PROJECTS, json_pack("{s:s, s:s}",
+		ids[i] = h_create(PROJECTS, t.access, json_pack("{s:s, s:s}",
 		    "name", names[i], "status", statuses[i]));
 	for (i = 0; i < 5; i++)
 		touch(t.access, PROJECTS, ids[touch_order[i]]);
@@ -474,12 +439,12 @@ Test(lists, projects_order_by_every_field)
 	    NELEM(project_fields), 5);
 
 	/* The order holds across pages. */
-	all = list(PROJECTS "?ordering=name", t.access);
+	all = h_get_json(PROJECTS "?ordering=name", t.access);
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
 	    json_object_get(all, "results"), 0), "name")), "alpha");
 	k = 0;
 	for (page = 1; page <= 3; page++) {
-		part = list(h_fmt(PROJECTS "?ordering=name&page_size=2&"
+		part = h_get_json(h_fmt(PROJECTS "?ordering=name&page_size=2&"
 		    "page=%zu", page), t.access);
 		for (i = 0; i < json_array_size(json_object_get(part,
 		    "results")); i++, k++)
@@ -492,7 +457,7 @@ Test(lists, projects_order_by_every_field)
 	json_decref(all);
 
 	/* Default: newest first. */
-	all = list(PROJECTS, t.access);
+	all = h_get_json(PROJECTS, t.access);
 	for (i = 0; i < 5; i++)
 		cr_assert_eq(json_integer_value(json_object_get(json_array_get(
 		    json_object_get(all, "results"), i), "id")), ids[4 - i]);
@@ -516,14 +481,14 @@ Test(lists, tasks_order_by_every_field)
 	size_t		i;
 
 	h_new_tenant("lst", &t);
-	pid = create(t.access, PROJECTS, json_pack("{s:s}", "name", "p"));
+	pid = h_create(PROJECTS, t.access, json_pack("{s:s}", "name", "p"));
 	for (i = 0; i < 6; i++) {
 		b = json_pack("{s:I, s:s, s:s, s:s}", "project",
 		    (json_int_t)pid, "title", titles[i], "status", statuses[i],
 		    "priority", prios[i]);
 		json_object_set_new(b, "due_date", dues[i] != NULL ?
 		    json_string(dues[i]) : json_null());
-		ids[i] = create(t.access, TASKS, b);
+		ids[i] = h_create(TASKS, t.access, b);
 	}
 	for (i = 0; i < 6; i++)
 		touch(t.access, TASKS, ids[touch_order[i]]);
@@ -533,7 +498,7 @@ Test(lists, tasks_order_by_every_field)
 	    task_fields, NELEM(task_fields), 6);
 
 	/* Nulls last ascending, first descending (PostgreSQL, Django). */
-	rows = list(TASKS "?ordering=due_date", t.access);
+	rows = h_get_json(TASKS "?ordering=due_date", t.access);
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
 	    json_object_get(rows, "results"), 0), "due_date")), "2029-01-01");
 	cr_assert(json_is_null(json_object_get(json_array_get(
@@ -541,12 +506,14 @@ Test(lists, tasks_order_by_every_field)
 	json_decref(rows);
 
 	/* by-status orders too. */
-	rows = list(TASKS "by-status/?status=todo&ordering=title", t.access);
+	rows = h_get_json(TASKS "by-status/?status=todo&ordering=title",
+	    t.access);
 	cr_assert_eq(json_array_size(json_object_get(rows, "results")), 2);
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
 	    json_object_get(rows, "results"), 0), "title")), "golf");
 	json_decref(rows);
-	rows = list(TASKS "by-status/?status=todo&ordering=-title", t.access);
+	rows = h_get_json(TASKS "by-status/?status=todo&ordering=-title",
+	    t.access);
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
 	    json_object_get(rows, "results"), 0), "title")), "kilo");
 	json_decref(rows);
@@ -566,7 +533,7 @@ Test(lists, documents_order_by_every_field)
 
 	h_new_tenant("lst", &t);
 	for (i = 0; i < 5; i++)
-		ids[i] = create(t.access, DOCUMENTS, json_pack("{s:s, s:s, "
+		ids[i] = h_create(DOCUMENTS, t.access, json_pack("{s:s, s:s, "
 		    "s:I, s:s}", "name", names[i], "file_path", "f",
 		    "file_size", sizes[i], "content_type", "text/plain"));
 	for (i = 0; i < 5; i++)
@@ -575,7 +542,7 @@ Test(lists, documents_order_by_every_field)
 	check_ordering(DOCUMENTS, t.access, document_fields,
 	    NELEM(document_fields), 5);
 
-	rows = list(DOCUMENTS "?ordering=-file_size", t.access);
+	rows = h_get_json(DOCUMENTS "?ordering=-file_size", t.access);
 	cr_assert_eq(json_integer_value(json_object_get(json_array_get(
 	    json_object_get(rows, "results"), 0), "id")), ids[2]);
 	json_decref(rows);
@@ -611,7 +578,7 @@ Test(lists, unknown_ordering_fields_are_400)
 	}
 
 	/* The task list of a project orders like the task list. */
-	j = list(PROJECTS, h_token(H_ACME));
+	j = h_get_json(PROJECTS, h_token(H_ACME));
 	r = h_get(h_fmt(PROJECTS "%lld/tasks/?ordering=name",
 	    (long long)json_integer_value(json_object_get(json_array_get(
 	    json_object_get(j, "results"), 0), "id"))), h_token(H_ACME));
@@ -694,17 +661,99 @@ Test(lists, bad_filter_values_are_400)
 	}
 }
 
+/*
+ * Issue 12.4: by-status takes the task list's filters, search and
+ * ordering (it ignored search, project and priority before).
+ */
+Test(lists, by_status_filters_like_the_task_list)
+{
+	static const char *const bad[] = {
+		TASKS "by-status/?status=todo&project=first",
+		TASKS "by-status/?status=todo&project=0",
+		TASKS "by-status/?status=todo&priority=urgent",
+		TASKS "by-status/?search=bank",
+		NULL
+	};
+	static const char *const bad_field[] = { "project", "project",
+	    "priority", "status" };
+	struct h_tenant	t;
+	struct h_resp	*r;
+	long long	p1, p2, ids[5];
+	json_t		*rows;
+	size_t		i;
+
+	h_new_tenant("lst", &t);
+	p1 = h_create(PROJECTS, t.access, json_pack("{s:s}", "name", "one"));
+	p2 = h_create(PROJECTS, t.access, json_pack("{s:s}", "name", "two"));
+	ids[0] = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	    "project", (json_int_t)p1, "title", "Call the bank",
+	    "priority", "high"));
+	ids[1] = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	    "project", (json_int_t)p2, "title", "bank statement",
+	    "priority", "low"));
+	ids[2] = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	    "project", (json_int_t)p1, "title", "water the plants",
+	    "priority", "high"));
+	ids[3] = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s, s:s}",
+	    "project", (json_int_t)p1, "title", "bank holiday",
+	    "priority", "high", "status", "done"));
+	ids[4] = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	    "project", (json_int_t)p2, "title", "Banking app",
+	    "priority", "critical"));
+
+	/* search: the todo tasks whose title holds "bank", no other. */
+	h_assert_ids(TASKS "by-status/?status=todo&search=BANK", t.access,
+	    (long long []){ ids[0], ids[1], ids[4] }, 3);
+	h_assert_ids(TASKS "by-status/?status=done&search=bank", t.access,
+	    ids + 3, 1);
+	h_assert_ids(TASKS "by-status/?status=todo&search=plants", t.access,
+	    ids + 2, 1);
+	h_assert_ids(TASKS "by-status/?status=todo&search=zzz", t.access,
+	    NULL, 0);
+
+	/* project and priority, alone and with search. */
+	h_assert_ids(h_fmt(TASKS "by-status/?status=todo&project=%lld", p2),
+	    t.access, (long long []){ ids[1], ids[4] }, 2);
+	h_assert_ids(TASKS "by-status/?status=todo&priority=high", t.access,
+	    (long long []){ ids[0], ids[2] }, 2);
+	h_assert_ids(h_fmt(TASKS "by-status/?status=todo&project=%lld&"
+	    "priority=high&search=bank", p1), t.access, ids, 1);
+
+	/* The same rows as the task list with the same query. */
+	h_assert_ids(TASKS "?status=todo&search=BANK", t.access,
+	    (long long []){ ids[0], ids[1], ids[4] }, 3);
+
+	/* ordering with search. */
+	rows = h_get_json(TASKS "by-status/?status=todo&search=bank&ordering=title",
+	    t.access);
+	cr_assert_eq(json_integer_value(json_object_get(rows, "count")), 3);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	    json_object_get(rows, "results"), 0), "title")), "Banking app");
+	json_decref(rows);
+
+	/* Bad values are 400 here too; status is still required. */
+	for (i = 0; bad[i] != NULL; i++) {
+		r = h_get(bad[i], t.access);
+		cr_assert_eq(r->status, 400, "%s: %ld %s", bad[i], r->status,
+		    r->body);
+		cr_assert_not_null(h_first_error(r, bad_field[i]), "%s: %s",
+		    bad[i], r->body);
+		h_free(r);
+	}
+}
+
 Test(lists, search_is_case_insensitive)
 {
 	struct h_tenant	t;
 	long long	pid;
 
 	h_new_tenant("lst", &t);
-	pid = create(t.access, PROJECTS, json_pack("{s:s, s:s}", "name",
+	pid = h_create(PROJECTS, t.access, json_pack("{s:s, s:s}", "name",
 	    "The MixedCase Project", "description", "nothing"));
-	(void)create(t.access, PROJECTS, json_pack("{s:s, s:s}", "name",
+	(void)h_create(PROJECTS, t.access, json_pack("{s:s, s:s}", "name",
 	    "Plain", "description", "Has a HIDDEN Word"));
-	(void)create(t.access, PROJECTS, json_pack("{s:s}", "name", "Zebra"));
+	(void)h_create(PROJECTS, t.access, json_pack("{s:s}", "name",
+	    "Zebra"));
 
 	assert_count(PROJECTS "?search=mixedcase", t.access, 1);
 	assert_count(PROJECTS "?search=MIXEDCASE", t.access, 1);
@@ -714,16 +763,16 @@ Test(lists, search_is_case_insensitive)
 	assert_count(PROJECTS "?search=the", t.access, 1);
 	assert_count(PROJECTS "?search=zzz", t.access, 0);
 
-	(void)create(t.access, TASKS, json_pack("{s:I, s:s, s:s}", "project",
+	(void)h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s}", "project",
 	    (json_int_t)pid, "title", "Call The Bank", "description",
 	    "mixedcase"));
 	assert_count(TASKS "?search=call%20the%20BANK", t.access, 1);
 	/* Tasks search the title only. */
 	assert_count(TASKS "?search=mixedcase", t.access, 0);
 
-	(void)create(t.access, DOCUMENTS, json_pack("{s:s, s:s, s:i, s:s}",
-	    "name", "Scan.PDF", "file_path", "mixedcase/scan.pdf",
-	    "file_size", 1, "content_type", "application/pdf"));
+	(void)h_create(DOCUMENTS, t.access, json_pack("{s:s, s:s, s:i, s:s}",
+	    "name", "Scan.PDF", "file_path", "mixedcase/scan.pdf", "file_size",
+	    1, "content_type", "application/pdf"));
 	assert_count(DOCUMENTS "?search=scan.pdf", t.access, 1);
 	assert_count(DOCUMENTS "?search=SCAN", t.access, 1);
 	/* Documents search the name only. */
@@ -741,7 +790,7 @@ Test(lists, search_takes_wildcards_literally)
 
 	h_new_tenant("lst", &t);
 	for (i = 0; i < NELEM(names); i++)
-		(void)create(t.access, PROJECTS, json_pack("{s:s}", "name",
+		(void)h_create(PROJECTS, t.access, json_pack("{s:s}", "name",
 		    names[i]));
 
 	assert_count(PROJECTS "?search=%25", t.access, 1);
@@ -757,29 +806,29 @@ Test(lists, search_takes_wildcards_literally)
 	assert_count(PROJECTS "?search=%D8%A7%D9%84%D9%85%D9%87%D8%A7%D9%85",
 	    t.access, 1);
 
-	pid = create(t.access, PROJECTS, json_pack("{s:s}", "name", "tasks"));
-	(void)create(t.access, TASKS, json_pack("{s:I, s:s}", "project",
+	pid = h_create(PROJECTS, t.access, json_pack("{s:s}", "name", "tasks"));
+	(void)h_create(TASKS, t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "50% off"));
-	(void)create(t.access, TASKS, json_pack("{s:I, s:s}", "project",
+	(void)h_create(TASKS, t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "500 off"));
-	(void)create(t.access, TASKS, json_pack("{s:I, s:s}", "project",
+	(void)h_create(TASKS, t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "a_b"));
-	(void)create(t.access, TASKS, json_pack("{s:I, s:s}", "project",
+	(void)h_create(TASKS, t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "axb"));
 	assert_count(TASKS "?search=0%25", t.access, 1);
 	assert_count(TASKS "?search=a_b", t.access, 1);
 	assert_count(TASKS "?search=_", t.access, 1);
 
-	(void)create(t.access, DOCUMENTS, json_pack("{s:s, s:s, s:i, s:s}",
+	(void)h_create(DOCUMENTS, t.access, json_pack("{s:s, s:s, s:i, s:s}",
 	    "name", "100%.txt", "file_path", "f", "file_size", 1,
 	    "content_type", "text/plain"));
-	(void)create(t.access, DOCUMENTS, json_pack("{s:s, s:s, s:i, s:s}",
+	(void)h_create(DOCUMENTS, t.access, json_pack("{s:s, s:s, s:i, s:s}",
 	    "name", "1000.txt", "file_path", "f", "file_size", 1,
 	    "content_type", "text/plain"));
-	(void)create(t.access, DOCUMENTS, json_pack("{s:s, s:s, s:i, s:s}",
+	(void)h_create(DOCUMENTS, t.access, json_pack("{s:s, s:s, s:i, s:s}",
 	    "name", "my_file.txt", "file_path", "f", "file_size", 1,
 	    "content_type", "text/plain"));
-	(void)create(t.access, DOCUMENTS, json_pack("{s:s, s:s, s:i, s:s}",
+	(void)h_create(DOCUMENTS, t.access, json_pack("{s:s, s:s, s:i, s:s}",
 	    "name", "myXfile.txt", "file_path", "f", "file_size", 1,
 	    "content_type", "text/plain"));
 	assert_count(DOCUMENTS "?search=0%25", t.access, 1);

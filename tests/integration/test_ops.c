@@ -1,16 +1,18 @@
 /*
- * Operations: CORS for browser clients, and the access log (format,
- * request id, tenant, and that no secret ever reaches it).
+ * Operations: CORS for browser clients, the access log (format, request
+ * id, tenant, and that no secret ever reaches it), and the development
+ * database script.
  */
 
 #include <sys/types.h>
+#include <sys/wait.h>
 
-#include <errno.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -21,13 +23,9 @@
 			"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} " \
 			"\\[tenant:[^]]+\\] "
 
-static char	*log_read(const char *);
 static char	*log_line_for(const char *, long);
 static int	log_format_ok(const char *);
-static void	secrets_add(json_t *, const char *);
-static json_t	*secrets_collect(void);
 static void	secrets_scan(json_t *, const char *);
-static char	*env_value(const char *);
 
 Test(cors, preflight_from_an_allowed_origin)
 {
@@ -203,7 +201,7 @@ Test(logs, every_request_line_has_the_format)
 	char		*log, *p, *nl;
 	int		n;
 
-	log = log_read(h_env("MTAPI_TEST_HTTP_LOG"));
+	log = h_read_file(h_env("MTAPI_TEST_HTTP_LOG"), NULL);
 	n = 0;
 	for (p = log; *p != '\0'; p = nl + 1) {
 		if ((nl = strchr(p, '\n')) == NULL)
@@ -231,18 +229,18 @@ Test(logs, no_secret_reaches_the_log, .timeout = 60)
 	const char	*acc, *bad_hdr[2], *qs;
 	char		tampered[4096];
 
-	secrets = secrets_collect();
+	secrets = h_secrets();
 	h_new_tenant("logsec", &t);
-	secrets_add(secrets, t.password);
-	secrets_add(secrets, t.access);
-	secrets_add(secrets, t.refresh);
+	h_secret_add(secrets, t.password);
+	h_secret_add(secrets, t.access);
+	h_secret_add(secrets, t.refresh);
 
 	/* A login: the response's tokens are secrets as well. */
 	r = h_post("/api/v1/auth/token/", NULL, h_fmt("{\"username\":\"%s\","
 	    "\"password\":\"%s\"}", t.username, t.password));
 	cr_assert_eq(r->status, 200, "%s", r->body);
-	secrets_add(secrets, h_str(r, "access"));
-	secrets_add(secrets, h_str(r, "refresh"));
+	h_secret_add(secrets, h_str(r, "access"));
+	h_secret_add(secrets, h_str(r, "refresh"));
 	h_free(r);
 
 	/* A wrong password (one failure, well below the throttle). */
@@ -250,7 +248,7 @@ Test(logs, no_secret_reaches_the_log, .timeout = 60)
 	    "\"password\":\"%s-wrong-pw-zq\"}", t.username, t.password));
 	cr_assert_eq(r->status, 401);
 	h_free(r);
-	secrets_add(secrets, h_fmt("%s-wrong-pw-zq", t.password));
+	h_secret_add(secrets, h_fmt("%s-wrong-pw-zq", t.password));
 
 	/* An API client login with the fixture's secret. */
 	r = h_post("/api/v1/auth/api-client/token/", NULL, h_fmt(
@@ -258,8 +256,8 @@ Test(logs, no_secret_reaches_the_log, .timeout = 60)
 	    h_client(H_GLOBEX, "readonly", "client_id"),
 	    h_client(H_GLOBEX, "readonly", "client_secret")));
 	cr_assert_eq(r->status, 200, "%s", r->body);
-	secrets_add(secrets, h_str(r, "access"));
-	secrets_add(secrets, h_str(r, "refresh"));
+	h_secret_add(secrets, h_str(r, "access"));
+	h_secret_add(secrets, h_str(r, "refresh"));
 	h_free(r);
 
 	/* Tokens in bodies, headers, the query string; broken tokens. */
@@ -299,105 +297,16 @@ Test(logs, no_secret_reaches_the_log, .timeout = 60)
 	json_decref(secrets);
 }
 
-/* The fixture's and the settings' secrets, as a JSON array of strings. */
-static json_t *
-secrets_collect(void)
-{
-	json_t		*s, *tenants, *t, *clients, *c;
-	size_t		i, j;
-	char		*v;
-	const char	*names[] = { "SECRET_KEY", "JWT_SIGNING_KEY",
-			    "DB_PASSWORD", NULL };
-
-	s = json_array();
-	tenants = json_object_get(h_fixture(), "tenants");
-	json_array_foreach(tenants, i, t) {
-		secrets_add(s, json_string_value(json_object_get(t,
-		    "access_token")));
-		secrets_add(s, json_string_value(json_object_get(t,
-		    "refresh_token")));
-		secrets_add(s, json_string_value(json_object_get(t,
-		    "password")));
-		clients = json_object_get(t, "api_clients");
-		json_array_foreach(clients, j, c)
-			secrets_add(s, json_string_value(json_object_get(c,
-			    "client_secret")));
-	}
-	secrets_add(s, json_string_value(json_object_get(json_object_get(
-	    h_fixture(), "jwt"), "signing_key")));
-	for (i = 0; names[i] != NULL; i++) {
-		if ((v = env_value(names[i])) != NULL) {
-			secrets_add(s, v);
-			free(v);
-		}
-	}
-	cr_assert_gt(json_array_size(s), 10, "the fixture holds no secrets?");
-
-	return (s);
-}
-
-/*
- * A secret; for a JWT its signature and its payload too, so that a
- * shortened or altered copy of a token is found as well.
- */
-static void
-secrets_add(json_t *s, const char *v)
-{
-	const char	*dot1, *dot2;
-
-	if (v == NULL || strlen(v) < 8)
-		return;
-	json_array_append_new(s, json_string(v));
-
-	if ((dot1 = strchr(v, '.')) == NULL ||
-	    (dot2 = strchr(dot1 + 1, '.')) == NULL)
-		return;
-	json_array_append_new(s, json_stringn(dot1 + 1, dot2 - dot1 - 1));
-	if (strlen(dot2 + 1) >= 16)
-		json_array_append_new(s, json_stringn(dot2 + 1, 16));
-}
-
+/* The log at path is not empty and holds none of the secrets. */
 static void
 secrets_scan(json_t *secrets, const char *path)
 {
-	json_t		*v;
 	char		*log;
-	size_t		i;
 
-	log = log_read(path);
+	log = h_read_file(path, NULL);
 	cr_assert_gt(strlen(log), 0, "%s is empty", path);
-	json_array_foreach(secrets, i, v) {
-		cr_assert(strstr(log, json_string_value(v)) == NULL,
-		    "%s holds a secret (%.12s...)", path,
-		    json_string_value(v));
-	}
+	h_assert_no_secret(secrets, log, path);
 	free(log);
-}
-
-static char *
-log_read(const char *path)
-{
-	FILE		*fp;
-	char		*buf;
-	size_t		cap, n, r;
-
-	fp = fopen(path, "r");
-	cr_assert_not_null(fp, "%s: %s", path, strerror(errno));
-	cap = 1 << 16;
-	buf = malloc(cap);
-	n = 0;
-	while ((r = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
-		n += r;
-		if (cap - n < 4096) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			cr_assert_not_null(buf);
-		}
-	}
-	fclose(fp);
-	buf[n] = '\0';
-
-	return (buf);
 }
 
 /* The whole log line that holds "rid=<rid>", waiting up to ms for it. */
@@ -409,7 +318,7 @@ log_line_for(const char *rid, long ms)
 
 	(void)snprintf(needle, sizeof(needle), "rid=%s", rid);
 	for (waited = 0;; waited += 100) {
-		log = log_read(h_env("MTAPI_TEST_HTTP_LOG"));
+		log = h_read_file(h_env("MTAPI_TEST_HTTP_LOG"), NULL);
 		for (p = log; (p = strstr(p, needle)) != NULL; p++) {
 			end = p + strlen(needle);
 			if (*end != '\n' && *end != ' ' && *end != '\0')
@@ -444,26 +353,41 @@ log_format_ok(const char *line)
 	return (regexec(&re, line, 0, NULL, 0) == 0);
 }
 
-/* A value of the settings file the server runs with (caller frees). */
-static char *
-env_value(const char *name)
+/*
+ * Issue 12.6: tools/dev/pg.sh in a checkout whose port is held by another
+ * checkout's PostgreSQL (here: the suite's own cluster, seen from a copy
+ * of the script in a directory of its own) says which port is taken and
+ * how to choose another, and leaves nothing behind; it used to make a
+ * cluster there and fail with pg_ctl's "could not start server".
+ */
+Test(ops, pg_sh_names_a_taken_port, .timeout = 60)
 {
 	FILE		*fp;
-	char		line[1024];
-	size_t		len;
+	char		dir[] = "/tmp/mtapi-pgsh.XXXXXX", out[4096], *port;
+	size_t		n;
+	int		st;
 
-	fp = fopen(h_env("MTAPI_ENV_FILE"), "r");
+	port = h_setting("DB_PORT");
+	cr_assert_not_null(port);
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(system(h_fmt("mkdir -p %s/tools/dev && cp '%s/tools/dev/"
+	    "pg.sh' %s/tools/dev/", dir, h_env("MTAPI_TEST_ROOT"), dir)), 0);
+
+	fp = popen(h_fmt("DB_PORT=%s sh %s/tools/dev/pg.sh start 2>&1", port,
+	    dir), "r");
 	cr_assert_not_null(fp);
-	len = strlen(name);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (strncmp(line, name, len) || line[len] != '=')
-			continue;
-		fclose(fp);
-		line[strcspn(line, "\r\n")] = '\0';
-		return (strdup(line + len + 1));
-	}
-	fclose(fp);
+	n = fread(out, 1, sizeof(out) - 1, fp);
+	out[n] = '\0';
+	st = pclose(fp);
 
-	return (NULL);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0, "started: %s", out);
+	cr_assert_not_null(strstr(out, h_fmt("port %s ", port)), "%s", out);
+	cr_assert_not_null(strstr(out, "taken by postgres"), "%s", out);
+	cr_assert_not_null(strstr(out, "DB_PORT="), "%s", out);
+	cr_assert_null(strstr(out, "could not start server"), "%s", out);
+	cr_assert_neq(access(h_fmt("%s/.pgdata", dir), F_OK), 0,
+	    "a cluster was made in %s", dir);
+
+	cr_assert_eq(system(h_fmt("rm -rf %s", dir)), 0);
+	free(port);
 }
-

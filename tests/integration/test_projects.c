@@ -16,7 +16,6 @@
 
 #define PROJECTS	"/api/v1/projects/"
 
-static json_t	*new_project(const char *, json_t *);
 static long long	new_task(const char *, long long, const char *,
 			    const char *);
 static long long	new_document(const char *, long long);
@@ -32,52 +31,26 @@ static long long	num3(json_t *, const char *, const char *,
 static const char *const project_keys[] = { "id", "name", "description",
     "status", "tasks_count", "created_at", "updated_at", NULL };
 
-/* POST a project; 201 expected. Returns its JSON (caller decrefs). */
-static json_t *
-new_project(const char *token, json_t *body)
-{
-	struct h_resp	*r;
-	json_t		*p;
-
-	cr_assert_not_null(body);
-	r = h_send_json("POST", PROJECTS, token, body);
-	cr_assert_eq(r->status, 201, "create project: %ld %s", r->status,
-	    r->body);
-	p = json_incref(r->json);
-	h_free(r);
-
-	return (p);
-}
-
 static long long
 new_task(const char *token, long long project, const char *status,
     const char *due_date)
 {
-	struct h_resp	*r;
 	json_t		*b;
-	long long	id;
 
 	b = json_pack("{s:I, s:s, s:s}", "project", (json_int_t)project,
 	    "title", h_unique("task"), "status", status);
 	cr_assert_not_null(b);
 	if (due_date != NULL)
 		json_object_set_new(b, "due_date", json_string(due_date));
-	r = h_send_json("POST", "/api/v1/tasks/", token, b);
-	cr_assert_eq(r->status, 201, "create task: %ld %s", r->status,
-	    r->body);
-	id = h_int(r, "id");
-	h_free(r);
 
-	return (id);
+	return (h_create("/api/v1/tasks/", token, b));
 }
 
 /* A document in project (0: none). */
 static long long
 new_document(const char *token, long long project)
 {
-	struct h_resp	*r;
 	json_t		*b;
-	long long	id;
 
 	b = json_pack("{s:s, s:s, s:i, s:s}", "name", h_unique("doc"),
 	    "file_path", "a/b.txt", "file_size", 10, "content_type",
@@ -85,13 +58,8 @@ new_document(const char *token, long long project)
 	cr_assert_not_null(b);
 	json_object_set_new(b, "project", project > 0 ?
 	    json_integer(project) : json_null());
-	r = h_send_json("POST", "/api/v1/documents/", token, b);
-	cr_assert_eq(r->status, 201, "create document: %ld %s", r->status,
-	    r->body);
-	id = h_int(r, "id");
-	h_free(r);
 
-	return (id);
+	return (h_create("/api/v1/documents/", token, b));
 }
 
 static long
@@ -164,7 +132,7 @@ Test(projects, create_with_defaults_then_retrieve)
 
 	h_new_tenant("prj", &t);
 	(void)snprintf(name, sizeof(name), "%s", h_unique("Defaults"));
-	p = new_project(t.access, json_pack("{s:s}", "name", name));
+	p = h_create_json(PROJECTS, t.access, json_pack("{s:s}", "name", name));
 	h_assert_keys(p, project_keys);
 	cr_assert_gt(h_jint(p, "id"), 0);
 	cr_assert_str_eq(json_string_value(json_object_get(p, "name")), name);
@@ -204,8 +172,9 @@ Test(projects, create_with_every_field)
 
 	h_new_tenant("prj", &t);
 	(void)snprintf(name, sizeof(name), "%s", h_unique("Full"));
-	p = new_project(t.access, json_pack("{s:s, s:s, s:s}", "name", name,
-	    "description", "A long story", "status", "completed"));
+	p = h_create_json(PROJECTS, t.access, json_pack("{s:s, s:s, s:s}",
+	    "name", name, "description", "A long story", "status",
+	    "completed"));
 	cr_assert_str_eq(json_string_value(json_object_get(p, "name")), name);
 	cr_assert_str_eq(json_string_value(json_object_get(p,
 	    "description")), "A long story");
@@ -213,7 +182,7 @@ Test(projects, create_with_every_field)
 	    "completed");
 	json_decref(p);
 
-	p = new_project(t.access, json_pack("{s:s, s:s}", "name",
+	p = h_create_json(PROJECTS, t.access, json_pack("{s:s, s:s}", "name",
 	    h_unique("Archived"), "status", "archived"));
 	cr_assert_str_eq(json_string_value(json_object_get(p, "status")),
 	    "archived");
@@ -239,7 +208,7 @@ Test(projects, put_replaces_every_field)
 	char		name[128];
 
 	h_new_tenant("prj", &t);
-	p = new_project(t.access, json_pack("{s:s, s:s}", "name",
+	p = h_create_json(PROJECTS, t.access, json_pack("{s:s, s:s}", "name",
 	    h_unique("Put"), "description", "before"));
 	id = h_jint(p, "id");
 	usleep(2000);
@@ -277,7 +246,8 @@ Test(projects, put_without_required_name_is_400_and_changes_nothing)
 	long long	id;
 
 	h_new_tenant("prj", &t);
-	p = new_project(t.access, json_pack("{s:s}", "name", h_unique("Put")));
+	p = h_create_json(PROJECTS, t.access, json_pack("{s:s}", "name",
+	    h_unique("Put")));
 	id = h_jint(p, "id");
 
 	r = h_send_json("PUT", h_fmt(PROJECTS "%lld/", id), t.access,
@@ -308,8 +278,8 @@ Test(projects, patch_changes_only_the_given_fields)
 
 	h_new_tenant("prj", &t);
 	(void)snprintf(name, sizeof(name), "%s", h_unique("Patch"));
-	p = new_project(t.access, json_pack("{s:s, s:s, s:s}", "name", name,
-	    "description", "keep me", "status", "completed"));
+	p = h_create_json(PROJECTS, t.access, json_pack("{s:s, s:s, s:s}",
+	    "name", name, "description", "keep me", "status", "completed"));
 	id = h_jint(p, "id");
 
 	r = h_send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
@@ -352,7 +322,8 @@ Test(projects, patch_validates_what_it_is_given)
 	long long	id;
 
 	h_new_tenant("prj", &t);
-	p = new_project(t.access, json_pack("{s:s}", "name", h_unique("P")));
+	p = h_create_json(PROJECTS, t.access, json_pack("{s:s}", "name",
+	    h_unique("P")));
 	id = h_jint(p, "id");
 
 	r = h_send_json("PATCH", h_fmt(PROJECTS "%lld/", id), t.access,
@@ -382,8 +353,10 @@ Test(projects, rename_onto_another_project_name_is_400)
 
 	h_new_tenant("prj", &t);
 	(void)snprintf(aname, sizeof(aname), "%s", h_unique("Taken"));
-	a = new_project(t.access, json_pack("{s:s}", "name", aname));
-	b = new_project(t.access, json_pack("{s:s}", "name", h_unique("B")));
+	a = h_create_json(PROJECTS, t.access, json_pack("{s:s}", "name",
+	    aname));
+	b = h_create_json(PROJECTS, t.access, json_pack("{s:s}", "name",
+	    h_unique("B")));
 
 	r = h_send_json("PATCH", h_fmt(PROJECTS "%lld/", h_jint(b, "id")),
 	    t.access, json_pack("{s:s}", "name", aname));
@@ -419,8 +392,9 @@ Test(projects, delete_removes_its_tasks_and_documents)
 	long long	id, t1, t2, d1, d2, keep_task, keep_doc, loose_doc;
 
 	h_new_tenant("prj", &t);
-	p = new_project(t.access, json_pack("{s:s}", "name", h_unique("Del")));
-	other = new_project(t.access, json_pack("{s:s}", "name",
+	p = h_create_json(PROJECTS, t.access, json_pack("{s:s}", "name",
+	    h_unique("Del")));
+	other = h_create_json(PROJECTS, t.access, json_pack("{s:s}", "name",
 	    h_unique("Keep")));
 	id = h_jint(p, "id");
 	t1 = new_task(t.access, id, "todo", NULL);
@@ -481,7 +455,8 @@ Test(projects, tasks_count_follows_the_tasks)
 	long long	id, t1;
 
 	h_new_tenant("prj", &t);
-	p = new_project(t.access, json_pack("{s:s}", "name", h_unique("Cnt")));
+	p = h_create_json(PROJECTS, t.access, json_pack("{s:s}", "name",
+	    h_unique("Cnt")));
 	id = h_jint(p, "id");
 	t1 = new_task(t.access, id, "todo", NULL);
 	(void)new_task(t.access, id, "in_progress", NULL);
@@ -513,8 +488,9 @@ Test(projects, tasks_of_a_project_are_paginated)
 	const char	*next;
 
 	h_new_tenant("prj", &t);
-	p = new_project(t.access, json_pack("{s:s}", "name", h_unique("Pt")));
-	other = new_project(t.access, json_pack("{s:s}", "name",
+	p = h_create_json(PROJECTS, t.access, json_pack("{s:s}", "name",
+	    h_unique("Pt")));
+	other = h_create_json(PROJECTS, t.access, json_pack("{s:s}", "name",
 	    h_unique("Other")));
 	id = h_jint(p, "id");
 	for (i = 0; i < 3; i++)
@@ -570,7 +546,8 @@ Test(projects, tasks_of_an_empty_project_and_of_no_project)
 	json_t		*p;
 
 	h_new_tenant("prj", &t);
-	p = new_project(t.access, json_pack("{s:s}", "name", h_unique("E")));
+	p = h_create_json(PROJECTS, t.access, json_pack("{s:s}", "name",
+	    h_unique("E")));
 
 	r = h_get(h_fmt(PROJECTS "%lld/tasks/", h_jint(p, "id")), t.access);
 	cr_assert_eq(r->status, 200, "%s", r->body);
@@ -706,13 +683,14 @@ Test(statistics, follow_the_tenants_data)
 
 	h_new_tenant("stat", &t);
 
-	p1 = new_project(t.access, json_pack("{s:s}", "name", h_unique("S1")));
+	p1 = h_create_json(PROJECTS, t.access, json_pack("{s:s}", "name",
+	    h_unique("S1")));
 	assert_stats(t.access, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-	p2 = new_project(t.access, json_pack("{s:s, s:s}", "name",
+	p2 = h_create_json(PROJECTS, t.access, json_pack("{s:s, s:s}", "name",
 	    h_unique("S2"), "status", "active"));
-	p3 = new_project(t.access, json_pack("{s:s, s:s}", "name",
+	p3 = h_create_json(PROJECTS, t.access, json_pack("{s:s, s:s}", "name",
 	    h_unique("S3"), "status", "completed"));
-	p4 = new_project(t.access, json_pack("{s:s, s:s}", "name",
+	p4 = h_create_json(PROJECTS, t.access, json_pack("{s:s, s:s}", "name",
 	    h_unique("S4"), "status", "archived"));
 	id1 = h_jint(p1, "id");
 	id2 = h_jint(p2, "id");

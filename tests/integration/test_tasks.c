@@ -15,10 +15,6 @@
 #define TASKS		"/api/v1/tasks/"
 #define NAME_LEN	128
 
-static long long	new_project(const char *, char *);
-static json_t	*new_task(const char *, json_t *);
-static json_t	*get_task(const char *, long long);
-
 static const char *const task_keys[] = { "id", "project", "project_name",
     "title", "description", "status", "priority", "due_date",
     "completed_at", "created_at", "updated_at", NULL };
@@ -26,56 +22,6 @@ static const char *const task_keys[] = { "id", "project", "project_name",
 static const char *const detail_keys[] = { "id", "project", "project_name",
     "title", "description", "status", "priority", "due_date",
     "completed_at", "created_at", "updated_at", "project_details", NULL };
-
-/* A project with a unique name (into name, NAME_LEN bytes, if not NULL). */
-static long long
-new_project(const char *token, char *name)
-{
-	struct h_resp	*r;
-	long long	id;
-
-	r = h_send_json("POST", "/api/v1/projects/", token,
-	    json_pack("{s:s}", "name", h_unique("Tasks project")));
-	cr_assert_eq(r->status, 201, "create project: %ld %s", r->status,
-	    r->body);
-	id = h_int(r, "id");
-	if (name != NULL)
-		(void)snprintf(name, NAME_LEN, "%s", h_str(r, "name"));
-	h_free(r);
-
-	return (id);
-}
-
-/* POST a task; 201 expected. Its JSON (caller decrefs). */
-static json_t *
-new_task(const char *token, json_t *body)
-{
-	struct h_resp	*r;
-	json_t		*t;
-
-	cr_assert_not_null(body);
-	r = h_send_json("POST", TASKS, token, body);
-	cr_assert_eq(r->status, 201, "create task: %ld %s", r->status,
-	    r->body);
-	t = json_incref(r->json);
-	h_free(r);
-
-	return (t);
-}
-
-static json_t *
-get_task(const char *token, long long id)
-{
-	struct h_resp	*r;
-	json_t		*t;
-
-	r = h_get(h_fmt(TASKS "%lld/", id), token);
-	cr_assert_eq(r->status, 200, "get task: %ld %s", r->status, r->body);
-	t = json_incref(r->json);
-	h_free(r);
-
-	return (t);
-}
 
 Test(tasks, create_with_defaults)
 {
@@ -86,8 +32,9 @@ Test(tasks, create_with_defaults)
 	long long	pid;
 
 	h_new_tenant("tsk", &t);
-	pid = new_project(t.access, pname);
-	task = new_task(t.access, json_pack("{s:I, s:s}", "project",
+	(void)snprintf(pname, sizeof(pname), "%s", h_unique("Tasks project"));
+	pid = h_new_project(t.access, pname);
+	task = h_create_json(TASKS, t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "Write the tests"));
 	h_assert_keys(task, task_keys);
 	cr_assert_gt(h_jint(task, "id"), 0);
@@ -118,9 +65,10 @@ Test(tasks, create_with_every_field)
 	long long	pid;
 
 	h_new_tenant("tsk", &t);
-	pid = new_project(t.access, NULL);
-	task = new_task(t.access, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}",
-	    "project", (json_int_t)pid, "title", "All of it", "description",
+	pid = h_new_project(t.access, NULL);
+	task = h_create_json(TASKS, t.access,
+	    json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "project",
+	    (json_int_t)pid, "title", "All of it", "description",
 	    "Every field given", "status", "in_progress", "priority",
 	    "critical", "due_date", "2030-06-15"));
 	cr_assert_str_eq(h_jstr(task, "description"), "Every field given");
@@ -131,8 +79,9 @@ Test(tasks, create_with_every_field)
 	json_decref(task);
 
 	/* Created done: completed at once. */
-	task = new_task(t.access, json_pack("{s:I, s:s, s:s}", "project",
-	    (json_int_t)pid, "title", "Born done", "status", "done"));
+	task = h_create_json(TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	    "project", (json_int_t)pid, "title", "Born done", "status",
+	    "done"));
 	cr_assert_str_eq(h_jstr(task, "status"), "done");
 	cr_assert_not_null(h_jstr(task, "completed_at"), "no completed_at");
 	json_decref(task);
@@ -146,13 +95,13 @@ Test(tasks, retrieve_has_project_details_and_nothing_else_does)
 	long long	pid, id;
 
 	h_new_tenant("tsk", &t);
-	pid = new_project(t.access, NULL);
-	task = new_task(t.access, json_pack("{s:I, s:s}", "project",
+	pid = h_new_project(t.access, NULL);
+	task = h_create_json(TASKS, t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "Details"));
 	id = h_jint(task, "id");
 	cr_assert_null(json_object_get(task, "project_details"));
 
-	detail = get_task(t.access, id);
+	detail = h_get_json(h_fmt(TASKS "%lld/", id), t.access);
 	h_assert_keys(detail, detail_keys);
 	r = h_get(h_fmt("/api/v1/projects/%lld/", pid), t.access);
 	cr_assert_eq(r->status, 200);
@@ -201,9 +150,10 @@ Test(tasks, project_name_follows_the_project)
 	char		name2[NAME_LEN];
 
 	h_new_tenant("tsk", &t);
-	pid = new_project(t.access, NULL);
-	pid2 = new_project(t.access, name2);
-	task = new_task(t.access, json_pack("{s:I, s:s}", "project",
+	pid = h_new_project(t.access, NULL);
+	(void)snprintf(name2, sizeof(name2), "%s", h_unique("Tasks project"));
+	pid2 = h_new_project(t.access, name2);
+	task = h_create_json(TASKS, t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "Moves"));
 
 	r = h_send_json("PATCH", h_fmt("/api/v1/projects/%lld/", pid), t.access,
@@ -234,9 +184,9 @@ Test(tasks, put_replaces_and_requires)
 	long long	pid, id;
 
 	h_new_tenant("tsk", &t);
-	pid = new_project(t.access, NULL);
-	task = new_task(t.access, json_pack("{s:I, s:s, s:s, s:s}", "project",
-	    (json_int_t)pid, "title", "Old", "description", "old",
+	pid = h_new_project(t.access, NULL);
+	task = h_create_json(TASKS, t.access, json_pack("{s:I, s:s, s:s, s:s}",
+	    "project", (json_int_t)pid, "title", "Old", "description", "old",
 	    "due_date", "2030-01-01"));
 	id = h_jint(task, "id");
 
@@ -253,7 +203,7 @@ Test(tasks, put_replaces_and_requires)
 	cr_assert(json_is_null(json_object_get(r->json, "due_date")));
 	h_free(r);
 
-	before = get_task(t.access, id);
+	before = h_get_json(h_fmt(TASKS "%lld/", id), t.access);
 
 	r = h_send_json("PUT", h_fmt(TASKS "%lld/", id), t.access,
 	    json_pack("{s:I}", "project", (json_int_t)pid));
@@ -270,7 +220,7 @@ Test(tasks, put_replaces_and_requires)
 	h_assert_error(r, "title", "This field is required.");
 	h_free(r);
 
-	task = get_task(t.access, id);
+	task = h_get_json(h_fmt(TASKS "%lld/", id), t.access);
 	cr_assert(json_equal(task, before), "changed: %s",
 	    json_dumps(task, JSON_COMPACT));
 	json_decref(task);
@@ -285,10 +235,11 @@ Test(tasks, patch_changes_only_the_given_fields)
 	long long	pid, id;
 
 	h_new_tenant("tsk", &t);
-	pid = new_project(t.access, NULL);
-	task = new_task(t.access, json_pack("{s:I, s:s, s:s, s:s, s:s}",
-	    "project", (json_int_t)pid, "title", "Patch me", "description",
-	    "stays", "priority", "low", "due_date", "2031-03-04"));
+	pid = h_new_project(t.access, NULL);
+	task = h_create_json(TASKS, t.access,
+	    json_pack("{s:I, s:s, s:s, s:s, s:s}", "project", (json_int_t)pid,
+	    "title", "Patch me", "description", "stays", "priority", "low",
+	    "due_date", "2031-03-04"));
 	id = h_jint(task, "id");
 
 	r = h_send_json("PATCH", h_fmt(TASKS "%lld/", id), t.access,
@@ -311,7 +262,7 @@ Test(tasks, patch_changes_only_the_given_fields)
 	h_free(r);
 
 	json_decref(task);
-	task = get_task(t.access, id);
+	task = h_get_json(h_fmt(TASKS "%lld/", id), t.access);
 	cr_assert(json_is_null(json_object_get(task, "due_date")));
 	cr_assert_str_eq(h_jstr(task, "priority"), "critical");
 	cr_assert_str_eq(h_jstr(task, "title"), "Patch me");
@@ -327,8 +278,8 @@ Test(tasks, completed_at_is_set_on_done_and_cleared_on_leaving)
 	char		first[64];
 
 	h_new_tenant("tsk", &t);
-	pid = new_project(t.access, NULL);
-	task = new_task(t.access, json_pack("{s:I, s:s}", "project",
+	pid = h_new_project(t.access, NULL);
+	task = h_create_json(TASKS, t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "Lifecycle"));
 	id = h_jint(task, "id");
 	cr_assert(json_is_null(json_object_get(task, "completed_at")));
@@ -365,7 +316,7 @@ Test(tasks, completed_at_is_set_on_done_and_cleared_on_leaving)
 	h_free(r);
 
 	json_decref(task);
-	task = get_task(t.access, id);
+	task = h_get_json(h_fmt(TASKS "%lld/", id), t.access);
 	cr_assert(json_is_null(json_object_get(task, "completed_at")));
 	json_decref(task);
 
@@ -388,9 +339,10 @@ Test(tasks, complete_is_idempotent)
 	char		first[64];
 
 	h_new_tenant("tsk", &t);
-	pid = new_project(t.access, NULL);
-	task = new_task(t.access, json_pack("{s:I, s:s, s:s}", "project",
-	    (json_int_t)pid, "title", "Finish me", "status", "in_progress"));
+	pid = h_new_project(t.access, NULL);
+	task = h_create_json(TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	    "project", (json_int_t)pid, "title", "Finish me", "status",
+	    "in_progress"));
 	id = h_jint(task, "id");
 
 	r = h_post(h_fmt(TASKS "%lld/complete/", id), t.access, "");
@@ -416,7 +368,7 @@ Test(tasks, complete_is_idempotent)
 	h_free(r);
 
 	json_decref(task);
-	task = get_task(t.access, id);
+	task = h_get_json(h_fmt(TASKS "%lld/", id), t.access);
 	cr_assert_str_eq(h_jstr(task, "status"), "done");
 	cr_assert_str_eq(h_jstr(task, "completed_at"), first);
 	json_decref(task);
@@ -438,10 +390,10 @@ Test(tasks, delete_is_204_then_404)
 	long long	pid;
 
 	h_new_tenant("tsk", &t);
-	pid = new_project(t.access, NULL);
-	task = new_task(t.access, json_pack("{s:I, s:s}", "project",
+	pid = h_new_project(t.access, NULL);
+	task = h_create_json(TASKS, t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "Doomed"));
-	keep = new_task(t.access, json_pack("{s:I, s:s}", "project",
+	keep = h_create_json(TASKS, t.access, json_pack("{s:I, s:s}", "project",
 	    (json_int_t)pid, "title", "Kept"));
 
 	r = h_req("DELETE", h_fmt(TASKS "%lld/", h_jint(task, "id")), t.access,
@@ -478,28 +430,22 @@ Test(tasks, by_status_lists_one_status)
 {
 	struct h_tenant	t;
 	struct h_resp	*r;
-	json_t		*task;
 	long long	pid, todo[2], prog[1], done[3];
 	size_t		i;
 
 	h_new_tenant("tsk", &t);
-	pid = new_project(t.access, NULL);
+	pid = h_new_project(t.access, NULL);
 	for (i = 0; i < 2; i++) {
-		task = new_task(t.access, json_pack("{s:I, s:s}", "project",
-		    (json_int_t)pid, "title", "todo"));
-		todo[i] = h_jint(task, "id");
-		json_decref(task);
+		todo[i] = h_create(TASKS, t.access, json_pack("{s:I, s:s}",
+		    "project", (json_int_t)pid, "title", "todo"));
 	}
-	task = new_task(t.access, json_pack("{s:I, s:s, s:s}", "project",
-	    (json_int_t)pid, "title", "prog", "status", "in_progress"));
-	prog[0] = h_jint(task, "id");
-	json_decref(task);
+	prog[0] = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s}",
+	    "project", (json_int_t)pid, "title", "prog", "status",
+	    "in_progress"));
 	for (i = 0; i < 3; i++) {
-		task = new_task(t.access, json_pack("{s:I, s:s, s:s}",
-		    "project", (json_int_t)pid, "title", "done", "status",
-		    "done"));
-		done[i] = h_jint(task, "id");
-		json_decref(task);
+		done[i] = h_create(TASKS, t.access,
+		    json_pack("{s:I, s:s, s:s}", "project", (json_int_t)pid,
+		    "title", "done", "status", "done"));
 	}
 
 	h_assert_ids(TASKS "by-status/?status=todo", t.access, todo, 2);
@@ -557,33 +503,25 @@ Test(tasks, by_status_needs_a_valid_status)
 Test(tasks, filters)
 {
 	struct h_tenant	t;
-	json_t		*task;
 	long long	p1, p2, a, b, c, d, ids[4];
 
 	h_new_tenant("tsk", &t);
-	p1 = new_project(t.access, NULL);
-	p2 = new_project(t.access, NULL);
+	p1 = h_new_project(t.access, NULL);
+	p2 = h_new_project(t.access, NULL);
 
-	task = new_task(t.access, json_pack("{s:I, s:s, s:s, s:s}", "project",
-	    (json_int_t)p1, "title", "Alpha Report", "status", "todo",
-	    "priority", "high"));
-	a = h_jint(task, "id");
-	json_decref(task);
-	task = new_task(t.access, json_pack("{s:I, s:s, s:s, s:s, s:s}",
-	    "project", (json_int_t)p1, "title", "Beta", "status", "done",
-	    "priority", "low", "description", "mentions report"));
-	b = h_jint(task, "id");
-	json_decref(task);
-	task = new_task(t.access, json_pack("{s:I, s:s, s:s, s:s}", "project",
-	    (json_int_t)p2, "title", "final REPORT", "status", "todo",
-	    "priority", "low"));
-	c = h_jint(task, "id");
-	json_decref(task);
-	task = new_task(t.access, json_pack("{s:I, s:s, s:s, s:s}", "project",
-	    (json_int_t)p2, "title", "Gamma", "status", "in_progress",
-	    "priority", "critical"));
-	d = h_jint(task, "id");
-	json_decref(task);
+	a = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s, s:s}",
+	    "project", (json_int_t)p1, "title", "Alpha Report", "status",
+	    "todo", "priority", "high"));
+	b = h_create(TASKS, t.access,
+	    json_pack("{s:I, s:s, s:s, s:s, s:s}", "project", (json_int_t)p1,
+	    "title", "Beta", "status", "done", "priority", "low", "description",
+	    "mentions report"));
+	c = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s, s:s}",
+	    "project", (json_int_t)p2, "title", "final REPORT", "status",
+	    "todo", "priority", "low"));
+	d = h_create(TASKS, t.access, json_pack("{s:I, s:s, s:s, s:s}",
+	    "project", (json_int_t)p2, "title", "Gamma", "status",
+	    "in_progress", "priority", "critical"));
 
 	ids[0] = a;
 	ids[1] = b;
@@ -656,7 +594,7 @@ Test(tasks, create_validates)
 	long long	pid;
 
 	h_new_tenant("tsk", &t);
-	pid = new_project(t.access, NULL);
+	pid = h_new_project(t.access, NULL);
 
 	r = h_send_json("POST", TASKS, t.access, json_object());
 	h_assert_error(r, "project", "This field is required.");
@@ -710,7 +648,7 @@ Test(tasks, unknown_id_is_404_for_every_method)
 	size_t		i;
 
 	h_new_tenant("tsk", &t);
-	pid = new_project(t.access, NULL);
+	pid = h_new_project(t.access, NULL);
 	for (i = 0; methods[i] != NULL; i++) {
 		r = h_req(methods[i], TASKS "999999999999/", t.access,
 		    strcmp(methods[i], "GET") && strcmp(methods[i], "DELETE") ?

@@ -1,8 +1,9 @@
 /*
  * TLS: the production server (conf/mtapi-tls.conf with src/tls.c's
- * workaround) answers over TLS 1.2 and 1.3, refuses older versions, and
- * picks up a new certificate and key when the files are replaced, without
- * a failed handshake at any moment of the swap.
+ * workaround) answers over TLS 1.2 and 1.3, refuses older versions and
+ * suites outside Mozilla's "intermediate" list, resumes sessions on every
+ * worker, and picks up a new certificate and key when the files are
+ * replaced, without a failed handshake at any moment of the swap.
  */
 
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
@@ -32,6 +34,7 @@ struct tls_res {
 	char		body[4096];
 	size_t		len;
 	int		version;	/* SSL_version() of the connection */
+	char		cipher[64];	/* the negotiated suite */
 	char		fp[FP_LEN];	/* SHA-256 of the served cert */
 	CURL		*curl;		/* during the transfer only */
 };
@@ -42,10 +45,9 @@ static void	tls_peer(struct tls_res *);
 static void	cert_fp(X509 *, char *);
 static void	file_fp(const char *, char *);
 static void	tls_path(char *, size_t, const char *);
-static char	*slurp(const char *, size_t *);
 static void	put_file(const char *, const char *, size_t, const char *);
 static const char	*version_name(int);
-static long	now_ms(void);
+static int	resumed(const char *, const char *, const char *, int, int *);
 
 Test(tls, tls12_request)
 {
@@ -132,6 +134,132 @@ Test(tls, tls11_and_tls10_refused)
 	}
 }
 
+/*
+ * Issue 12.14: Mozilla's "intermediate" list. TLS 1.2 only with ECDHE and
+ * an AEAD cipher (TLS 1.3's suites are all AEAD): CBC with SHA-1 or
+ * SHA-2, DHE and RSA key exchange are refused. Each client offers the
+ * suite for RSA and for ECDSA certificates, so the refusal is the list's
+ * whatever the server's key, and is the server's (a handshake failure
+ * alert).
+ */
+Test(tls, only_ecdhe_aead_suites_on_tls12)
+{
+	static const char *const refused[] = {
+		"ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA",
+		"DHE-RSA-AES256-SHA",
+		"ECDHE-RSA-AES256-SHA:ECDHE-ECDSA-AES256-SHA",
+		"ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA256",
+		"DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384",
+		"AES128-GCM-SHA256:AES256-GCM-SHA384",
+		NULL
+	};
+	static const char *const accepted[] = {
+		"ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256",
+		"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384",
+		"ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-CHACHA20-POLY1305",
+		NULL
+	};
+	struct tls_res	r;
+	size_t		i;
+
+	for (i = 0; refused[i] != NULL; i++) {
+		tls_get("/health/", CURL_SSLVERSION_TLSv1_2 |
+		    CURL_SSLVERSION_MAX_TLSv1_2, refused[i], &r);
+		cr_assert_neq(r.rc, CURLE_OK, "%s was accepted: %s",
+		    refused[i], r.cipher);
+		cr_assert(strstr(r.err, "alert handshake failure") != NULL,
+		    "%s: not refused by the server: %s", refused[i], r.err);
+	}
+	for (i = 0; accepted[i] != NULL; i++) {
+		tls_get("/health/", CURL_SSLVERSION_TLSv1_2 |
+		    CURL_SSLVERSION_MAX_TLSv1_2, accepted[i], &r);
+		cr_assert_eq(r.rc, CURLE_OK, "%s: %s", accepted[i], r.err);
+		cr_assert_eq(r.status, 200);
+		cr_assert(strstr(accepted[i], r.cipher) != NULL,
+		    "%s: negotiated %s", accepted[i], r.cipher);
+	}
+
+	/* What a client of the default list gets: ECDHE and AEAD. */
+	tls_get("/health/", CURL_SSLVERSION_TLSv1_2 |
+	    CURL_SSLVERSION_MAX_TLSv1_2, NULL, &r);
+	cr_assert_eq(r.rc, CURLE_OK, "%s", r.err);
+	cr_assert(!strncmp(r.cipher, "ECDHE-", 6) &&
+	    (strstr(r.cipher, "GCM") != NULL ||
+	    strstr(r.cipher, "CHACHA20") != NULL), "negotiated %s", r.cipher);
+}
+
+/*
+ * Session resumption stays on (issue 12.14), TLS 1.2 and 1.3, and
+ * outlives a certificate reload: every context of every worker has the
+ * same ticket keys (src/tls.c). With a key per context, a reload sent
+ * every client back to a full handshake.
+ */
+Test(tls, sessions_resume_across_a_reload, .timeout = 60)
+{
+	static const char *const flags[] = { "-tls1_2", "-tls1_3" };
+	const char	*url, *hostport;
+	char		sess[2][128], path[1024];
+	int		i, rc, fresh;
+
+	url = h_env("MTAPI_TEST_TLS_URL");
+	hostport = strstr(url, "://");
+	cr_assert_not_null(hostport);
+	hostport += 3;
+
+	for (i = 0; i < 2; i++) {
+		(void)snprintf(sess[i], sizeof(sess[i]),
+		    "/tmp/mtapi-tls-sess.%ld.%d", (long)getpid(), i);
+		/* A request and its answer: TLS 1.3 tickets come after. */
+		rc = system(h_fmt("printf 'GET /health/ HTTP/1.0\\r\\n\\r\\n' | "
+		    "openssl s_client -connect %s %s -ign_eof -sess_out %s "
+		    ">/dev/null 2>&1", hostport, flags[i], sess[i]));
+		cr_assert_eq(rc, 0, "%s: first connection failed", flags[i]);
+		cr_expect_eq(resumed(hostport, flags[i], sess[i], 6, &fresh),
+		    6, "%s: %d full handshakes of 6", flags[i], fresh);
+	}
+
+	/* The same pair, newer files: every worker makes a new context. */
+	tls_path(path, sizeof(path), "server.pem");
+	cr_assert_eq(utime(path, NULL), 0, "%s: %s", path, strerror(errno));
+	tls_path(path, sizeof(path), "key.pem");
+	cr_assert_eq(utime(path, NULL), 0, "%s: %s", path, strerror(errno));
+	h_sleep_ms(2500);	/* TLS_RELOAD_SECONDS is 1 in make test */
+
+	for (i = 0; i < 2; i++) {
+		cr_expect_eq(resumed(hostport, flags[i], sess[i], 6, &fresh),
+		    6, "%s after a reload: %d full handshakes of 6", flags[i],
+		    fresh);
+		(void)unlink(sess[i]);
+	}
+}
+
+/* Of n connections with the session in file sess, how many resumed. */
+static int
+resumed(const char *hostport, const char *flag, const char *sess, int n,
+    int *fresh)
+{
+	FILE		*fp;
+	char		line[512];
+	int		i, reused;
+
+	reused = *fresh = 0;
+	for (i = 0; i < n; i++) {
+		fp = popen(h_fmt("printf 'GET /health/ HTTP/1.0\\r\\n\\r\\n' | "
+		    "openssl s_client -connect %s %s -ign_eof -sess_in %s 2>&1",
+		    hostport, flag, sess), "r");
+		cr_assert_not_null(fp);
+		while (fgets(line, sizeof(line), fp) != NULL) {
+			if (!strncmp(line, "Reused,", 7))
+				reused++;
+			else if (!strncmp(line, "New,", 4))
+				(*fresh)++;
+		}
+		pclose(fp);
+	}
+
+	return (reused);
+}
+
 Test(tls, responses_carry_request_id_and_json_errors)
 {
 	struct h_resp	*r;
@@ -170,9 +298,9 @@ reload_init(void)
 	char	path[1024];
 
 	tls_path(path, sizeof(path), "server.pem");
-	orig_cert = slurp(path, &orig_cert_len);
+	orig_cert = h_read_file(path, &orig_cert_len);
 	tls_path(path, sizeof(path), "key.pem");
-	orig_key = slurp(path, &orig_key_len);
+	orig_key = h_read_file(path, &orig_key_len);
 	cr_assert(orig_cert != NULL && orig_key != NULL,
 	    "cannot read the server's certificate and key");
 }
@@ -207,7 +335,7 @@ poll_for(const char *want, long timeout, const char *phase)
 	long		start;
 	int		n;
 
-	start = now_ms();
+	start = h_now_ms();
 	for (n = 0;; n++) {
 		tls_get("/health/", CURL_SSLVERSION_DEFAULT, NULL, &r);
 		cr_assert_eq(r.rc, CURLE_OK, "%s: handshake %d failed: %s",
@@ -216,7 +344,7 @@ poll_for(const char *want, long timeout, const char *phase)
 		    n, r.status, r.body);
 		if (!strcmp(r.fp, want))
 			return;
-		cr_assert(now_ms() - start < timeout, "%s: still serving %s "
+		cr_assert(h_now_ms() - start < timeout, "%s: still serving %s "
 		    "after %ld ms, want %s", phase, r.fp, timeout, want);
 		h_sleep_ms(25);
 	}
@@ -230,8 +358,8 @@ steady(const char *want, long ms, const char *phase)
 	long		start;
 	int		n;
 
-	start = now_ms();
-	for (n = 0; now_ms() - start < ms || n < 10; n++) {
+	start = h_now_ms();
+	for (n = 0; h_now_ms() - start < ms || n < 10; n++) {
 		tls_get("/health/", CURL_SSLVERSION_DEFAULT, NULL, &r);
 		cr_assert_eq(r.rc, CURLE_OK, "%s: handshake %d failed: %s",
 		    phase, n, r.err);
@@ -375,6 +503,8 @@ tls_peer(struct tls_res *r)
 		return;
 
 	r->version = SSL_version(ssl);
+	(void)snprintf(r->cipher, sizeof(r->cipher), "%s",
+	    SSL_CIPHER_get_name(SSL_get_current_cipher(ssl)));
 	if ((x = SSL_get1_peer_certificate(ssl)) != NULL) {
 		cert_fp(x, r->fp);
 		X509_free(x);
@@ -415,31 +545,6 @@ tls_path(char *buf, size_t len, const char *name)
 	(void)snprintf(buf, len, "%s/%s", h_env("MTAPI_TEST_TLS_DIR"), name);
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE		*fp;
-	char		*buf;
-	long		n;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return (NULL);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	buf = malloc(n + 1);
-	if (buf == NULL || fread(buf, 1, n, fp) != (size_t)n) {
-		free(buf);
-		fclose(fp);
-		return (NULL);
-	}
-	fclose(fp);
-	buf[n] = '\0';
-	*len = (size_t)n;
-
-	return (buf);
-}
-
 /* Write data to path + suffix, then rename it over path: atomic. */
 static void
 put_file(const char *path, const char *data, size_t len, const char *suffix)
@@ -473,13 +578,4 @@ version_name(int v)
 	default:
 		return ("unknown");
 	}
-}
-
-static long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }

@@ -9,10 +9,12 @@
  */
 
 #include <sys/file.h>
+#include <sys/types.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,13 +31,12 @@ static int	pg_down;
 static void	outage_init(void);
 static void	outage_fini(void);
 static void	pg(const char *);
+static int	sql_int(const char *);
+static int	log_count(const char *);
 static void	wait_healthy(const char *, long);
 static void	assert_503(struct h_resp *, const char *);
 static int	warm_up_for(const char *, long);
 static void	warm_up(const char *);
-static char	*log_read(const char *);
-static void	secret_add(json_t *, const char *);
-static long	now_ms(void);
 
 Test(outage, answers_503_then_recovers, .init = outage_init,
     .fini = outage_fini, .timeout = 120)
@@ -96,16 +97,16 @@ Test(outage, answers_503_then_recovers, .init = outage_init,
 
 	/* The servers must find the database again by themselves. */
 	pg("start");
-	start = now_ms();
+	start = h_now_ms();
 	wait_healthy(h_base_url(), 10000);
 	cr_log_info("HTTP server healthy %ld ms after the restart",
-	    now_ms() - start);
+	    h_now_ms() - start);
 
 	/*
 	 * Resources too, within the same time. (That a request may still
 	 * meet a connection that died unseen is the next test's concern.)
 	 */
-	n = warm_up_for(h_base_url(), 10000 - (now_ms() - start));
+	n = warm_up_for(h_base_url(), 10000 - (h_now_ms() - start));
 	if (n > 0)
 		cr_log_warn("%d resource requests failed after /health/ was "
 		    "200 again", n);
@@ -169,40 +170,76 @@ Test(outage, restart_while_idle_costs_no_request, .init = outage_init,
 }
 
 /*
+ * A connection that breaks under a statement (its server process is
+ * killed: PostgreSQL recovers from the crash) is a 503, and no worker
+ * dies of it: libpq has closed that socket, and Kore's release of the
+ * connection took it out of epoll again, fatally ("Bad file descriptor").
+ */
+Test(outage, a_connection_killed_under_a_statement_is_503,
+    .init = outage_init, .fini = outage_fini, .timeout = 120)
+{
+	FILE		*fp;
+	char		cmd[4096], status[16];
+	int		pid, i, exits;
+
+	warm_up(h_base_url());
+	exits = log_count("exited with status");
+
+	/* A lock that the list below waits for, in a session of our own. */
+	(void)snprintf(cmd, sizeof(cmd), "%s/tools/dev/pg.sh psql -d %s -c "
+	    "'BEGIN; LOCK TABLE projects IN ACCESS EXCLUSIVE MODE; "
+	    "SELECT pg_sleep(30)' >/dev/null 2>&1 &",
+	    h_env("MTAPI_TEST_ROOT"), h_env("DB_NAME"));
+	cr_assert_eq(system(cmd), 0);
+	for (i = 0; sql_int("SELECT count(*) FROM pg_locks WHERE relation = "
+	    "'projects'::regclass AND mode = 'AccessExclusiveLock' AND "
+	    "granted") == 0; i++) {
+		cr_assert_lt(i, 100, "the lock was not taken");
+		h_sleep_ms(100);
+	}
+
+	(void)snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -m 30 "
+	    "-w '%%{http_code}' -H 'Authorization: Bearer %s' "
+	    "%s/api/v1/projects/", h_token(H_ACME), h_base_url());
+	cr_assert_not_null(fp = popen(cmd, "r"));
+
+	/* Its statement waits in the server process we kill. */
+	for (i = 0; (pid = sql_int(h_fmt("SELECT coalesce(max(pid), 0) FROM "
+	    "pg_stat_activity WHERE usename = '%s' AND wait_event_type = "
+	    "'Lock'", h_env("DB_USER")))) == 0; i++) {
+		cr_assert_lt(i, 100, "no statement waits for the lock");
+		h_sleep_ms(100);
+	}
+	pg_down = 1;
+	cr_assert_eq(kill(pid, SIGKILL), 0, "kill %d: %s", pid,
+	    strerror(errno));
+
+	memset(status, 0, sizeof(status));
+	if (fgets(status, sizeof(status), fp) == NULL)
+		status[0] = '\0';
+	pclose(fp);
+	cr_assert_str_eq(status, "503", "the broken statement's answer: "
+	    "'%s' (000: the connection closed without one)", status);
+
+	/* PostgreSQL is back by itself; the servers find it again. */
+	wait_healthy(h_base_url(), 30000);
+	pg_down = 0;
+	cr_assert_eq(log_count("exited with status"), exits,
+	    "a worker died (%s)", h_env("MTAPI_TEST_HTTP_LOG"));
+}
+
+/*
  * The end of the suite: nothing any test did put a secret of the fixture
  * or of the settings into either server's log.
  */
 Test(zz_logs, no_secret_in_the_whole_logs)
 {
-	json_t		*secrets, *t, *c, *v;
-	size_t		i, j;
-	char		*log, *dir, *copy, line[1024], path[1024];
+	json_t		*secrets;
+	size_t		i;
+	char		*log, *dir, *copy, path[1024];
 	const char	*logs[2];
-	FILE		*fp;
 
-	secrets = json_array();
-	json_array_foreach(json_object_get(h_fixture(), "tenants"), i, t) {
-		secret_add(secrets, json_string_value(json_object_get(t,
-		    "access_token")));
-		secret_add(secrets, json_string_value(json_object_get(t,
-		    "refresh_token")));
-		secret_add(secrets, json_string_value(json_object_get(t,
-		    "password")));
-		json_array_foreach(json_object_get(t, "api_clients"), j, c)
-			secret_add(secrets, json_string_value(
-			    json_object_get(c, "client_secret")));
-	}
-	fp = fopen(h_env("MTAPI_ENV_FILE"), "r");
-	cr_assert_not_null(fp);
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!strncmp(line, "SECRET_KEY=", 11) ||
-		    !strncmp(line, "JWT_SIGNING_KEY=", 16) ||
-		    !strncmp(line, "DB_PASSWORD=", 12))
-			secret_add(secrets, strchr(line, '=') + 1);
-	}
-	fclose(fp);
-	cr_assert_gt(json_array_size(secrets), 10);
+	secrets = h_secrets();
 
 	logs[0] = h_env("MTAPI_TEST_HTTP_LOG");
 	copy = strdup(logs[0]);
@@ -212,12 +249,8 @@ Test(zz_logs, no_secret_in_the_whole_logs)
 	logs[1] = access(path, R_OK) == 0 ? path : NULL;
 
 	for (i = 0; i < 2 && logs[i] != NULL; i++) {
-		log = log_read(logs[i]);
-		json_array_foreach(secrets, j, v) {
-			cr_assert(strstr(log, json_string_value(v)) == NULL,
-			    "%s holds a secret (%.12s...)", logs[i],
-			    json_string_value(v));
-		}
+		log = h_read_file(logs[i], NULL);
+		h_assert_no_secret(secrets, log, logs[i]);
 		free(log);
 	}
 	json_decref(secrets);
@@ -276,7 +309,7 @@ wait_healthy(const char *base, long ms)
 	struct h_resp	*r;
 	long		start, status;
 
-	start = now_ms();
+	start = h_now_ms();
 	for (;;) {
 		r = h_req_url("GET", h_fmt("%s/health/", base), NULL, NULL,
 		    NULL);
@@ -284,7 +317,7 @@ wait_healthy(const char *base, long ms)
 		h_free(r);
 		if (status == 200)
 			return;
-		cr_assert(now_ms() - start < ms, "%s/health/ still %ld after "
+		cr_assert(h_now_ms() - start < ms, "%s/health/ still %ld after "
 		    "%ld ms", base, status, ms);
 		h_sleep_ms(250);
 	}
@@ -333,7 +366,7 @@ warm_up_for(const char *base, long ms)
 	long		start, status;
 	int		ok, failed;
 
-	start = now_ms();
+	start = h_now_ms();
 	for (ok = failed = 0; ok < 12;) {
 		r = h_req_url("GET", h_fmt("%s/api/v1/projects/", base),
 		    h_token(H_ACME), NULL, NULL);
@@ -345,7 +378,7 @@ warm_up_for(const char *base, long ms)
 		}
 		ok = 0;
 		failed++;
-		cr_assert(now_ms() - start < ms, "%s/api/v1/projects/ still "
+		cr_assert(h_now_ms() - start < ms, "%s/api/v1/projects/ still "
 		    "%ld after %ld ms", base, status, ms);
 		h_sleep_ms(100);
 	}
@@ -358,55 +391,42 @@ warm_up(const char *base)
 {
 	(void)warm_up_for(base, 10000);
 }
-
-static char *
-log_read(const char *path)
+/* The first value of a one-row query, as an integer (-1 on failure). */
+static int
+sql_int(const char *sql)
 {
 	FILE		*fp;
-	char		*buf;
-	size_t		cap, n, r;
+	char		cmd[4096], line[64];
+	int		v;
 
-	fp = fopen(path, "r");
-	cr_assert_not_null(fp, "%s: %s", path, strerror(errno));
-	cap = 1 << 16;
-	buf = malloc(cap);
+	(void)snprintf(cmd, sizeof(cmd), "%s/tools/dev/pg.sh psql -d %s -At "
+	    "-c \"%s\" 2>/dev/null", h_env("MTAPI_TEST_ROOT"),
+	    h_env("DB_NAME"), sql);
+	if ((fp = popen(cmd, "r")) == NULL)
+		return (-1);
+	v = -1;
+	if (fgets(line, sizeof(line), fp) != NULL)
+		v = atoi(line);
+	pclose(fp);
+
+	return (v);
+}
+
+/* Lines of the HTTP server's log holding s. */
+static int
+log_count(const char *s)
+{
+	FILE		*fp;
+	char		line[4096];
+	int		n;
+
+	cr_assert_not_null(fp = fopen(h_env("MTAPI_TEST_HTTP_LOG"), "r"));
 	n = 0;
-	while ((r = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
-		n += r;
-		if (cap - n < 4096) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			cr_assert_not_null(buf);
-		}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strstr(line, s) != NULL)
+			n++;
 	}
 	fclose(fp);
-	buf[n] = '\0';
 
-	return (buf);
-}
-
-/* A secret, and for a JWT its payload and signature on their own. */
-static void
-secret_add(json_t *s, const char *v)
-{
-	const char	*dot1, *dot2;
-
-	if (v == NULL || strlen(v) < 8)
-		return;
-	json_array_append_new(s, json_string(v));
-	if ((dot1 = strchr(v, '.')) == NULL ||
-	    (dot2 = strchr(dot1 + 1, '.')) == NULL)
-		return;
-	json_array_append_new(s, json_stringn(dot1 + 1, dot2 - dot1 - 1));
-	if (strlen(dot2 + 1) >= 16)
-		json_array_append_new(s, json_stringn(dot2 + 1, 16));
-}
-
-static long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (n);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mtapi.h"
+#include "conn.h"
 
 #define STUB(ret, name, args)					\
 	__attribute__((weak)) ret name args			\
@@ -20,6 +21,8 @@
 	}
 
 __attribute__((weak)) u_int16_t	pgsql_conn_max = 2;
+/* The running settings (src/init.c); a test fills what it needs. */
+__attribute__((weak)) struct app	app;
 
 __attribute__((weak)) void
 fatalx(const char *fmt, ...)
@@ -117,9 +120,11 @@ STUB(void, kore_task_run, (struct kore_task *a))
 STUB(int, kore_task_state, (struct kore_task *a))
 
 /* The module's other files. */
+STUB(void, conn_pgsql_cleanup, (struct kore_pgsql *a))
 STUB(void, ratelimit_learn, (const char *a, long b))
 STUB(int, verdict_get, (const struct principal *a, int64_t *b))
 STUB(void, verdict_learn, (const struct principal *a, const char *b))
+STUB(void, ratelimit_refund, (const char *a, time_t b))
 STUB(void, resp_error_db, (struct http_request *a, int b))
 STUB(void, resp_error, (struct http_request *a, int b, const char *c,
     const char *d))

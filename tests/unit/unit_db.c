@@ -253,3 +253,59 @@ Test(db_named, the_least_recently_used_makes_room)
 	cr_expect_eq(db_conn_named(&conns[0])->prepared, 0);
 	cr_expect_eq(db_conn_named(&conns[DB_CONNS_MAX])->prepared, 1);
 }
+
+/*
+ * A statement's name comes from its text alone: every worker names the
+ * same statement alike and two statements differently, so that workers
+ * sharing a server connection (a pooler) never run each other's.
+ */
+Test(db_named, names_follow_the_text)
+{
+	char	a[32], b[32], c[32];
+	char	copy[] = "SELECT api.project_get($1)";
+
+	db_named_name("SELECT api.project_get($1)", a, sizeof(a));
+	db_named_name(copy, b, sizeof(b));
+	db_named_name("SELECT api.task_get($1)", c, sizeof(c));
+	cr_expect_str_eq(a, b);
+	cr_expect_str_neq(a, c);
+	cr_expect_eq(strncmp(a, "mtapi_", 6), 0);
+	cr_expect_eq(strlen(a), 6 + 16);
+}
+
+/* Through a pooler (DB_LISTEN_* elsewhere): nothing is prepared. */
+Test(db_named, a_pooler_gets_unnamed_statements)
+{
+	char	direct[] = "host=127.0.0.1 port=5432";
+	char	pooler[] = "host=127.0.0.1 port=6432";
+
+	app.s.db_conninfo = NULL;
+	app.s.db_listen_conninfo = NULL;
+	cr_expect_eq(db_pooled(), 0, "no settings");
+
+	app.s.db_conninfo = direct;
+	app.s.db_listen_conninfo = direct;
+	cr_expect_eq(db_pooled(), 0, "one server for both");
+
+	app.s.db_conninfo = pooler;
+	cr_expect_eq(db_pooled(), 1, "DB_PORT the pooler's");
+
+	app.s.db_conninfo = NULL;
+	app.s.db_listen_conninfo = NULL;
+}
+
+/* A pooler found by a missing statement: unnamed from then on. */
+Test(db_named, a_missing_statement_means_a_pooler)
+{
+	char	direct[] = "host=127.0.0.1 port=5432";
+
+	app.s.db_conninfo = direct;
+	app.s.db_listen_conninfo = direct;
+	cr_expect_eq(db_pooled(), 0);
+	db_pooler_found = 1;
+	cr_expect_eq(db_pooled(), 1);
+
+	db_pooler_found = 0;
+	app.s.db_conninfo = NULL;
+	app.s.db_listen_conninfo = NULL;
+}

@@ -1,8 +1,9 @@
 /*
  * What the unit tests of settings, the .env reader and the host checks
- * share: each test starts from an empty environment (Criterion runs each
- * test in its own process) and writes its files into a fresh temporary
- * directory. Included by one test file each: every function is static.
+ * share: each test starts from an environment that holds only a signing
+ * key (Criterion runs each test in its own process) and writes its files
+ * into a fresh temporary directory. Included by one test file each:
+ * every function is static.
  */
 
 #ifndef UNIT_ENV_H
@@ -15,6 +16,12 @@
 #include <criterion/criterion.h>
 
 #include "core/settings.h"
+
+/*
+ * The one variable set from the start: without a signing key settings
+ * refuse to load (a test about the key unsets it).
+ */
+#define UNIT_SIGNING_KEY	"unit-test-signing-key-0123456789abcdef"
 
 static char	tmpdir[64];
 
@@ -29,6 +36,7 @@ static void
 unit_env_setup(void)
 {
 	cr_assert_eq(clearenv(), 0);
+	cr_assert_eq(setenv("JWT_SIGNING_KEY", UNIT_SIGNING_KEY, 1), 0);
 	(void)strcpy(tmpdir, "/tmp/mtapi-unit-XXXXXX");
 	cr_assert_not_null(mkdtemp(tmpdir));
 }

@@ -22,6 +22,10 @@
 #define MSG_MIN_ZERO	"Ensure this value is greater than or equal to 0."
 #define MSG_OBJECT	"Value must be a JSON object."
 #define MSG_MIME	"Enter a valid MIME type (type/subtype)."
+#define MSG_MAX_INT64	"Ensure this value is less than or equal to " \
+			"9223372036854775807."
+#define MSG_NUL		"Null characters are not allowed."
+#define BIG		"100000000000000000000000000000"	/* 10**29 */
 
 static const char *const statuses[] = {
 	"active", "completed", "archived", NULL
@@ -68,6 +72,9 @@ static void	 check(size_t, const char *, struct one *);
 static void	 expect_ok(size_t, const char *, const char *);
 static void	 expect_msg(size_t, const char *, const char *);
 static const char *err_first(json_t *, const char *);
+static json_t	*messages(const struct field_rule *, const char *);
+static void	 expect_msgs(size_t, const char *, const char *,
+		    const char *, const char *);
 
 static json_t *
 parse(const char *text)
@@ -75,7 +82,8 @@ parse(const char *text)
 	json_t		*v;
 	json_error_t	 e;
 
-	v = json_loads(text, JSON_DECODE_ANY, &e);
+	/* The server's own reader: U+0000 and big integers included. */
+	v = fields_load(text, strlen(text), &e);
 	cr_assert_not_null(v, "bad test JSON %s: %s", text, e.text);
 
 	return (v);
@@ -159,6 +167,44 @@ expect_msg(size_t i, const char *value, const char *msg)
 		cr_expect_fail("%s=%s: no message for the field",
 		    rules[i].name, value);
 	one_free(&o);
+}
+
+/* Every message of rule r for {name: value}, as a JSON array, or NULL. */
+static json_t *
+messages(const struct field_rule *r, const char *value)
+{
+	struct field_result	 res;
+	json_t			*body, *list;
+
+	body = json_object();
+	json_object_set_new(body, r->name, parse(value));
+	(void)fields_validate(body, r, 1, 0, &res);
+	list = json_incref(json_object_get(res.errors, r->name));
+	fields_free(&res);
+	json_decref(body);
+
+	return (list);
+}
+
+/* Rule i refuses value with exactly these messages (NULL ends). */
+static void
+expect_msgs(size_t i, const char *value, const char *m1, const char *m2,
+    const char *m3)
+{
+	const char	*want[3] = { m1, m2, m3 };
+	json_t		*list;
+	size_t		 n, k;
+
+	for (n = 0; n < 3 && want[n] != NULL; n++)
+		;
+	list = messages(&rules[i], value);
+	cr_assert_not_null(list, "%s=%s: accepted", rules[i].name, value);
+	cr_expect_eq(json_array_size(list), n, "%s=%s: %zu messages",
+	    rules[i].name, value, json_array_size(list));
+	for (k = 0; k < n && k < json_array_size(list); k++)
+		cr_expect_str_eq(json_string_value(json_array_get(list, k)),
+		    want[k], "%s=%s #%zu", rules[i].name, value, k);
+	json_decref(list);
 }
 
 static const char *
@@ -739,4 +785,203 @@ Test(parse_id, invalid)
 	v = 12345;
 	cr_expect_eq(fields_parse_id(NULL, &v), -1);
 	cr_expect_eq(v, 0);
+}
+
+/* Issue 12.3: what jansson refuses, Python's json module reads. */
+Test(load, big_integers_are_kept_in_order)
+{
+	json_error_t	 e;
+	json_t		*v, *a;
+	const char	*text;
+
+	text = "{\"a\": [1, " BIG ", 2.5, {\"b\": -" BIG "}], "
+	    "\"s\": \"" BIG "\", \"c\": 18446744073709551616, \"d\": 7, "
+	    "\"max\": 9223372036854775807, \"min\": -9223372036854775808}";
+	v = fields_load(text, strlen(text), &e);
+	cr_assert_not_null(v, "%s", e.text);
+	a = json_object_get(v, "a");
+	cr_expect(json_is_integer(json_array_get(a, 0)));
+	cr_expect_eq(json_integer_value(json_array_get(a, 0)), 1);
+	cr_expect(json_is_string(json_array_get(a, 1)));
+	cr_expect_str_eq(json_string_value(json_array_get(a, 1)), "\xff" BIG);
+	cr_expect(json_is_real(json_array_get(a, 2)));
+	cr_expect_str_eq(json_string_value(json_object_get(
+	    json_array_get(a, 3), "b")), "\xff-" BIG);
+	/* A string of digits stays a string. */
+	cr_expect_str_eq(json_string_value(json_object_get(v, "s")), BIG);
+	cr_expect_str_eq(json_string_value(json_object_get(v, "c")),
+	    "\xff" "18446744073709551616");
+	cr_expect_eq(json_integer_value(json_object_get(v, "d")), 7);
+	cr_expect(json_is_integer(json_object_get(v, "max")));
+	cr_expect(json_is_integer(json_object_get(v, "min")));
+	json_decref(v);
+}
+
+Test(load, nul_in_strings)
+{
+	json_error_t	 e;
+	json_t		*v;
+	const char	*text;
+
+	text = "{\"a\": \"x\\u0000y\"}";
+	v = fields_load(text, strlen(text), &e);
+	cr_assert_not_null(v, "%s", e.text);
+	cr_expect_eq(json_string_length(json_object_get(v, "a")), 3);
+	json_decref(v);
+}
+
+/* Malformed JSON stays a parse error, big integers or not. */
+Test(load, malformed_stays_an_error)
+{
+	static const char *const bad[] = {
+		"{\"a\": " BIG,
+		"{\"a\": " BIG ",}",
+		"{\"a\": " BIG " 5}",
+		"{\"a\": 0" BIG "}",
+		"{\"a\": --" BIG "}",
+		"{\"a\": " BIG "-1}",
+		"{\"a\": " BIG ", \"a\": 1}",
+		"{\"a\": " BIG ", \"b\": 1e400}",
+		"{\"a\": " BIG ", \"b\": tru}",
+		"{\"a\": " BIG ", \"b\": \"x}",
+		"{\"a\\u0000\": 1}",
+		"[" BIG "]]",
+		"{\"a\": 1",
+		"",
+		NULL };
+	json_error_t	 e;
+	json_t		*v;
+	size_t		 i;
+
+	for (i = 0; bad[i] != NULL; i++) {
+		v = fields_load(bad[i], strlen(bad[i]), &e);
+		cr_expect_null(v, "accepted: %s", bad[i]);
+		json_decref(v);
+	}
+}
+
+Test(load, error_position_is_the_texts)
+{
+	json_error_t	 e;
+	const char	*text;
+
+	text = "{\"a\": " BIG ",}";
+	cr_assert_null(fields_load(text, strlen(text), &e));
+	cr_expect_eq(e.position, (int)strlen(text));
+}
+
+/* DRF's answers for these bodies (the Django reference, DRF 3.14). */
+Test(big_integers, field_errors_like_drf)
+{
+	expect_msg(R_FILE_SIZE, "9223372036854775808", MSG_MAX_INT64);
+	expect_msg(R_FILE_SIZE, BIG, MSG_MAX_INT64);
+	expect_msg(R_FILE_SIZE, "-9223372036854775809", MSG_MIN_ZERO);
+	expect_msg(R_FILE_SIZE, "\"9223372036854775808\"", MSG_MAX_INT64);
+	expect_msg(R_FILE_SIZE, "\" 9223372036854775808.00 \"",
+	    MSG_MAX_INT64);
+	expect_msg(R_FILE_SIZE, "\"-9223372036854775809\"", MSG_MIN_ZERO);
+	expect_msg(R_PROJECT, "9223372036854775808",
+	    "Invalid pk \"9223372036854775808\" - object does not exist.");
+	expect_msg(R_PROJECT, "1" BIG,
+	    "Invalid pk \"1" BIG "\" - object does not exist.");
+	expect_msg(R_PROJECT, "-1" BIG,
+	    "Invalid pk \"-1" BIG "\" - object does not exist.");
+	/* A CharField takes str(int), a ChoiceField compares it. */
+	expect_msg(R_NAME, BIG, "Ensure this field has no more than 5 "
+	    "characters.");
+	expect_msg(R_STATUS, BIG, "\"" BIG "\" is not a valid choice.");
+	expect_msg(R_DUE_DATE, BIG, MSG_DATE);
+	expect_msg(R_CONTENT_TYPE, "9223372036854775808", MSG_MIME);
+	expect_msg(R_METADATA, BIG, MSG_OBJECT);
+}
+
+Test(big_integers, body_of_one_is_an_int)
+{
+	struct field_result	 res;
+	json_t			*body;
+
+	body = parse(BIG);
+	cr_expect_eq(fields_validate(body, rules, NRULES, 0, &res), -1);
+	cr_expect_str_eq(err_first(res.errors, "non_field_errors"),
+	    "Invalid data. Expected a dictionary, but got int.");
+	fields_free(&res);
+	json_decref(body);
+}
+
+/* JSON objects keep them exactly, as jsonb does. */
+Test(big_integers, kept_in_objects)
+{
+	static const struct field_rule	meta = {
+		"metadata", FIELD_OBJECT, 0, 1000, NULL
+	};
+	struct field_result	 res;
+	json_t			*body;
+
+	body = parse("{\"metadata\": {\"a\": {\"b\": [" BIG ", 1.5, \"x\", "
+	    "null, true]}, \"c\": -" BIG ", \"d\": {}, \"e\": []}}");
+	cr_assert_eq(fields_validate(body, &meta, 1, 0, &res), 0);
+	cr_expect_str_eq(res.values[0].text, "{\"a\":{\"b\":[" BIG ",1.5,"
+	    "\"x\",null,true]},\"c\":-" BIG ",\"d\":{},\"e\":[]}");
+	fields_free(&res);
+	json_decref(body);
+
+	/* The size limit counts them as written. */
+	expect_msg(R_METADATA, "{\"a\":" BIG "}",
+	    "Ensure this value is at most 16 bytes when serialized.");
+}
+
+/* PostgreSQL cannot store U+0000: DRF's messages for each field kind. */
+Test(nul, field_errors_like_drf)
+{
+	expect_msg(R_NAME, "\"a\\u0000b\"", MSG_NUL);
+	expect_msg(R_NAME, "\"\\u0000\"", MSG_NUL);
+	expect_msg(R_NAME, "\" \\u0000 \"", MSG_NUL);
+	expect_msg(R_DESCRIPTION, "\"x\\u0000\"", MSG_NUL);
+	expect_msg(R_PASSWORD, "\"pw\\u0000rest\"", MSG_NUL);
+	expect_msg(R_DUE_DATE, "\"2026-01-01\\u0000\"", MSG_DATE);
+	expect_msg(R_PROJECT, "\"5\\u0000\"",
+	    "Incorrect type. Expected pk value, received str.");
+	expect_msg(R_FILE_SIZE, "\"5\\u0000\"", MSG_INTEGER);
+	expect_msg(R_METADATA, "{\"k\":\"\\u0000\"}", MSG_NUL);
+	expect_msg(R_METADATA, "{\"a\":[\"\\u0000\"]}", MSG_NUL);
+	/* Every validator speaks: length, then NUL, then the pattern. */
+	expect_msgs(R_NAME, "\"abcdef\\u0000\"",
+	    "Ensure this field has no more than 5 characters.", MSG_NUL,
+	    NULL);
+	expect_msgs(R_CONTENT_TYPE, "\"a/b\\u0000\"", MSG_NUL, MSG_MIME, NULL);
+}
+
+Test(nul, choice_echoes_it)
+{
+	json_t		*list, *want;
+	const char	 msg[] = "\"active\0\" is not a valid choice.";
+
+	list = messages(&rules[R_STATUS], "\"active\\u0000\"");
+	cr_assert_not_null(list);
+	cr_expect_eq(json_array_size(list), 1);
+	want = json_stringn(msg, sizeof(msg) - 1);
+	cr_expect(json_equal(json_array_get(list, 0), want), "%s",
+	    json_string_value(json_array_get(list, 0)));
+	json_decref(want);
+	json_decref(list);
+}
+
+/* The echo is cut between characters, never inside one. */
+Test(choice, long_echo_cut_between_characters)
+{
+	struct one	 o;
+	char		 val[300];
+	size_t		 i;
+
+	val[0] = '"';
+	val[1] = 'x';
+	for (i = 0; i < 50; i++)
+		memcpy(val + 2 + 2 * i, "\xc3\xa9", 2);	/* é */
+	(void)strcpy(val + 102, "\"");
+	check(R_STATUS, val, &o);
+	cr_assert_not_null(o.msg);
+	cr_expect(fields_utf8_valid(o.msg));
+	cr_expect_eq(strlen(o.msg), 1 + 63 + strlen("\" is not a valid "
+	    "choice."), "%s", o.msg);
+	one_free(&o);
 }

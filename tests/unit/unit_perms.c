@@ -151,6 +151,32 @@ Test(principal, service)
 	cr_expect(!allow(&p, "projects", PRINCIPAL_ANY, PERM_READ));
 }
 
+/*
+ * A service token has no login: what the database checks it against is
+ * its own record, by jti (api.principal() gets it as the sid). A jti
+ * that is not a UUID names no record: no sid, refused there.
+ */
+Test(principal, service_record)
+{
+	struct token_claims	c;
+	struct principal	p;
+
+	claims(&c, AUTH_TYPE_SERVICE);
+	(void)strcpy(c.jti, "7D9F2A1C-3B4E-4F50-8A6B-7C8D9E0F1A2B");
+	perms_principal(&c, &p);
+	cr_expect_str_eq(p.sid, "7d9f2a1c-3b4e-4f50-8a6b-7c8d9e0f1a2b");
+
+	(void)strcpy(c.jti, "not-a-uuid");
+	perms_principal(&c, &p);
+	cr_expect_str_eq(p.sid, "");
+
+	/* Users and API clients keep their login's sid. */
+	claims(&c, AUTH_TYPE_USER);
+	(void)strcpy(c.jti, "7d9f2a1c-3b4e-4f50-8a6b-7c8d9e0f1a2b");
+	perms_principal(&c, &p);
+	cr_expect_str_eq(p.sid, SID);
+}
+
 Test(principal, no_scopes_no_access)
 {
 	struct token_claims	c;

@@ -1,6 +1,7 @@
 /*
  * Unit tests for src/request.c: which X-Request-ID a client may set (it
- * is echoed in every response and written to the logs).
+ * is echoed in every response and written to the logs), and the client
+ * address behind a trusted proxy.
  */
 
 #include <criterion/criterion.h>
@@ -27,4 +28,58 @@ Test(request, request_id_acceptance)
 	longest[API_RID_MAX] = 'a';
 	longest[API_RID_MAX + 1] = '\0';
 	cr_expect(!rid_acceptable(longest), "%d bytes", API_RID_MAX + 1);
+}
+
+static void	add_header(struct http_request *, struct http_header *,
+		    const char *, const char *);
+
+static void
+add_header(struct http_request *req, struct http_header *h,
+    const char *name, const char *value)
+{
+	h->header = (char *)name;
+	h->value = (char *)value;
+	TAILQ_INSERT_TAIL(&req->req_headers, h, list);
+}
+
+/*
+ * A proxy appends its X-Forwarded-For after any the client sent: the
+ * last header counts, from a trusted peer only.
+ */
+Test(request, client_ip_behind_proxy)
+{
+	struct http_request	req;
+	struct connection	c;
+	struct http_header	h[3];
+	char			ip[INET6_ADDRSTRLEN];
+
+	memset(&req, 0, sizeof(req));
+	memset(&c, 0, sizeof(c));
+	TAILQ_INIT(&req.req_headers);
+	req.owner = &c;
+	c.family = AF_INET;
+	cr_assert_eq(inet_pton(AF_INET, "127.0.0.1",
+	    &c.addr.ipv4.sin_addr), 1);
+
+	cr_expect_str_eq(request_client_ip(&req, ip, sizeof(ip)), "127.0.0.1");
+
+	add_header(&req, &h[0], "X-Forwarded-For", "6.6.6.6");
+	add_header(&req, &h[1], "accept", "*/*");
+	add_header(&req, &h[2], "x-forwarded-for", "203.0.113.9");
+	cr_expect_str_eq(request_client_ip(&req, ip, sizeof(ip)), "127.0.0.1",
+	    "believed without TRUSTED_PROXIES");
+
+	cr_assert_eq(proxies_parse("127.0.0.0/8", &app.s.trusted_proxies[0]),
+	    0);
+	app.s.trusted_proxies_count = 1;
+	cr_expect_str_eq(request_client_ip(&req, ip, sizeof(ip)),
+	    "203.0.113.9");
+
+	cr_assert_eq(inet_pton(AF_INET, "192.0.2.1", &c.addr.ipv4.sin_addr),
+	    1);
+	cr_expect_str_eq(request_client_ip(&req, ip, sizeof(ip)), "192.0.2.1",
+	    "believed from an untrusted peer");
+
+	c.family = AF_UNIX;
+	cr_expect_str_eq(request_client_ip(&req, ip, sizeof(ip)), "unix");
 }

@@ -30,7 +30,7 @@ Test(settings, defaults)
 	cr_expect_eq(s.debug, 0);
 	cr_expect_eq(s.jwt_alg, SETTINGS_ALG_HS256);
 	cr_expect_null(s.secret_key);
-	cr_expect_str_eq(s.jwt_signing_key, SETTINGS_DEV_KEY);
+	cr_expect_str_eq(s.jwt_signing_key, UNIT_SIGNING_KEY);
 	cr_expect_null(s.jwt_private_pem);
 	cr_expect_null(s.jwt_public_pem);
 	cr_expect_eq(s.access_minutes, 5);
@@ -45,9 +45,14 @@ Test(settings, defaults)
 	cr_expect_eq(s.tls_reload_seconds, 30);
 	cr_expect_eq(s.auth_failures_ip, 50);
 	cr_expect_eq(s.auth_failures_account, 10);
+	cr_expect_eq(s.auth_failures_global, 30);
+	cr_expect_eq(s.auth_inflight_ip, 4);
+	cr_expect_eq(s.auth_inflight_worker, 32);
 	cr_expect_str_eq(s.db_conninfo, "host='127.0.0.1' port='5432' "
 	    "dbname='mtapi' user='mtapi' connect_timeout='3' "
 	    "application_name='mtapi'");
+	cr_expect_str_eq(s.db_listen_conninfo, s.db_conninfo);
+	cr_expect_eq(s.trusted_proxies_count, 0);
 	settings_free(&s);
 }
 
@@ -60,6 +65,7 @@ Test(settings, free_clears)
 	settings_free(&s);
 	cr_expect_null(s.jwt_signing_key);
 	cr_expect_null(s.db_conninfo);
+	cr_expect_null(s.db_listen_conninfo);
 	cr_expect_null(s.issuer);
 	cr_expect_eq(s.allowed_hosts_count, 0);
 }
@@ -267,7 +273,9 @@ Test(settings, other_numbers)
 	setenv("TLS_RELOAD_SECONDS", "86400", 1);
 	setenv("AUTH_FAILURES_PER_MINUTE_IP", "3", 1);
 	setenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT", "2", 1);
+	setenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL", "1000000", 1);
 	unit_load_ok(&s);
+	cr_expect_eq(s.auth_failures_global, 1000000);
 	cr_expect_eq(s.max_body, 1024);
 	cr_expect_eq(s.rate_limit_default, 7);
 	cr_expect_eq(s.tls_reload_seconds, 86400);
@@ -288,6 +296,22 @@ Test(settings, other_numbers)
 	unsetenv("RATE_LIMIT_DEFAULT_PER_MINUTE");
 	setenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT", "-1", 1);
 	unit_load_fails("AUTH_FAILURES_PER_MINUTE_ACCOUNT");
+	unsetenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT");
+	setenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL", "0", 1);
+	unit_load_fails("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL");
+	unsetenv("AUTH_FAILURES_PER_MINUTE_ACCOUNT_GLOBAL");
+
+	setenv("AUTH_LOGINS_IN_FLIGHT_PER_IP", "1", 1);
+	setenv("AUTH_LOGINS_IN_FLIGHT_PER_WORKER", "100000", 1);
+	unit_load_ok(&s);
+	cr_expect_eq(s.auth_inflight_ip, 1);
+	cr_expect_eq(s.auth_inflight_worker, 100000);
+	settings_free(&s);
+	setenv("AUTH_LOGINS_IN_FLIGHT_PER_IP", "0", 1);
+	unit_load_fails("AUTH_LOGINS_IN_FLIGHT_PER_IP");
+	unsetenv("AUTH_LOGINS_IN_FLIGHT_PER_IP");
+	setenv("AUTH_LOGINS_IN_FLIGHT_PER_WORKER", "100001", 1);
+	unit_load_fails("AUTH_LOGINS_IN_FLIGHT_PER_WORKER");
 }
 
 Test(settings, log_level)
@@ -317,10 +341,31 @@ Test(settings, log_level)
 	unit_load_fails("LOG_LEVEL");
 }
 
+Test(settings, log_format)
+{
+	struct settings	s;
+
+	unsetenv("LOG_FORMAT");
+	unit_load_ok(&s);
+	cr_expect_eq(s.log_format, LOG_FORMAT_TEXT);
+	settings_free(&s);
+	setenv("LOG_FORMAT", "JSON", 1);
+	unit_load_ok(&s);
+	cr_expect_eq(s.log_format, LOG_FORMAT_JSON);
+	settings_free(&s);
+	setenv("LOG_FORMAT", "text", 1);
+	unit_load_ok(&s);
+	cr_expect_eq(s.log_format, LOG_FORMAT_TEXT);
+	settings_free(&s);
+	setenv("LOG_FORMAT", "logfmt", 1);
+	unit_load_fails("LOG_FORMAT");
+}
+
 Test(settings, signing_key_fallback)
 {
 	struct settings	s;
 
+	unsetenv("JWT_SIGNING_KEY");
 	setenv("SECRET_KEY", "the-secret-key", 1);
 	unit_load_ok(&s);
 	cr_expect_str_eq(s.secret_key, "the-secret-key");
@@ -339,10 +384,72 @@ Test(settings, signing_key_fallback)
 	cr_expect_str_eq(s.jwt_signing_key, "the-secret-key");
 	settings_free(&s);
 
+	/* Neither: no built-in key to fall back on (issue 12). */
 	unsetenv("SECRET_KEY");
+	unit_load_fails("JWT_SIGNING_KEY");
+}
+
+/*
+ * No key, no start, DEBUG or not: a key written in the source would let
+ * anyone who has read it sign tokens for every tenant.
+ */
+Test(settings, no_signing_key_in_any_mode)
+{
+	static const char *modes[] = { "True", "False", "" };
+	size_t		i;
+
+	unsetenv("JWT_SIGNING_KEY");
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		setenv("DEBUG", modes[i], 1);
+		unit_load_fails("JWT_SIGNING_KEY");
+		setenv("JWT_SIGNING_KEY", "", 1);
+		setenv("SECRET_KEY", "", 1);
+		unit_load_fails("JWT_SIGNING_KEY");
+		unsetenv("JWT_SIGNING_KEY");
+		unsetenv("SECRET_KEY");
+	}
+}
+
+/* The keys everybody knows are refused with DEBUG=True too. */
+Test(settings, published_keys_in_any_mode)
+{
+	static const char *weak[] = {
+		SETTINGS_DEV_KEY,
+		"changeme-changeme-changeme-changeme-changeme",
+		"django-insecure-0123456789abcdefghijklmnopqrstuvwxyz",
+	};
+	size_t		i;
+
+	setenv("DEBUG", "True", 1);
+	for (i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
+		setenv("JWT_SIGNING_KEY", weak[i], 1);
+		unit_load_fails("signing key");
+		unsetenv("JWT_SIGNING_KEY");
+		setenv("SECRET_KEY", weak[i], 1);
+		unit_load_fails("signing key");
+		unsetenv("SECRET_KEY");
+	}
+}
+
+/* RS256 signs with its key pair: it needs no HS256 key. */
+Test(settings, rs256_needs_no_hs256_key)
+{
+	struct settings	 s;
+	char		*priv, *pub;
+
+	priv = unit_write_file("private.pem", "PRIVATE\n");
+	pub = unit_write_file("public.pem", "PUBLIC\n");
+	unsetenv("JWT_SIGNING_KEY");
+	setenv("DEBUG", "True", 1);
+	setenv("JWT_ALGORITHM", "RS256", 1);
+	setenv("JWT_PRIVATE_KEY_FILE", priv, 1);
+	setenv("JWT_PUBLIC_KEY_FILE", pub, 1);
 	unit_load_ok(&s);
-	cr_expect_str_eq(s.jwt_signing_key, SETTINGS_DEV_KEY);
+	cr_expect_eq(s.jwt_alg, SETTINGS_ALG_RS256);
+	cr_expect_str_eq(s.jwt_private_pem, "PRIVATE\n");
 	settings_free(&s);
+	free(priv);
+	free(pub);
 }
 
 Test(settings, issuer_audience)
@@ -374,29 +481,26 @@ Test(settings, production_checks)
 	setenv("DEBUG", "False", 1);
 	setenv("ALLOWED_HOSTS", "api.example.com", 1);
 
-	/* No key at all. */
-	unit_load_ok(&s);
-	err[0] = '\0';
-	cr_expect_eq(settings_check_production(&s, err, sizeof(err)), -1);
-	cr_expect(strstr(err, "JWT_SIGNING_KEY") != NULL, "%s", err);
-	settings_free(&s);
+	/* No key at all: refused when loading, in every mode. */
+	unsetenv("JWT_SIGNING_KEY");
+	unit_load_fails("JWT_SIGNING_KEY");
 
+	/* Published keys are refused when loading, short ones here. */
 	for (i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
 		setenv("JWT_SIGNING_KEY", weak[i], 1);
-		unit_load_ok(&s);
 		err[0] = '\0';
-		cr_expect_eq(settings_check_production(&s, err, sizeof(err)),
-		    -1, "key '%s' accepted", weak[i]);
+		if (settings_load(&s, NULL, err, sizeof(err)) == 0) {
+			cr_expect_eq(settings_check_production(&s, err,
+			    sizeof(err)), -1, "key '%s' accepted", weak[i]);
+			settings_free(&s);
+		}
 		cr_expect_neq(err[0], '\0');
-		settings_free(&s);
 	}
 	unsetenv("JWT_SIGNING_KEY");
 
 	/* The weak key through SECRET_KEY is refused just the same. */
 	setenv("SECRET_KEY", SETTINGS_DEV_KEY, 1);
-	unit_load_ok(&s);
-	cr_expect_eq(settings_check_production(&s, err, sizeof(err)), -1);
-	settings_free(&s);
+	unit_load_fails("signing key");
 
 	/* A strong key is fine; so is one from SECRET_KEY. */
 	setenv("SECRET_KEY", LONG_KEY, 1);
@@ -493,6 +597,7 @@ Test(settings, load_with_envfile)
 	struct settings	 s;
 	char		*path, err[256];
 
+	unsetenv("JWT_SIGNING_KEY");
 	path = unit_write_file("env", "DEBUG=True\nJWT_ISSUER=file-iss\n"
 	    "JWT_ACCESS_TOKEN_LIFETIME_MINUTES=15\nSECRET_KEY='" LONG_KEY
 	    "'\n");
@@ -578,4 +683,81 @@ Test(settings, database_url_wins)
 	cr_expect(strncmp(s.db_conninfo, "host='db.internal'", 18) == 0,
 	    "%s", s.db_conninfo);
 	settings_free(&s);
+}
+
+/* The LISTEN connection bypasses a transaction pooler: its own host/port. */
+Test(settings, listen_conninfo)
+{
+	struct settings	s;
+
+	setenv("DB_HOST", "pooler", 1);
+	setenv("DB_PORT", "6432", 1);
+	setenv("DB_PASSWORD", "pw", 1);
+	setenv("DB_LISTEN_PORT", "5432", 1);
+	unit_load_ok(&s);
+	cr_expect_str_eq(s.db_conninfo, "host='pooler' port='6432' "
+	    "dbname='mtapi' user='mtapi' password='pw' "
+	    "connect_timeout='3' application_name='mtapi'");
+	cr_expect_str_eq(s.db_listen_conninfo, "host='pooler' port='5432' "
+	    "dbname='mtapi' user='mtapi' password='pw' "
+	    "connect_timeout='3' application_name='mtapi'");
+	settings_free(&s);
+
+	setenv("DB_LISTEN_HOST", "db.internal", 1);
+	unsetenv("DB_LISTEN_PORT");
+	unit_load_ok(&s);
+	cr_expect(strncmp(s.db_listen_conninfo,
+	    "host='db.internal' port='6432' ", 31) == 0, "%s",
+	    s.db_listen_conninfo);
+	settings_free(&s);
+
+	setenv("DATABASE_LISTEN_URL", "postgresql://u@db:5432/d", 1);
+	unit_load_ok(&s);
+	cr_expect_str_eq(s.db_listen_conninfo, "postgresql://u@db:5432/d");
+	cr_expect(strncmp(s.db_conninfo, "host='pooler'", 13) == 0);
+	settings_free(&s);
+}
+
+Test(settings, trusted_proxies)
+{
+	struct settings	s;
+
+	setenv("TRUSTED_PROXIES", " 127.0.0.1, 10.0.0.0/8 ,::1,fd00::/8", 1);
+	unit_load_ok(&s);
+	cr_assert_eq(s.trusted_proxies_count, 4);
+	cr_expect_eq(s.trusted_proxies[0].bits, 32);
+	cr_expect_eq(s.trusted_proxies[1].bits, 8);
+	cr_expect_eq(s.trusted_proxies[2].bits, 128);
+	cr_expect_eq(s.trusted_proxies[3].bits, 8);
+	cr_expect(proxies_trusted(s.trusted_proxies, s.trusted_proxies_count,
+	    "10.200.3.4"));
+	cr_expect(!proxies_trusted(s.trusted_proxies,
+	    s.trusted_proxies_count, "127.0.0.2"));
+	settings_free(&s);
+	cr_expect_eq(s.trusted_proxies_count, 0);
+
+	setenv("TRUSTED_PROXIES", "", 1);
+	unit_load_ok(&s);
+	cr_expect_eq(s.trusted_proxies_count, 0);
+	settings_free(&s);
+}
+
+Test(settings, trusted_proxies_refused)
+{
+	static const char	*bad[] = { "localhost", "127.0.0.1/33",
+				    "10.0.0.0/", "10.0.0.0/-1", "::1/129",
+				    "1.2.3", "127.0.0.1,nope", "1.2.3.4/8x" };
+	char			list[SETTINGS_LIST_MAX * 4 + 8];
+	size_t			i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("TRUSTED_PROXIES", bad[i], 1);
+		unit_load_fails("TRUSTED_PROXIES");
+	}
+
+	list[0] = '\0';
+	for (i = 0; i <= SETTINGS_LIST_MAX; i++)
+		(void)strcat(list, i == 0 ? "::1" : ",::1");
+	setenv("TRUSTED_PROXIES", list, 1);
+	unit_load_fails("TRUSTED_PROXIES");
 }

@@ -51,15 +51,25 @@ char		*admin_list_json(struct admin *, const char *, const char *,
 		    int (*)(const char *));
 void		admin_tenant_id(struct admin *, const char *, char *);
 
+/* create-user's policy: NULL when pw may be used, else why not. */
+#define ADMIN_PASSWORD_MIN	10
+const char	*admin_password_problem(const char *, const char *);
+
 int	cmd_migrate(struct admin *);
 int	cmd_create_tenant(struct admin *);
 int	cmd_set_tenant_active(struct admin *);
 int	cmd_set_rate_limit(struct admin *);
 int	cmd_create_user(struct admin *);
 int	cmd_add_member(struct admin *);
+int	cmd_remove_member(struct admin *);
+int	cmd_set_user_active(struct admin *);
+int	cmd_list_tenants(struct admin *);
+int	cmd_list_users(struct admin *);
+int	cmd_list_api_clients(struct admin *);
 int	cmd_create_api_client(struct admin *);
 int	cmd_revoke_api_client(struct admin *);
 int	cmd_create_service_token(struct admin *);
+int	cmd_revoke_service_token(struct admin *);
 int	cmd_create_test_data(struct admin *);
 int	cmd_usage(struct admin *);
 

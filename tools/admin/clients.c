@@ -49,6 +49,10 @@ cmd_create_api_client(struct admin *adm)
 	p[4] = roles;
 	p[5] = scopes;
 	p[6] = expires > 0 ? days : NULL;
+	/* The id is unique across tenants (api_client_ids): both or none. */
+	admin_begin(adm);
+	PQclear(admin_exec(adm, "INSERT INTO api_client_ids (client_id, "
+	    "tenant_id) VALUES ($2, $1)", 2, p));
 	res = admin_exec(adm, "INSERT INTO api_clients (tenant_id, client_id, "
 	    "secret_hash, name, roles, scopes, expires_at) "
 	    "SELECT $1, $2, $3, $4, "
@@ -60,6 +64,7 @@ cmd_create_api_client(struct admin *adm)
 		admin_fail(adm, "tenant %s already has an API client "
 		    "named '%s'", slug, name);
 	PQclear(res);
+	admin_commit(adm);
 
 	printf("client_id:     %s\nclient_secret: %s\n", client_id, secret);
 	printf("(the secret is shown only now: only its hash is stored)\n");
@@ -82,7 +87,9 @@ cmd_revoke_api_client(struct admin *adm)
 
 	admin_begin(adm);
 	res = admin_exec(adm, "UPDATE api_clients SET is_active = false, "
-	    "revoked_at = COALESCE(revoked_at, now()) WHERE client_id = $1 "
+	    "revoked_at = COALESCE(revoked_at, now()) "
+	    "WHERE tenant_id = (SELECT tenant_id FROM api_client_ids "
+	    "WHERE client_id = $1) AND client_id = $1 "
 	    "RETURNING tenant_id, id", 1, p);
 	if (PQntuples(res) != 1)
 		admin_fail(adm, "unknown API client '%s'", id);

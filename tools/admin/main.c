@@ -39,6 +39,16 @@ static const struct command commands[] = {
 	{ "add-member", cmd_add_member, 1, "user,tenant,role",
 	    "add-member --user NAME --tenant SLUG "
 	    "[--role owner|admin|member|viewer]" },
+	{ "remove-member", cmd_remove_member, 1, "user,tenant",
+	    "remove-member --user NAME --tenant SLUG" },
+	{ "set-user-active", cmd_set_user_active, 1, "user,active",
+	    "set-user-active --user NAME --active yes|no" },
+	{ "list-tenants", cmd_list_tenants, 1, "json",
+	    "list-tenants [--json]" },
+	{ "list-users", cmd_list_users, 1, "tenant,json",
+	    "list-users [--tenant SLUG] [--json]" },
+	{ "list-api-clients", cmd_list_api_clients, 1, "tenant,json",
+	    "list-api-clients --tenant SLUG [--json]" },
 	{ "create-api-client", cmd_create_api_client, 1,
 	    "name,tenant,roles,scopes,expires-days",
 	    "create-api-client --name NAME --tenant SLUG --roles read,write "
@@ -47,14 +57,16 @@ static const struct command commands[] = {
 	    "revoke-api-client --client-id ID" },
 	{ "create-service-token", cmd_create_service_token, 1,
 	    "tenant,service,minutes,scopes,roles",
-	    "create-service-token --tenant SLUG --service NAME --minutes N "
-	    "[--scopes LIST] [--roles LIST]" },
+	    "create-service-token --tenant SLUG --service NAME --scopes LIST "
+	    "[--minutes N (15; at most 1440)] [--roles LIST]" },
+	{ "revoke-service-token", cmd_revoke_service_token, 1, "jti",
+	    "revoke-service-token --jti JTI" },
 	{ "create-test-data", cmd_create_test_data, 1,
 	    "tenants,projects-per-tenant,tasks-per-project,out,force,replace,"
-	    "base-url",
+	    "base-url,rate-limit",
 	    "create-test-data [--tenants N] [--projects-per-tenant M] "
-	    "[--tasks-per-project K] --out FILE [--base-url URL] [--replace] "
-	    "[--force]" },
+	    "[--tasks-per-project K] [--rate-limit PER_MINUTE] --out FILE "
+	    "[--base-url URL] [--replace] [--force]" },
 	{ "usage", cmd_usage, 1, "client,since",
 	    "usage --client CLIENT_ID [--since 2026-01-01T00:00:00Z]" },
 };

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "admin.h"
+#include "core/fields.h"
 
 static int	slug_valid(const char *);
 
@@ -26,8 +27,11 @@ cmd_create_tenant(struct admin *adm)
 	if (!slug_valid(slug))
 		admin_fail(adm, "--slug must be 1-63 lower-case letters, "
 		    "digits or dashes, starting with a letter or digit");
-	if (strlen(name) > 255)
-		admin_fail(adm, "--name must be at most 255 characters");
+	/* The schema counts characters (char_length), so do we. */
+	if (!fields_utf8_valid(name))
+		admin_fail(adm, "--name must be UTF-8 text");
+	if (name[0] == '\0' || fields_utf8_len(name) > 255)
+		admin_fail(adm, "--name must be 1-255 characters");
 
 	(void)snprintf(rate, sizeof(rate), "%ld", rpm);
 	p[0] = slug;

@@ -1,19 +1,24 @@
 #!/bin/sh
 # Install the Debian packages a target needs, only those missing.
-# usage: tools/dev/deps.sh run|test|bench
+# usage: tools/dev/deps.sh run|cluster|test|bench
 set -eu
 
 run_pkgs="kore build-essential pkg-config libjwt-dev libjansson-dev
 	libsodium-dev libssl-dev libpq-dev postgresql-15 postgresql-client-15
 	openssl acl curl ca-certificates jq"
-test_pkgs="libcriterion-dev libcurl4-openssl-dev chromium jq"
-bench_pkgs="wrk jq"
+# make cluster: the load balancer and the connection pooler.
+cluster_pkgs="haproxy pgbouncer"
+# The suite runs the cluster tests too (make test-cluster), with wrk as
+# the load of the kill and reload checks.
+test_pkgs="libcriterion-dev libcurl4-openssl-dev chromium jq $cluster_pkgs wrk"
+bench_pkgs="wrk jq $cluster_pkgs"
 
 case "${1:-run}" in
 run)	pkgs="$run_pkgs" ;;
+cluster) pkgs="$run_pkgs $cluster_pkgs" ;;
 test)	pkgs="$run_pkgs $test_pkgs" ;;
 bench)	pkgs="$run_pkgs $bench_pkgs" ;;
-*)	echo "usage: $0 run|test|bench" >&2; exit 2 ;;
+*)	echo "usage: $0 run|cluster|test|bench" >&2; exit 2 ;;
 esac
 
 # Node.js and npm for the schema and browser tests: Debian's, unless the

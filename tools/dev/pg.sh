@@ -3,7 +3,9 @@
 # loopback only, its own port. PostgreSQL refuses to run as root, so every
 # server command runs as the 'postgres' user on a directory it owns.
 #
-# usage: tools/dev/pg.sh start|stop|status|ensure-db NAME|drop-db NAME|psql
+# usage: tools/dev/pg.sh start|stop|restart [MODE]|status|ensure-db NAME|
+#                        drop-db NAME|psql
+# (restart immediate: a crash and its recovery, for make chaos)
 # Reads DB_PORT, DB_USER, DB_PASSWORD from the environment (see .env).
 set -eu
 
@@ -68,14 +70,101 @@ EOF
 	echo "pg: initialised cluster in .pgdata/15"
 }
 
-start() {
-	init
-	grant_traverse
-	if as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+running() {
+	[ -f "$data/PG_VERSION" ] &&
+	    as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1
+}
+
+# Who has TCP port $1: with "listen", a server listening on it; with
+# "connection", an established connection using it as its local port.
+# "postgres (pid 123, data directory ...)", "another process", or nothing.
+port_holder() {
+	if command -v ss >/dev/null 2>&1; then
+		if [ "$2" = listen ]; then
+			line=$(ss -Hltnp "sport = :$1" 2>/dev/null | head -n 1)
+		else
+			line=$(ss -Htnp state established "sport = :$1" \
+			    2>/dev/null | head -n 1)
+		fi
+	else
+		st=01
+		[ "$2" = listen ] && st=0A
+		line=$(awk -v p="$(printf ':%04X' "$1")" -v st="$st" \
+		    '$4 == st && substr($2, length($2) - 4) == p' \
+		    /proc/net/tcp /proc/net/tcp6 2>/dev/null | head -n 1)
+	fi
+	[ -n "$line" ] || return 0
+	pid=$(echo "$line" | sed -n 's/.*pid=\([0-9]*\).*/\1/p')
+	if [ -z "$pid" ]; then
+		echo "another process"
 		return 0
 	fi
-	as_pg "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-	    -o "-p $port" start >/dev/null
+	name=$(echo "$line" | sed -n 's/.*users:(("\([^"]*\)".*/\1/p')
+	dir=""
+	if [ "$name" = postgres ]; then	# it works in its data directory
+		dir=$(readlink "/proc/$pid/cwd" 2>/dev/null || true)
+	fi
+	echo "${name:-a process} (pid $pid${dir:+, data directory $dir})"
+}
+
+# A port from $1 up that nobody listens on.
+port_free() {
+	p="$1"
+	while [ "$p" -lt $(($1 + 100)) ] &&
+	    [ -n "$(port_holder "$p" listen)" ]; do
+		p=$((p + 1))
+	done
+	echo "$p"
+}
+
+# Another checkout's PostgreSQL (or any server) on our port: say so, and
+# how to pick another, instead of pg_ctl's "could not start server".
+port_check() {
+	holder=$(port_holder "$port" listen)
+	[ -n "$holder" ] || return 0
+	cat >&2 <<EOF
+pg: port $port on 127.0.0.1 is taken by $holder,
+pg: not by this checkout's cluster (.pgdata/15). Choose another port:
+pg:   DB_PORT=$(port_free $((port + 1))) make test
+pg: (make run and make db-start read DB_PORT from .env)
+EOF
+	exit 1
+}
+
+start() {
+	running && return 0
+	port_check
+	init
+	grant_traverse
+	tries=1
+	until as_pg "$bindir/pg_ctl" -D "$data" -l "$log" -w -t 60 \
+	    -o "-p $port" start >/dev/null 2>&1; do
+		port_check	# taken since the check above
+		# An outgoing connection may hold a port of the kernel's
+		# ephemeral range for a moment: try again, then say so.
+		if [ "$tries" -lt 10 ]; then
+			tries=$((tries + 1))
+			sleep 1
+			continue
+		fi
+		conn=$(port_holder "$port" connection)
+		if [ -n "$conn" ]; then
+			range=$(tr -s '\t ' '-' \
+			    </proc/sys/net/ipv4/ip_local_port_range)
+			cat >&2 <<EOF
+pg: port $port on 127.0.0.1 is held by a connection of $conn:
+pg: ports $range are the kernel's ephemeral ports, which any outgoing
+pg: connection may take. Try again, or choose a port below them:
+pg:   DB_PORT=$(port_free $((port % 10000 + 20000))) make test
+pg: (make run and make db-start read DB_PORT from .env)
+EOF
+		else
+			echo "pg: PostgreSQL did not start; the end of" \
+			    "$log:" >&2
+			tail -n 5 "$log" >&2 || true
+		fi
+		exit 1
+	done
 	echo "pg: started on 127.0.0.1:$port"
 }
 
@@ -85,6 +174,13 @@ stop() {
 		as_pg "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null
 		echo "pg: stopped"
 	fi
+}
+
+# MODE fast (default) or immediate (no shutdown checkpoint: crash recovery).
+restart() {
+	as_pg "$bindir/pg_ctl" -D "$data" -l "$log" -m "${1:-fast}" -w -t 60 \
+	    -o "-p $port" restart >/dev/null
+	echo "pg: restarted (${1:-fast}) on 127.0.0.1:$port"
 }
 
 # Create (or update the password of) the application role and database.
@@ -116,10 +212,11 @@ EOF
 case "${1:-}" in
 start)		start ;;
 stop)		stop ;;
+restart)	restart "${2:-fast}" ;;
 status)		as_pg "$bindir/pg_ctl" -D "$data" status ;;
 ensure-db)	start; ensure_db "${2:?database name}" ;;
 drop-db)	drop_db "${2:?database name}" ;;
 psql)		shift; psql_admin "$@" ;;
-*)		echo "usage: $0 start|stop|status|ensure-db NAME|drop-db NAME|psql" >&2
+*)		echo "usage: $0 start|stop|restart [MODE]|status|ensure-db NAME|drop-db NAME|psql" >&2
 		exit 2 ;;
 esac

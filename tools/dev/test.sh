@@ -8,7 +8,10 @@
 #      (conf/mtapi-tls.conf), on their own ports
 #   4. Criterion unit tests, then Criterion + libcurl integration tests,
 #      then the schema and browser tests (tests/docs/)
-#   5. the servers' logs must hold no sandbox violation and no sanitizer
+#   5. the cluster tests (tools/dev/test-cluster.sh): two instances
+#      behind HAProxy, through PgBouncer, and the Citus-ready schema
+#      (MTAPI_TEST_ONLY=cluster, make test-cluster: these alone)
+#   6. the servers' logs must hold no sandbox violation and no sanitizer
 #      report; everything is stopped and dropped again
 set -eu
 
@@ -27,6 +30,7 @@ else
 	bindir="$top/.build/bin"
 	makeflags=""
 fi
+only="${MTAPI_TEST_ONLY:-}"
 http_port="${MTAPI_TEST_HTTP_PORT:-18000}"
 tls_port="${MTAPI_TEST_TLS_PORT:-18443}"
 
@@ -69,6 +73,9 @@ tools/dev/pg.sh status >/dev/null 2>&1 && pg_was_up=1
 tools/dev/pg.sh start
 tools/dev/pg.sh drop-db mtapi_test
 tools/dev/pg.sh ensure-db mtapi_test
+# Every statement, nested ones too: the cluster phase's schema test reads
+# what the suite ran inside the api functions.
+tools/dev/pg.sh psql -c "ALTER DATABASE mtapi_test SET pg_stat_statements.track = 'all'"
 
 if [ "$asan" = 1 ]; then
 	# Leaks are checked in the unit tests and in the set-up commands
@@ -148,6 +155,9 @@ stop_servers() {
 finish() {
 	rc=$?
 	stop_servers
+	if command -v cl_stop_all >/dev/null 2>&1; then
+		cl_stop_all
+	fi
 	tools/dev/pg.sh start >/dev/null 2>&1 || true
 	tools/dev/pg.sh drop-db mtapi_test >/dev/null 2>&1 || true
 	if [ "$pg_was_up" = 0 ]; then
@@ -163,11 +173,14 @@ start_server() {
 	servers="$servers $!"
 }
 
-start_server "$t/http.conf" "$t/http.log"
-start_server "$t/tls.conf" "$t/tls.log"
+urls=""
+if [ "$only" != cluster ]; then
+	start_server "$t/http.conf" "$t/http.log"
+	start_server "$t/tls.conf" "$t/tls.log"
+	urls="http://127.0.0.1:$http_port/health/ https://127.0.0.1:$tls_port/health/"
+fi
 
-for url in "http://127.0.0.1:$http_port/health/" \
-    "https://127.0.0.1:$tls_port/health/"; do
+for url in $urls; do
 	i=0
 	until curl -skf -o /dev/null "$url"; do
 		i=$((i + 1))
@@ -215,6 +228,7 @@ run_suite() {
 
 for bin in "$bindir"/tests/unit/*; do
 	[ -x "$bin" ] || continue
+	[ "$only" = cluster ] && break
 	if [ "$asan" = 1 ]; then
 		ASAN_OPTIONS="detect_leaks=1:log_path=$t/asan-unit" run_suite "$bin"
 	else
@@ -222,11 +236,12 @@ for bin in "$bindir"/tests/unit/*; do
 	fi
 done
 for bin in "$bindir"/tests/it/*; do
+	[ "$only" = cluster ] && break
 	[ -x "$bin" ] && run_suite "$bin"
 done
 
 # The schema and browser tests: they print their own "N passed, N failed".
-if [ -x tests/docs/run.sh ]; then
+if [ -x tests/docs/run.sh ] && [ "$only" != cluster ]; then
 	if tests/docs/run.sh >"$t/docs.out" 2>&1; then ok=1; else ok=0; fi
 	line=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed' "$t/docs.out" | tail -n 1)
 	p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
@@ -242,13 +257,18 @@ fi
 
 stop_servers
 
+# Last: they stop instances on purpose, and read what the suite ran.
+. tools/dev/test-cluster.sh
+
 # The servers must have run clean.
-for log in "$t/http.log" "$t/tls.log" "$t"/asan* "$t"/ubsan*; do
+for log in "$t/http.log" "$t/tls.log" "$t"/cluster/k*.log "$t"/asan* \
+    "$t"/ubsan*; do
 	[ -f "$log" ] || continue
-	if grep -a -E 'sandbox violation|AddressSanitizer|runtime error:|LeakSanitizer|died' \
+	# "exited with status": Kore's parent saw a worker die (a fatal).
+	if grep -a -E 'sandbox violation|AddressSanitizer|runtime error:|LeakSanitizer|died|exited with status' \
 	    "$log" >/dev/null; then
 		echo "test: problems reported in $log:" >&2
-		grep -a -E -B2 -A20 'sandbox violation|AddressSanitizer|runtime error:|LeakSanitizer|died' \
+		grep -a -E -B2 -A20 'sandbox violation|AddressSanitizer|runtime error:|LeakSanitizer|died|exited with status' \
 		    "$log" | head -n 80 >&2
 		failed=$((failed + 1))
 	fi

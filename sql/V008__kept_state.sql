@@ -124,11 +124,11 @@ CREATE TRIGGER api_clients_verdict_del AFTER DELETE ON api_clients
     EXECUTE FUNCTION verdict_changed('tenant_id', 'tenant_id,id', '');
 CREATE TRIGGER auth_sessions_verdict AFTER UPDATE ON auth_sessions
     REFERENCING OLD TABLE AS o NEW TABLE AS n FOR EACH STATEMENT
-    EXECUTE FUNCTION verdict_changed('tenant_id', 'id',
+    EXECUTE FUNCTION verdict_changed('tenant_id', 'tenant_id,id',
     'revoked_at,tenant_id,user_id,api_client_id');
 CREATE TRIGGER auth_sessions_verdict_del AFTER DELETE ON auth_sessions
     REFERENCING OLD TABLE AS o FOR EACH STATEMENT
-    EXECUTE FUNCTION verdict_changed('tenant_id', 'id', '');
+    EXECUTE FUNCTION verdict_changed('tenant_id', 'tenant_id,id', '');
 CREATE TRIGGER tenants_verdict_trunc AFTER TRUNCATE ON tenants
     FOR EACH STATEMENT EXECUTE FUNCTION verdict_changed();
 CREATE TRIGGER users_verdict_trunc AFTER TRUNCATE ON users
@@ -191,9 +191,9 @@ CREATE FUNCTION tasks_count_apply(t uuid[], p bigint[], s task_status[],
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
 	PERFORM 1 FROM projects x
-	WHERE (x.tenant_id, x.id) IN (SELECT c.t, c.p
-	    FROM unnest(t, p, d) AS c(t, p, d)
-	    GROUP BY c.t, c.p HAVING sum(c.d) <> 0)
+	JOIN (SELECT c.t, c.p FROM unnest(t, p, d) AS c(t, p, d)
+	    GROUP BY c.t, c.p HAVING sum(c.d) <> 0) g
+	    ON x.tenant_id = g.t AND x.id = g.p
 	ORDER BY x.tenant_id, x.id FOR NO KEY UPDATE OF x;
 
 	WITH c AS (

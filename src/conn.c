@@ -1,0 +1,225 @@
+/*
+ * Connections where Kore 4.1 falls short.
+ *
+ * Pipelining: Kore reads a request head with one recv() of up to
+ * http_header_max bytes and gives that buffer to the request
+ * (req->headers). Requests a client pipelined behind it came in the same
+ * read: they sit in that buffer after the head, and Kore never looks at
+ * them again (the client waits for answers until the keep-alive timeout
+ * closes the connection). conn_respond() sends the response, then hands
+ * those bytes to Kore's head parser as if they had just been read, so the
+ * next request is answered in its turn.
+ *
+ * Stopping: on SIGTERM a Kore 4.1 worker leaves its event loop at once and
+ * closes every connection, so requests waiting on PostgreSQL or on a task
+ * thread get no answer. conn_drain(), run from kore_worker_teardown(),
+ * runs the loop on until they have been answered.
+ *
+ * Database connections: releasing a statement whose connection broke
+ * killed the worker (conn_pgsql_cleanup()).
+ */
+
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "mtapi.h"
+#include "conn.h"
+
+/* Longest wait for requests in flight when the worker stops. */
+#define CONN_DRAIN_MS		10000
+
+static size_t	conn_leftover(struct http_request *, const u_int8_t **);
+static void	conn_feed(struct connection *, const u_int8_t *, size_t);
+static void	conn_kick(void *, u_int64_t);
+static int	conn_close_idle(void);
+
+static int	conn_draining;
+
+void
+conn_respond(struct http_request *req, int status, const void *body,
+    size_t len)
+{
+	struct connection	*c = req->owner;
+	const u_int8_t		*rest;
+	size_t			left;
+	int			readable;
+
+	if (c == NULL) {
+		http_response(req, status, body, len);
+		return;
+	}
+
+	/* Stopping: "Connection: close", and closed once sent. */
+	if (conn_draining)
+		c->flags |= CONN_CLOSE_EMPTY;
+
+	if (conn_draining || (left = conn_leftover(req, &rest)) == 0) {
+		http_response(req, status, body, len);
+		return;
+	}
+
+	/*
+	 * http_response() sets the connection up for the next head and reads
+	 * the socket at once: the pipelined bytes come first, so it must
+	 * not read yet. rest stays valid while req lives.
+	 */
+	readable = c->evt.flags & KORE_EVENT_READ;
+	c->evt.flags &= ~KORE_EVENT_READ;
+	http_response(req, status, body, len);
+	c->evt.flags |= readable;
+
+	if (c->state != CONN_STATE_ESTABLISHED)
+		return;
+	conn_feed(c, rest, left);
+	if (c->state == CONN_STATE_ESTABLISHED && !net_recv_flush(c))
+		kore_connection_disconnect(c);
+}
+
+void
+conn_drain(void)
+{
+	u_int64_t	now, end, check;
+	int		busy;
+
+	conn_draining = 1;
+	now = kore_time_ms();
+	end = now + CONN_DRAIN_MS;
+	check = now;
+
+	/*
+	 * The worker has left the accept lock and its listeners already (it
+	 * releases them every turn of its loop). What has been sent is read
+	 * first; then idle connections close, busy ones once answered.
+	 */
+	for (;;) {
+		kore_platform_event_wait(10);
+		now = kore_time_ms();
+		kore_timer_run(now);
+		http_process();
+		/* Slow heads and bodies are still cut at their timeouts. */
+		if (now >= check) {
+			kore_connection_check_timeout(now);
+			check = now + 500;
+		}
+
+		busy = conn_close_idle();
+		kore_connection_prune(KORE_CONNECTION_PRUNE_DISCONNECT);
+		if (busy == 0 && http_request_count == 0)
+			break;
+		if (now >= end) {
+			log_line(LOG_LEVEL_WARNING, NULL, "stopping with %u "
+			    "requests unanswered after %d ms",
+			    http_request_count, CONN_DRAIN_MS);
+			break;
+		}
+	}
+}
+
+/*
+ * kore_pgsql_cleanup(), safe on a connection that broke. Kore's release
+ * takes a scheduled statement's socket out of epoll and dies when that
+ * fails, as it does when the server closed the connection: libpq has
+ * closed the socket (PQsocket() is -1) and the kernel took it out of
+ * epoll already.
+ */
+void
+conn_pgsql_cleanup(struct kore_pgsql *sql)
+{
+	if (sql->conn != NULL && sql->conn->db != NULL &&
+	    PQsocket(sql->conn->db) < 0)
+		sql->flags &= ~KORE_PGSQL_SCHEDULED;
+	kore_pgsql_cleanup(sql);
+}
+
+/*
+ * The bytes after req's head in the buffer Kore read it into, if req
+ * still owns that buffer (no body was read after the head). Kore's parse
+ * cut every line break of the head to NUL and the end of the head,
+ * "\r\n\r\n" or "\n\n", to "\0\n\r\n" or "\0\n": the first "\0\n" is
+ * that end.
+ */
+static size_t
+conn_leftover(struct http_request *req, const u_int8_t **rest)
+{
+	struct netbuf	*nb = req->owner->rnb;
+	const u_int8_t	*p, *last;
+	size_t		head, got;
+
+	if (nb == NULL || nb->buf != NULL || req->headers == NULL ||
+	    req->http_body != NULL || (req->method & (HTTP_METHOD_POST |
+	    HTTP_METHOD_PUT | HTTP_METHOD_PATCH)))
+		return (0);
+
+	got = nb->s_off;
+	last = req->headers + got;
+	for (p = req->headers; p + 1 < last; p++) {
+		if ((p = memchr(p, '\0', last - p - 1)) == NULL)
+			return (0);
+		if (p[1] == '\n')
+			break;
+	}
+	if (p + 1 >= last)
+		return (0);
+
+	head = (size_t)(p - req->headers) + 2;
+	if (head + 1 < got && p[2] == '\r' && p[3] == '\n')
+		head += 2;
+	if (head >= got)
+		return (0);
+
+	*rest = req->headers + head;
+	return (got - head);
+}
+
+/* Give Kore's head parser the bytes as if it had just read them. */
+static void
+conn_feed(struct connection *c, const u_int8_t *data, size_t len)
+{
+	struct netbuf	*nb = c->rnb;
+
+	/* The response closed the connection, or no head is awaited. */
+	if ((c->flags & CONN_CLOSE_EMPTY) || nb == NULL || nb->buf == NULL ||
+	    nb->cb != http_header_recv || nb->s_off != 0 || len > nb->b_len)
+		return;
+
+	memcpy(nb->buf, data, len);
+	nb->s_off = len;
+	if (nb->cb(nb) != KORE_RESULT_OK) {
+		kore_connection_disconnect(c);
+		return;
+	}
+
+	/* A request made here runs after Kore's next wait: make it short. */
+	(void)kore_timer_add(conn_kick, 0, NULL, KORE_TIMER_ONESHOT);
+}
+
+static void
+conn_kick(void *arg, u_int64_t now)
+{
+}
+
+/* Close the connections that wait for nothing; count the others. */
+static int
+conn_close_idle(void)
+{
+	struct connection	*c, *next;
+	int			busy;
+
+	busy = 0;
+	for (c = TAILQ_FIRST(&connections); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, list);
+		if (c->proto != CONN_PROTO_HTTP ||
+		    c->state != CONN_STATE_ESTABLISHED)
+			continue;
+		if (!TAILQ_EMPTY(&c->http_requests) ||
+		    !TAILQ_EMPTY(&c->send_queue) ||
+		    (c->rnb != NULL && c->rnb->s_off > 0)) {
+			busy++;
+			continue;
+		}
+		kore_connection_disconnect(c);
+	}
+
+	return (busy);
+}

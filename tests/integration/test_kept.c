@@ -300,10 +300,14 @@ hammer_through(const char *path_in, const char *token, pid_t (*change)(
 
 	cr_assert_geq(before, 2 * CONNS, "served before the change");
 	cr_assert_gt(after, CONNS, "requests after the change: %d", after);
-	/* The figure: the last served request started this long before. */
-	cr_log_info("%s: %d served before, %d started after the change and "
-	    "all refused; the last served one started %.1f ms before the "
-	    "change finished", path, before, refused, done_at - last_ok);
+	/*
+	 * The figure: the last served request started this long before.
+	 * On stderr, into the suite's .build/test/test_kept.out.
+	 */
+	fprintf(stderr, "figure: %s: %d served before, %d started after the "
+	    "change and all refused; the last served one started %.1f ms "
+	    "before the change finished\n", path, before, refused,
+	    done_at - last_ok);
 
 	for (i = 0; i < CONNS; i++) {
 		curl_easy_cleanup(slots[i].c);

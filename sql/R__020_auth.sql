@@ -367,15 +367,17 @@ END
 $$;
 
 -- Is a token (already verified cryptographically) still good? What a
--- request with it would need: api.principal() (an active tenant, user or
+-- request with it would need: api.principal_at() (an active tenant, user or
 -- API client, a login not revoked); a refresh token must be unspent too.
--- p_jti: a refresh token's id, else NULL.
+-- p_verdict: the epoch the worker remembers (sql/V008), as on every
+-- request; p_jti: a refresh token's id, else NULL.
 CREATE FUNCTION api.verify(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_jti uuid)
+    p_sid uuid, p_verdict bigint, p_jti uuid)
 RETURNS int
 LANGUAGE sql STABLE AS $$
 	SELECT CASE
-	    WHEN (api.principal(p_tenant, p_kind, p_sub, p_sid)).status <> 0
+	    WHEN (api.principal_at(p_tenant, p_kind, p_sub, p_sid,
+		p_verdict)).status <> 0
 		THEN 401
 	    WHEN p_jti IS NOT NULL AND NOT EXISTS (SELECT 1
 		FROM refresh_tokens r

@@ -19,8 +19,9 @@
  *                      database connection that breaks.
  *   3. bgquery.c       the worker's own services: background statements
  *      ratelimit.c     (bgquery_*), tenant rate limits (ratelimit_*),
- *      usage.c         the API client usage log (usage_*), TLS (tls_*).
- *      tls.c
+ *      usage.c         the API client usage log (usage_*), TLS (tls_*),
+ *      tls.c           remembered verdicts (verdict_*).
+ *      verdict.c
  *   4. response.c      everything that leaves (resp_*): headers, access
  *                      log, usage record, error bodies.
  *   5. input.c         checks of what came in that answer 4xx themselves
@@ -153,6 +154,8 @@ struct api_req {
 	int			sql_active;
 	int			sql_retried;
 	int			sql_resets;
+	int			sql_named;	/* sent as a prepared one */
+	int			sql_replanned;
 
 	/* A place in the line for a database connection (src/db.c). */
 	struct http_request	*owner;
@@ -163,6 +166,7 @@ struct api_req {
 	const char		*params[API_PARAMS_MAX];
 	char			*owned[API_PARAMS_MAX];
 	int			nparams;
+	int			verdict_at;	/* its $n, 0: none */
 	char			*cols[API_COLS_MAX];
 	int			ncols;
 	int			nrows;
@@ -202,7 +206,7 @@ extern struct app	app;
 struct api_req	*request_get(struct http_request *);
 const char	*request_client_ip(struct http_request *, char *, size_t);
 
-/* 3. src/ratelimit.c, src/usage.c, src/tls.c (src/bgquery.h) */
+/* 3. src/ratelimit.c, src/usage.c, src/tls.c, src/verdict.c (bgquery.h) */
 void	ratelimit_init(void);
 int	ratelimit_take(const char *, long *, long *, long *);
 void	ratelimit_refund(const char *, time_t);
@@ -216,6 +220,9 @@ void	usage_teardown(void);
 
 int	tls_parent_prepare(char *, size_t);
 void	tls_worker_install(void);
+
+int	verdict_get(const struct principal *, int64_t *);
+void	verdict_learn(const struct principal *, const char *);
 
 /* 4. src/response.c */
 void	resp_send(struct http_request *, int, const void *, size_t);

@@ -13,7 +13,7 @@
 /* The token's tenant claim is bound too: every statement names it. */
 #define SQL_REFRESH		"SELECT * FROM api.refresh($1, $2, $3, $4, " \
 				"$5, $6)"
-#define SQL_VERIFY		"SELECT api.verify($1, $2, $3, $4, $5)"
+#define SQL_VERIFY		"SELECT api.verify($1, $2, $3, $4, $5, $6)"
 #define SQL_REVOKE		"SELECT api.revoke($1, $2, $3, $4)"
 
 int	tokens_refresh(struct http_request *);

@@ -53,11 +53,15 @@ static const struct {
 	{ "documents",		DIST },
 	{ "service_tokens",	DIST },
 	{ "audit_events",	DIST },	/* no tenant: the nil uuid */
+	{ "tenant_counts",	DIST },	/* kept counts (sql/V008) */
 	/* Small, read on every request or login, written rarely. */
 	{ "tenants",		REF },
 	{ "users",		REF },	/* usernames are global */
 	{ "memberships",	REF },	/* read by user at login */
 	{ "api_client_ids",	REF },	/* client ids are global */
+	/* One row each, read by every API statement (sql/V008). */
+	{ "verdict_epochs",	REF },
+	{ "kept_bodies",	REF },
 	/* Unlogged counters, batched across tenants; bookkeeping. */
 	{ "rate_counters",	LOCAL },
 	{ "auth_failures",	LOCAL },

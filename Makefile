@@ -34,7 +34,8 @@ endif
 CORE_SRC	:= src/core/settings.c src/core/envfile.c src/core/hosts.c \
 		   src/core/token.c src/core/secret.c \
 		   src/core/perms.c src/core/fields.c src/core/paging.c \
-		   src/core/log.c src/core/values.c
+		   src/core/log.c src/core/values.c src/core/keyset.c \
+		   src/core/keystore.c
 MODULE_SRC	:= $(shell find src -name '*.c')
 MODULE_HDR	:= $(shell find src -name '*.h')
 ADMIN_SRC	:= $(wildcard tools/admin/*.c)
@@ -128,7 +129,7 @@ $(TESTBIN)/it/test_%: tests/integration/test_%.c tests/integration/harness.c \
     tests/integration/harness.h $(CORE_SRC) $(MODULE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -Itests/integration -o $@ $< \
-	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS)
+	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS) -lpq
 
 clean:
 	rm -rf $(BUILD)

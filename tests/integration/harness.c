@@ -262,6 +262,53 @@ h_admin(const char *args, const char *stdin_data, char **out)
 	return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+int
+h_sql(const char *sql, char **out)
+{
+	FILE		*fp;
+	char		cmd[4096], path[256], *buf;
+	size_t		n, cap;
+	int		status, fd;
+
+	if (system("command -v psql >/dev/null 2>&1") != 0)
+		cr_skip_test("psql is not installed");
+
+	/* The statement through a file: no quoting of SQL in a shell. */
+	(void)snprintf(path, sizeof(path), "/tmp/mtapi-sql.%ld.XXXXXX",
+	    (long)getpid());
+	cr_assert((fd = mkstemp(path)) != -1);
+	cr_assert(write(fd, sql, strlen(sql)) == (ssize_t)strlen(sql));
+	close(fd);
+
+	(void)snprintf(cmd, sizeof(cmd), "PGPASSWORD=\"$DB_PASSWORD\" psql -X "
+	    "-q -At -v ON_ERROR_STOP=1 -h \"$DB_HOST\" -p \"$DB_PORT\" "
+	    "-U \"$DB_USER\" -d \"$DB_NAME\" -f %s 2>&1", path);
+	(void)h_env("DB_NAME");
+	fp = popen(cmd, "r");
+	cr_assert(fp != NULL);
+
+	cap = 4096;
+	buf = malloc(cap);
+	n = 0;
+	while (!feof(fp)) {
+		if (n + 1024 > cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+		}
+		n += fread(buf + n, 1, cap - n - 1, fp);
+	}
+	buf[n] = '\0';
+	status = pclose(fp);
+	unlink(path);
+
+	if (out != NULL)
+		*out = buf;
+	else
+		free(buf);
+
+	return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 const char *
 h_unique(const char *prefix)
 {

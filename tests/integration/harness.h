@@ -125,6 +125,13 @@ const char	*h_fmt(const char *, ...) __attribute__((format(printf, 1, 2)));
  * *out (caller frees) if out is not NULL. */
 int		h_admin(const char *args, const char *stdin_data, char **out);
 
+/*
+ * Run sql in the test database with psql (the settings of MTAPI_ENV_FILE,
+ * which test.sh exports); returns psql's exit status and, if out is not
+ * NULL, its unaligned output (caller frees). Skips the test without psql.
+ */
+int		h_sql(const char *sql, char **out);
+
 /* A fresh tenant with one user (member of it only); fills slug, token. */
 struct h_tenant {
 	char	slug[64];

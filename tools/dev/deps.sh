@@ -6,7 +6,8 @@ set -eu
 run_pkgs="kore build-essential pkg-config libjwt-dev libjansson-dev
 	libsodium-dev libssl-dev libpq-dev postgresql-15 postgresql-client-15
 	openssl acl curl ca-certificates jq"
-test_pkgs="libcriterion-dev libcurl4-openssl-dev chromium jq"
+test_pkgs="libcriterion-dev libcurl4-openssl-dev chromium jq python3-jwt
+	python3-cryptography"
 bench_pkgs="wrk jq"
 
 case "${1:-run}" in

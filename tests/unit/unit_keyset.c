@@ -420,7 +420,7 @@ Test(newkeys, bootstrap)
 {
 	struct settings	 s;
 	unsigned char	*sec;
-	char		*pub, err[256];
+	char		*pub, *other, err[256];
 	size_t		 len;
 	int		 imported;
 
@@ -457,9 +457,10 @@ Test(newkeys, bootstrap)
 	free(sec);
 	free(pub);
 	free(s.jwt_public_pem);
-	(void)pem_pair("RSA", 2048, &s.jwt_public_pem);
+	other = pem_pair("RSA", 2048, &s.jwt_public_pem);
 	cr_expect_eq(keyset_bootstrap_key(&s, &sec, &len, &pub, &imported,
 	    err, sizeof(err)), -1);
+	free(other);
 	free(s.jwt_public_pem);
 	free(s.jwt_private_pem);
 }

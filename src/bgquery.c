@@ -13,6 +13,8 @@
 #define BG_QUERY_STALE_MS	30000
 
 static void	bgquery_cb(struct kore_pgsql *, void *);
+static int	bgquery_conn_dead(struct pgsql_conn *);
+static void	bgquery_release_reset(struct kore_pgsql *);
 
 int
 bgquery_busy(struct bgquery *bq)
@@ -42,6 +44,15 @@ bgquery_start(struct bgquery *bq, const char *sql, const char *param)
 	/* No free connection now: give up this tick, requests go first. */
 	if (!kore_pgsql_setup(&bq->sql, API_DB, KORE_PGSQL_ASYNC)) {
 		kore_pgsql_cleanup(&bq->sql);
+		return (-1);
+	}
+
+	/*
+	 * A pooled connection that died while idle (the database restarted)
+	 * would fail after the statement was sent: reopen it, try next tick.
+	 */
+	if (bgquery_conn_dead(bq->sql.conn)) {
+		bgquery_release_reset(&bq->sql);
 		return (-1);
 	}
 
@@ -85,13 +96,15 @@ bgquery_cb(struct kore_pgsql *sql, void *arg)
 			 * Reading on would fail the same way again: release
 			 * (which reports COMPLETE to us), then reconnect.
 			 */
-			kore_pgsql_cleanup(sql);
-			PQreset(conn->db);
+			bgquery_release_reset(sql);
 		} else {
 			kore_pgsql_continue(sql);
 		}
 		break;
 	case KORE_PGSQL_STATE_COMPLETE:
+		/* Not sent yet (a dead connection given back): nothing ran. */
+		if (!bq->busy)
+			break;
 		/* Released by Kore: nothing left to clean up here. */
 		bq->busy = 0;
 		if (bq->on_done != NULL)
@@ -101,4 +114,42 @@ bgquery_cb(struct kore_pgsql *sql, void *arg)
 		kore_pgsql_continue(sql);
 		break;
 	}
+}
+
+/* As src/db.c's check: a closing server's FATAL, then the end of stream. */
+static int
+bgquery_conn_dead(struct pgsql_conn *conn)
+{
+	PGresult	*res;
+
+	if (conn == NULL || conn->db == NULL)
+		return (0);
+	if (PQconsumeInput(conn->db) == 0 || PQconsumeInput(conn->db) == 0 ||
+	    PQstatus(conn->db) == CONNECTION_BAD)
+		return (1);
+	if (PQisBusy(conn->db) || (res = PQgetResult(conn->db)) == NULL)
+		return (0);
+	PQclear(res);
+
+	return (1);
+}
+
+/*
+ * Give the connection back to Kore's pool, then reconnect it. libpq has
+ * closed the socket of a lost connection (PQsocket() is -1, and a closed
+ * socket has left epoll by itself): Kore's release must not try to take
+ * it out again, which is fatal.
+ */
+static void
+bgquery_release_reset(struct kore_pgsql *sql)
+{
+	struct pgsql_conn	*conn;
+
+	conn = sql->conn;
+	if (conn != NULL && conn->db != NULL && PQsocket(conn->db) == -1)
+		sql->flags &= ~KORE_PGSQL_SCHEDULED;
+	kore_pgsql_cleanup(sql);
+
+	if (conn != NULL && conn->db != NULL)
+		PQreset(conn->db);
 }

@@ -538,7 +538,8 @@ db_conn_dead(struct api_req *ar)
 /*
  * Give the connection back to Kore's pool, then reconnect it. In that
  * order: Kore takes its socket out of epoll on release, and PQreset()
- * replaces the socket.
+ * replaces the socket. A lost connection's socket libpq has closed
+ * already (which took it out of epoll): Kore must not try, it is fatal.
  */
 static void
 db_release_reset(struct api_req *ar)
@@ -546,6 +547,8 @@ db_release_reset(struct api_req *ar)
 	struct pgsql_conn	*conn;
 
 	conn = ar->sql.conn;
+	if (conn != NULL && conn->db != NULL && PQsocket(conn->db) == -1)
+		ar->sql.flags &= ~KORE_PGSQL_SCHEDULED;
 	kore_pgsql_cleanup(&ar->sql);
 	ar->sql_active = 0;
 

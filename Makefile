@@ -39,7 +39,8 @@ endif
 CORE_SRC	:= src/core/settings.c src/core/envfile.c src/core/hosts.c \
 		   src/core/token.c src/core/secret.c \
 		   src/core/perms.c src/core/fields.c src/core/paging.c \
-		   src/core/log.c src/core/values.c src/core/proxies.c
+		   src/core/log.c src/core/values.c src/core/proxies.c \
+		   src/core/keyset.c src/core/keystore.c
 MODULE_SRC	:= $(shell find src -name '*.c')
 MODULE_HDR	:= $(shell find src -name '*.h')
 ADMIN_SRC	:= $(wildcard tools/admin/*.c)
@@ -147,7 +148,7 @@ $(TESTBIN)/it/test_%: tests/integration/test_%.c tests/integration/harness.c \
     tests/integration/harness.h $(CORE_SRC) $(MODULE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -Itests/integration -o $@ $< \
-	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS)
+	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS) -lpq
 
 # The cluster tests: the harness, and libpq for the catalog.
 $(TESTBIN)/cluster/test_%: tests/cluster/test_%.c tests/integration/harness.c \

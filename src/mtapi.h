@@ -18,8 +18,9 @@
  *                      database connection that breaks.
  *   3. bgquery.c       the worker's own services: background statements
  *      ratelimit.c     (bgquery_*), tenant rate limits (ratelimit_*),
- *      usage.c         the API client usage log (usage_*), TLS (tls_*).
- *      tls.c
+ *      usage.c         the API client usage log (usage_*), TLS (tls_*),
+ *      tls.c           the signing key ring kept current (keyring_*).
+ *      keyring.c
  *   4. response.c      everything that leaves (resp_*): headers, access
  *                      log, usage record, error bodies.
  *   5. input.c         checks of what came in that answer 4xx themselves
@@ -62,6 +63,7 @@
 #include "core/envfile.h"
 #include "core/fields.h"
 #include "core/hosts.h"
+#include "core/keyset.h"
 #include "core/log.h"
 #include "core/perms.h"
 #include "core/proxies.h"
@@ -188,9 +190,15 @@ struct api_req {
 	void			(*priv_free)(void *);
 };
 
-/* The running configuration (src/init.c). */
+/*
+ * The running configuration (src/init.c): the settings, the key ring
+ * (read by the parent, kept current by each worker: src/keyring.c), its
+ * key-encryption key, and the token checks over them.
+ */
 struct app {
 	struct settings		s;
+	struct keyset		ring;
+	unsigned char		kek[KEYSET_KEK_LEN];
 	struct token_keys	keys;
 };
 
@@ -200,7 +208,7 @@ extern struct app	app;
 struct api_req	*request_get(struct http_request *);
 const char	*request_client_ip(struct http_request *, char *, size_t);
 
-/* 3. src/ratelimit.c, src/usage.c, src/tls.c (src/bgquery.h) */
+/* 3. src/ratelimit.c, src/usage.c, src/tls.c, src/keyring.c (bgquery.h) */
 void	ratelimit_init(void);
 int	ratelimit_take(const char *, long *, long *, long *);
 void	ratelimit_refund(const char *, time_t);
@@ -214,6 +222,11 @@ void	usage_teardown(void);
 
 int	tls_parent_prepare(char *, size_t);
 void	tls_worker_install(void);
+
+void		keyring_init(void);
+void		keyring_poll(void *, u_int64_t);
+int		keyring_ready(void);
+u_int64_t	keyring_generation(void);
 
 /* 4. src/response.c */
 void	resp_send(struct http_request *, int, const void *, size_t);

@@ -58,6 +58,8 @@ static const struct {
 	{ "users",		REF },	/* usernames are global */
 	{ "memberships",	REF },	/* read by user at login */
 	{ "api_client_ids",	REF },	/* client ids are global */
+	/* The key ring: every instance signs and verifies with it. */
+	{ "signing_keys",	REF },
 	/* Unlogged counters, batched across tenants; bookkeeping. */
 	{ "rate_counters",	LOCAL },
 	{ "auth_failures",	LOCAL },

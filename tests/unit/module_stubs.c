@@ -120,6 +120,7 @@ STUB(int, kore_task_state, (struct kore_task *a))
 
 /* The module's other files. */
 STUB(void, conn_pgsql_cleanup, (struct kore_pgsql *a))
+STUB(int, conn_pgsql_dead, (struct kore_pgsql *a))
 STUB(void, ratelimit_learn, (const char *a, long b))
 STUB(void, ratelimit_refund, (const char *a, time_t b))
 STUB(void, resp_error_db, (struct http_request *a, int b))

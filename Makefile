@@ -44,7 +44,8 @@ CORE_SRC	:= src/core/settings.c src/core/envfile.c src/core/hosts.c \
 		   src/core/token.c src/core/secret.c \
 		   src/core/perms.c src/core/fields.c src/core/bodyjson.c \
 		   src/core/paging.c \
-		   src/core/log.c src/core/values.c src/core/proxies.c
+		   src/core/log.c src/core/values.c src/core/proxies.c \
+		   src/core/keyset.c src/core/keystore.c
 MODULE_SRC	:= $(shell find src -name '*.c')
 MODULE_HDR	:= $(shell find src -name '*.h')
 ADMIN_SRC	:= $(wildcard tools/admin/*.c)

@@ -252,19 +252,35 @@ BEGIN
 END
 $$;
 
+-- A jti this server wrote: a canonical lower-case UUID. Other issuers' jti
+-- (any string, RFC 7519) are never ours: unknown, not an error.
+CREATE FUNCTION api.our_jti(p_jti text) RETURNS uuid
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+	SELECT CASE WHEN p_jti ~
+	    '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+	THEN p_jti::uuid END
+$$;
+
 -- Rotation: the presented refresh token is spent and a new one issued. A
 -- spent token presented again means it was stolen or replayed: the whole
--- session (every token descended from that login) is revoked. p_tenant
--- is the refresh token's own (verified) tenant claim; p_ip and p_rid go
--- to the audit trail with the rotation or the reuse.
-CREATE FUNCTION api.refresh(p_tenant uuid, p_jti uuid, p_kind text,
-    p_refresh_exp double precision, p_ip text, p_rid text)
+-- session (every token descended from that login) is revoked. Except
+-- within p_reuse_seconds (JWT_REFRESH_REUSE_SECONDS) of its rotation:
+-- then it gets the session's current refresh token again (two tabs or a
+-- retried request refreshing at once), and no new one is made, so a
+-- session still has one live refresh token. refresh_iat and refresh_exp
+-- are those of the refresh token to hand out. p_tenant is the refresh
+-- token's own (verified) tenant claim; p_ip and p_rid go to the audit
+-- trail with the rotation or the reuse.
+CREATE FUNCTION api.refresh(p_tenant uuid, p_jti text, p_kind text,
+    p_refresh_exp double precision, p_reuse_seconds int, p_ip text,
+    p_rid text)
 RETURNS TABLE (status int, sid uuid, jti uuid, tenant_id uuid,
     tenant_slug text, tenant_name text, user_id bigint, client_id text,
-    roles json, scopes json)
+    roles json, scopes json, refresh_iat bigint, refresh_exp bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
 	rt	refresh_tokens;
+	nx	refresh_tokens;
 	s	auth_sessions;
 	tn	tenants;
 	c	api_clients;
@@ -273,7 +289,8 @@ BEGIN
 	status := 401;
 
 	SELECT * INTO rt FROM refresh_tokens r
-	    WHERE r.tenant_id = p_tenant AND r.jti = p_jti FOR UPDATE;
+	    WHERE r.tenant_id = p_tenant AND r.jti = api.our_jti(p_jti)
+	    FOR UPDATE;
 	IF rt.jti IS NULL THEN
 		RETURN NEXT;
 		RETURN;
@@ -287,13 +304,23 @@ BEGIN
 	END IF;
 
 	IF rt.used_at IS NOT NULL THEN
-		UPDATE auth_sessions a SET revoked_at = now(),
-		    revoked_reason = 'refresh token reuse'
-		WHERE a.tenant_id = p_tenant AND a.id = s.id;
-		PERFORM api.audit_session(p_tenant, s.id,
-		    'token.reuse_detected', p_ip, p_rid);
-		RETURN NEXT;
-		RETURN;
+		IF p_reuse_seconds > 0 AND
+		    now() - rt.used_at <= make_interval(secs => p_reuse_seconds)
+		THEN
+			SELECT * INTO nx FROM refresh_tokens r
+			WHERE r.tenant_id = p_tenant AND r.session_id = s.id
+			    AND r.used_at IS NULL AND r.expires_at > now()
+			ORDER BY r.created_at DESC LIMIT 1;
+		END IF;
+		IF nx.jti IS NULL THEN
+			UPDATE auth_sessions a SET revoked_at = now(),
+			    revoked_reason = 'refresh token reuse'
+			WHERE a.tenant_id = p_tenant AND a.id = s.id;
+			PERFORM api.audit_session(p_tenant, s.id,
+			    'token.reuse_detected', p_ip, p_rid);
+			RETURN NEXT;
+			RETURN;
+		END IF;
 	END IF;
 
 	IF rt.expires_at <= now() OR
@@ -320,17 +347,23 @@ BEGIN
 		RETURN;
 	END IF;
 
-	UPDATE refresh_tokens r SET used_at = now()
-	    WHERE r.tenant_id = p_tenant AND r.jti = rt.jti;
-	jti := gen_random_uuid();
-	INSERT INTO refresh_tokens (tenant_id, jti, session_id, parent_jti,
-	    expires_at)
-	VALUES (p_tenant, jti, s.id, rt.jti, to_timestamp(p_refresh_exp));
+	IF nx.jti IS NULL THEN
+		UPDATE refresh_tokens r SET used_at = now()
+		    WHERE r.tenant_id = p_tenant AND r.jti = rt.jti;
+		INSERT INTO refresh_tokens (tenant_id, jti, session_id,
+		    parent_jti, expires_at)
+		VALUES (p_tenant, gen_random_uuid(), s.id, rt.jti,
+		    to_timestamp(p_refresh_exp))
+		RETURNING * INTO nx;
+	END IF;
 	PERFORM api.audit_session(p_tenant, s.id, 'token.refreshed', p_ip,
 	    p_rid);
 
 	status := 200;
 	sid := s.id;
+	jti := nx.jti;
+	refresh_iat := extract(epoch FROM nx.created_at)::bigint;
+	refresh_exp := extract(epoch FROM nx.expires_at)::bigint;
 	tenant_id := tn.id;
 	tenant_slug := tn.slug;
 	tenant_name := tn.name;
@@ -344,14 +377,14 @@ $$;
 
 -- Logout: the session of this refresh token ends, with every token of
 -- it; the audit trail records the logout that ended it (not a repeat).
-CREATE FUNCTION api.revoke(p_tenant uuid, p_jti uuid, p_ip text,
+CREATE FUNCTION api.revoke(p_tenant uuid, p_jti text, p_ip text,
     p_rid text) RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE
 	s	uuid;
 BEGIN
 	SELECT r.session_id INTO s FROM refresh_tokens r
-	    WHERE r.tenant_id = p_tenant AND r.jti = p_jti;
+	    WHERE r.tenant_id = p_tenant AND r.jti = api.our_jti(p_jti);
 	IF s IS NULL THEN
 		RETURN 401;
 	END IF;
@@ -370,9 +403,10 @@ $$;
 -- request with it would need: api.principal_at() (an active tenant, user or
 -- API client, a login not revoked); a refresh token must be unspent too.
 -- p_verdict: the epoch the worker remembers (sql/V008), as on every
--- request; p_jti: a refresh token's id, else NULL.
+-- request; p_jti: a refresh token's id (any string: one not ours is
+-- unknown), else NULL.
 CREATE FUNCTION api.verify(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_verdict bigint, p_jti uuid)
+    p_sid uuid, p_verdict bigint, p_jti text)
 RETURNS int
 LANGUAGE sql STABLE AS $$
 	SELECT CASE
@@ -383,7 +417,89 @@ LANGUAGE sql STABLE AS $$
 		FROM refresh_tokens r
 		JOIN auth_sessions s ON s.tenant_id = r.tenant_id
 		AND s.id = r.session_id
-		WHERE r.tenant_id = p_tenant AND r.jti = p_jti
+		WHERE r.tenant_id = p_tenant AND r.jti = api.our_jti(p_jti)
 		AND r.used_at IS NULL AND s.revoked_at IS NULL) THEN 401
 	    ELSE 200 END
+$$;
+
+-- The signing keys a server of algorithm p_alg verifies with (current and
+-- verifying), read at start and polled by every worker (src/keyring.c).
+-- version changes with the set or any key's state; there is always one
+-- row (kid NULL when the algorithm has no key). A private key leaves the
+-- database only for the current key, which signs; HS256 verifies with
+-- its secret.
+CREATE FUNCTION api.keyring(p_alg text)
+RETURNS TABLE (version text, kid text, state text, secret text,
+    public_pem text)
+LANGUAGE sql STABLE AS $$
+	WITH k AS (SELECT * FROM signing_keys s
+	    WHERE s.algorithm = p_alg AND s.state <> 'retired')
+	SELECT v.version, k.kid, k.state,
+	    CASE WHEN k.state = 'current' OR k.algorithm = 'HS256'
+		THEN k.secret END,
+	    k.public_pem
+	FROM (SELECT md5(p_alg || ':' || COALESCE(string_agg(k.kid || '=' ||
+	    k.state, ',' ORDER BY k.kid), '')) AS version FROM k) v
+	LEFT JOIN k ON true
+	ORDER BY k.created_at, k.kid
+$$;
+
+-- A new current key for its algorithm; the current one so far keeps
+-- verifying. p_first: only when the algorithm has no key at all yet (the
+-- first start of a setup: of several starting at once, one adds its key;
+-- a retired key is never imported again). Answers whether it was added.
+CREATE FUNCTION api.signing_key_add(p_kid text, p_alg text, p_origin text,
+    p_secret text, p_public_pem text, p_first boolean)
+RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_advisory_xact_lock(7263002);
+	IF p_first AND EXISTS (SELECT 1 FROM signing_keys
+	    WHERE algorithm = p_alg) THEN
+		RETURN false;
+	END IF;
+
+	UPDATE signing_keys SET state = 'verifying'
+	WHERE algorithm = p_alg AND state = 'current';
+	INSERT INTO signing_keys (kid, algorithm, state, origin, secret,
+	    public_pem)
+	VALUES (p_kid, p_alg, 'current', p_origin, p_secret, p_public_pem);
+	RETURN true;
+END
+$$;
+
+-- Retire a verifying key: its tokens are refused from the next poll on,
+-- and its secret is destroyed. Answers 'retired', or why not: 'unknown',
+-- 'current' (rotate first), 'already'.
+CREATE FUNCTION api.signing_key_retire(p_kid text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	k	signing_keys;
+BEGIN
+	PERFORM pg_advisory_xact_lock(7263002);
+	SELECT * INTO k FROM signing_keys s WHERE s.kid = p_kid FOR UPDATE;
+	IF k.kid IS NULL THEN
+		RETURN 'unknown';
+	ELSIF k.state = 'current' THEN
+		RETURN 'current';
+	ELSIF k.state = 'retired' THEN
+		RETURN 'already';
+	END IF;
+
+	UPDATE signing_keys SET state = 'retired', retired_at = now(),
+	    secret = 'v1.'
+	WHERE kid = p_kid;
+	RETURN 'retired';
+END
+$$;
+
+-- mtapi-admin keys list
+CREATE FUNCTION api.signing_keys_list()
+RETURNS TABLE (kid text, algorithm text, state text, origin text,
+    created_at text, retired_at text)
+LANGUAGE sql STABLE AS $$
+	SELECT s.kid, s.algorithm, s.state, s.origin, api.ts(s.created_at),
+	    api.ts(s.retired_at)
+	FROM signing_keys s
+	ORDER BY s.created_at, s.kid
 $$;

@@ -3,9 +3,10 @@
  * conf/api.conf, run by Kore before every /api/v1/ resource handler.
  *
  * It is synchronous and does no I/O: it verifies the access token (the
- * configured algorithm only, signature, exp, iss, aud, token_type, a UUID
- * tenant), puts the principal into the request context, and charges the
- * tenant's rate limit. Whether the tenant, user or API client is still
+ * configured algorithm only, the key of the ring its kid names,
+ * signature, exp and nbf, iss, aud, token_type, a UUID tenant), puts the
+ * principal into the request context, and charges the tenant's rate
+ * limit. Whether the tenant, user or API client is still
  * active is checked by the database in the same round trip as the data
  * (api.principal() in sql/R__010_common.sql), so deactivation counts from
  * the very next request; src/db.c gives the charge back when it refuses.
@@ -13,7 +14,9 @@
  * Clients send the same token for many requests: a token verified once is
  * remembered (per worker, by its exact text) with the principal it gave,
  * until it expires. Same text, same signature, same answer; exp is
- * checked on every request all the same.
+ * checked on every request all the same, and so is the key ring's
+ * generation (src/keyring.c): once a key is retired, a token it signed is
+ * verified again, and refused.
  */
 
 #include <stdio.h>
@@ -28,6 +31,7 @@
 
 struct verified {
 	u_int64_t		hash;
+	u_int64_t		generation;	/* of the key ring */
 	char			*token;
 	time_t			exp;
 	struct principal	p;
@@ -60,6 +64,12 @@ auth_bearer(struct http_request *req, const void *unused)
 	    (token = token_bearer(hdr)) == NULL) {
 		resp_error(req, 401, "not_authenticated",
 		    "Authentication credentials were not provided.");
+		return (KORE_RESULT_ERROR);
+	}
+
+	/* The key ring was never read: the database has not answered yet. */
+	if (!keyring_ready()) {
+		resp_error_db(req, 1);
 		return (KORE_RESULT_ERROR);
 	}
 
@@ -109,9 +119,10 @@ verify(const char *token, time_t now, struct principal *p)
 	    len, verified_key);
 	v = &verified[hash % VERIFIED_SLOTS];
 
-	if (v->token != NULL && v->hash == hash && strlen(v->token) == len &&
+	if (v->token != NULL && v->hash == hash &&
+	    v->generation == keyring_generation() && strlen(v->token) == len &&
 	    sodium_memcmp(v->token, token, len) == 0) {
-		if (now >= v->exp)
+		if (now - app.keys.leeway >= v->exp)
 			return (TOKEN_E_EXPIRED);
 		*p = v->p;
 		return (TOKEN_OK);
@@ -126,6 +137,7 @@ verify(const char *token, time_t now, struct principal *p)
 	kore_free(v->token);
 	v->token = kore_strdup(token);
 	v->hash = hash;
+	v->generation = keyring_generation();
 	v->exp = c.exp;
 	v->p = *p;
 

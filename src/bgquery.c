@@ -14,6 +14,7 @@
 #define BG_QUERY_STALE_MS	30000
 
 static void	bgquery_cb(struct kore_pgsql *, void *);
+static void	bgquery_release_reset(struct kore_pgsql *);
 
 int
 bgquery_busy(struct bgquery *bq)
@@ -43,6 +44,15 @@ bgquery_start(struct bgquery *bq, const char *sql, const char *param)
 	/* No free connection now: give up this tick, requests go first. */
 	if (!kore_pgsql_setup(&bq->sql, API_DB, KORE_PGSQL_ASYNC)) {
 		conn_pgsql_cleanup(&bq->sql);
+		return (-1);
+	}
+
+	/*
+	 * A pooled connection that died while idle (the database restarted)
+	 * would fail after the statement was sent: reopen it, try next tick.
+	 */
+	if (conn_pgsql_dead(&bq->sql)) {
+		bgquery_release_reset(&bq->sql);
 		return (-1);
 	}
 
@@ -86,13 +96,15 @@ bgquery_cb(struct kore_pgsql *sql, void *arg)
 			 * Reading on would fail the same way again: release
 			 * (which reports COMPLETE to us), then reconnect.
 			 */
-			conn_pgsql_cleanup(sql);
-			PQreset(conn->db);
+			bgquery_release_reset(sql);
 		} else {
 			kore_pgsql_continue(sql);
 		}
 		break;
 	case KORE_PGSQL_STATE_COMPLETE:
+		/* Not sent yet (a dead connection given back): nothing ran. */
+		if (!bq->busy)
+			break;
 		/* Released by Kore: nothing left to clean up here. */
 		bq->busy = 0;
 		if (bq->on_done != NULL)
@@ -102,4 +114,20 @@ bgquery_cb(struct kore_pgsql *sql, void *arg)
 		kore_pgsql_continue(sql);
 		break;
 	}
+}
+
+/*
+ * Give the connection back to Kore's pool (safely on a lost connection,
+ * conn_pgsql_cleanup()), then reconnect it.
+ */
+static void
+bgquery_release_reset(struct kore_pgsql *sql)
+{
+	struct pgsql_conn	*conn;
+
+	conn = sql->conn;
+	conn_pgsql_cleanup(sql);
+
+	if (conn != NULL && conn->db != NULL)
+		PQreset(conn->db);
 }

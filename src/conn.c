@@ -302,6 +302,31 @@ conn_pgsql_cleanup(struct kore_pgsql *sql)
 }
 
 /*
+ * Is the pooled connection of sql (set up, nothing sent yet) dead? A
+ * server shutting down sends a FATAL message (libpq takes it for a
+ * notice on an idle connection) and closes: the second read sees the end
+ * of the stream. An idle connection has nothing to say but its own
+ * termination.
+ */
+int
+conn_pgsql_dead(struct kore_pgsql *sql)
+{
+	PGconn		*db;
+	PGresult	*res;
+
+	if (sql->conn == NULL || (db = sql->conn->db) == NULL)
+		return (0);
+	if (PQconsumeInput(db) == 0 || PQconsumeInput(db) == 0 ||
+	    PQstatus(db) == CONNECTION_BAD)
+		return (1);
+	if (PQisBusy(db) || (res = PQgetResult(db)) == NULL)
+		return (0);
+	PQclear(res);
+
+	return (1);
+}
+
+/*
  * The bytes after req's head in the buffer Kore read it into, if req
  * still owns that buffer (no body was read after the head). Kore's parse
  * cut every line break of the head to NUL and the end of the head,

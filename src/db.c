@@ -57,7 +57,6 @@ static void	db_verdict_learn(struct api_req *);
 static void	db_cols_free(struct api_req *);
 static int	db_unavailable(struct api_req *);
 static int	db_conn_broken(struct api_req *);
-static int	db_conn_dead(struct api_req *);
 static void	db_release_reset(struct api_req *);
 static void	db_release(struct api_req *);
 static void	db_free(struct api_req *);
@@ -325,7 +324,7 @@ db_state_query(struct http_request *req)
 	 * would fail this statement after sending it: look first. Reading an
 	 * idle non-blocking libpq socket costs one recv().
 	 */
-	if (ar->sql_resets < DB_RESETS_MAX && db_conn_dead(ar)) {
+	if (ar->sql_resets < DB_RESETS_MAX && conn_pgsql_dead(&ar->sql)) {
 		ar->sql_resets++;
 		db_release_reset(ar);
 		req->fsm_state = DB_INIT;
@@ -626,36 +625,11 @@ db_slot_release(struct api_req *ar)
 	}
 }
 
-static int
-db_conn_dead(struct api_req *ar)
-{
-	PGconn		*db;
-	PGresult	*res;
-
-	if (ar->sql.conn == NULL || (db = ar->sql.conn->db) == NULL)
-		return (0);
-
-	/*
-	 * A server shutting down sends a FATAL message (libpq takes it for
-	 * a notice on an idle connection) and closes: the second read sees
-	 * the end of the stream.
-	 */
-	if (PQconsumeInput(db) == 0 || PQconsumeInput(db) == 0 ||
-	    PQstatus(db) == CONNECTION_BAD)
-		return (1);
-
-	/* An idle connection has nothing to say but its own termination. */
-	if (PQisBusy(db) || (res = PQgetResult(db)) == NULL)
-		return (0);
-	PQclear(res);
-
-	return (1);
-}
-
 /*
  * Give the connection back to Kore's pool, then reconnect it. In that
  * order: Kore takes its socket out of epoll on release, and PQreset()
- * replaces the socket.
+ * replaces the socket. A lost connection's socket libpq has closed
+ * already (which took it out of epoll): Kore must not try, it is fatal.
  */
 static void
 db_release_reset(struct api_req *ar)

@@ -4,7 +4,10 @@
  * before its event loop runs.
  *
  * The parent reads everything from disk (settings, .env, key files, TLS
- * certificates): workers run in Kore's seccomp sandbox.
+ * certificates): workers run in Kore's seccomp sandbox. It also reads the
+ * signing key ring from the database (and gives a new setup its first
+ * key), so that workers start with it; they keep it current themselves
+ * (src/keyring.c).
  */
 
 #include <malloc.h>
@@ -16,8 +19,11 @@
 #include <kore/hooks.h>
 #include <kore/seccomp.h>
 
+#include <libpq-fe.h>
+
 #include "mtapi.h"
 #include "conn.h"
+#include "core/keystore.h"
 #include "core/secret.h"
 
 /*
@@ -42,6 +48,7 @@ KORE_SECCOMP_FILTER("mtapi",
 struct app	app;
 
 static void	init_fail(const char *, const char *) __attribute__((noreturn));
+static void	init_keys(void);
 static void	init_self_test(void);
 
 void
@@ -55,7 +62,8 @@ kore_parent_configure(int argc, char **argv)
 		envfile = ".env";
 	if (settings_load(&app.s, envfile, err, sizeof(err)) == -1)
 		init_fail("configuration", err);
-	if (settings_check_production(&app.s, err, sizeof(err)) == -1)
+	if (settings_check_production(&app.s, err, sizeof(err)) == -1 ||
+	    settings_check_kek(&app.s, err, sizeof(err)) == -1)
 		init_fail("configuration", err);
 
 	log_set_level(app.s.log_level);
@@ -79,8 +87,7 @@ kore_parent_configure(int argc, char **argv)
 	if (secret_init() == -1)
 		init_fail("libsodium", "initialisation failed");
 
-	token_keys_init(&app.keys, &app.s);
-	init_self_test();
+	init_keys();
 
 	if (!kore_pgsql_register(API_DB, app.s.db_conninfo))
 		init_fail("database", "cannot register the connection");
@@ -94,8 +101,9 @@ kore_parent_configure(int argc, char **argv)
 	}
 
 	log_line(LOG_LEVEL_INFO, NULL, "mtapi configured: %s tokens, "
-	    "issuer %s, audience %s", settings_alg_name(app.s.jwt_alg),
-	    app.s.issuer, app.s.audience);
+	    "issuer %s, audience %s, leeway %lds, refresh reuse grace %lds",
+	    settings_alg_name(app.s.jwt_alg), app.s.issuer, app.s.audience,
+	    app.s.leeway, app.s.refresh_reuse);
 }
 
 void
@@ -106,6 +114,7 @@ kore_worker_configure(void)
 	http_server_version("mtapi");
 	ratelimit_init();
 	usage_init();
+	keyring_init();
 }
 
 void
@@ -115,7 +124,43 @@ kore_worker_teardown(void)
 	usage_teardown();
 }
 
-/* A key pair that does not match must stop the start, not every login. */
+/*
+ * The key ring, read through libpq before the workers fork. Without the
+ * database the server starts all the same: workers read the ring as soon
+ * as it answers, and refuse tokens with 503 until then.
+ */
+static void
+init_keys(void)
+{
+	PGconn		*db;
+	char		err[512];
+	int		rc;
+
+	if (keyset_kek(&app.s, app.kek) == -1)
+		init_fail("configuration", "no key-encryption key");
+	keyset_init(&app.ring, app.s.jwt_alg);
+	token_keys_init(&app.keys, &app.s, &app.ring);
+
+	db = PQconnectdb(app.s.db_conninfo);
+	if (PQstatus(db) != CONNECTION_OK) {
+		log_line(LOG_LEVEL_WARNING, NULL, "key ring: the database is "
+		    "not available; the workers read the ring when it is");
+		PQfinish(db);
+		return;
+	}
+	PQclear(PQexec(db, "SET client_min_messages TO warning"));
+	rc = keystore_load(db, &app.s, app.kek, &app.ring, err, sizeof(err));
+	PQfinish(db);
+	if (rc == -1)
+		init_fail("key ring", err);
+
+	init_self_test();
+	log_line(LOG_LEVEL_INFO, NULL, "key ring: %zu %s key(s), current %s",
+	    app.ring.count, settings_alg_name(app.s.jwt_alg),
+	    keyset_current(&app.ring)->kid);
+}
+
+/* A key that cannot sign and verify must stop the start, not every login. */
 static void
 init_self_test(void)
 {
@@ -137,9 +182,8 @@ init_self_test(void)
 	rc = token_verify(&app.keys, tok, TOKEN_TYPE_ACCESS, time(NULL), &out);
 	free(tok);
 	if (rc != TOKEN_OK)
-		init_fail("jwt", "tokens signed with the configured key do not "
-		    "verify (do JWT_PRIVATE_KEY_FILE and JWT_PUBLIC_KEY_FILE "
-		    "belong together?)");
+		init_fail("jwt", "tokens signed with the current key do not "
+		    "verify");
 }
 
 static void

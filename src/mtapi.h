@@ -20,8 +20,9 @@
  *   3. bgquery.c       the worker's own services: background statements
  *      ratelimit.c     (bgquery_*), tenant rate limits (ratelimit_*),
  *      usage.c         the API client usage log (usage_*), TLS (tls_*),
- *      tls.c           remembered verdicts (verdict_*).
- *      verdict.c
+ *      tls.c           remembered verdicts (verdict_*), the signing key
+ *      verdict.c       ring kept current (keyring_*).
+ *      keyring.c
  *   4. response.c      everything that leaves (resp_*): headers, access
  *                      log, usage record, error bodies.
  *   5. input.c         checks of what came in that answer 4xx themselves
@@ -65,6 +66,7 @@
 #include "core/envfile.h"
 #include "core/fields.h"
 #include "core/hosts.h"
+#include "core/keyset.h"
 #include "core/log.h"
 #include "core/perms.h"
 #include "core/proxies.h"
@@ -194,9 +196,15 @@ struct api_req {
 	void			(*priv_free)(void *);
 };
 
-/* The running configuration (src/init.c). */
+/*
+ * The running configuration (src/init.c): the settings, the key ring
+ * (read by the parent, kept current by each worker: src/keyring.c), its
+ * key-encryption key, and the token checks over them.
+ */
 struct app {
 	struct settings		s;
+	struct keyset		ring;
+	unsigned char		kek[KEYSET_KEK_LEN];
 	struct token_keys	keys;
 };
 
@@ -206,7 +214,8 @@ extern struct app	app;
 struct api_req	*request_get(struct http_request *);
 const char	*request_client_ip(struct http_request *, char *, size_t);
 
-/* 3. src/ratelimit.c, src/usage.c, src/tls.c, src/verdict.c (bgquery.h) */
+/* 3. src/ratelimit.c, src/usage.c, src/tls.c, src/verdict.c, src/keyring.c
+ *    (bgquery.h) */
 void	ratelimit_init(void);
 int	ratelimit_take(const char *, long *, long *, long *);
 void	ratelimit_refund(const char *, time_t);
@@ -223,6 +232,10 @@ void	tls_worker_install(void);
 
 int	verdict_get(const struct principal *, int64_t *);
 void	verdict_learn(const struct principal *, const char *);
+void		keyring_init(void);
+void		keyring_poll(void *, u_int64_t);
+int		keyring_ready(void);
+u_int64_t	keyring_generation(void);
 
 /* 4. src/response.c */
 void	resp_send(struct http_request *, int, const void *, size_t);

@@ -56,13 +56,11 @@ settings_load(struct settings *s, const char *envfile, char *err,
 	}
 
 	v = getenv("JWT_ALGORITHM");
-	if (v == NULL || *v == '\0' || !strcmp(v, "HS256")) {
+	if (v == NULL || *v == '\0') {
 		s->jwt_alg = SETTINGS_ALG_HS256;
-	} else if (!strcmp(v, "RS256")) {
-		s->jwt_alg = SETTINGS_ALG_RS256;
-	} else {
-		set_error(err, errlen,
-		    "JWT_ALGORITHM must be HS256 or RS256, not '%s'", v);
+	} else if ((s->jwt_alg = settings_alg_value(v)) == 0) {
+		set_error(err, errlen, "JWT_ALGORITHM must be HS256, RS256 "
+		    "or ES256, not '%s'", v);
 		goto fail;
 	}
 
@@ -71,15 +69,22 @@ settings_load(struct settings *s, const char *envfile, char *err,
 	if (s->jwt_signing_key == NULL && s->secret_key != NULL)
 		s->jwt_signing_key = strdup(s->secret_key);
 
-	/* No built-in key, DEBUG or not: one in the source signs for anyone. */
+	/*
+	 * No built-in key, DEBUG or not: one in the source signs for anyone.
+	 * With a key-encryption key alone the ring makes a random first key
+	 * (src/core/keyset.c).
+	 */
 	if (s->jwt_alg == SETTINGS_ALG_HS256) {
-		if (s->jwt_signing_key == NULL) {
+		if (s->jwt_signing_key == NULL &&
+		    getenv("JWT_KEY_ENCRYPTION_KEY") == NULL) {
 			set_error(err, errlen, "no JWT signing key: set "
-			    "JWT_SIGNING_KEY (or SECRET_KEY); "
-			    "tools/dev/keys.sh writes a .env with one");
+			    "JWT_SIGNING_KEY (or SECRET_KEY), or "
+			    "JWT_KEY_ENCRYPTION_KEY for a key ring that makes "
+			    "its own; tools/dev/keys.sh writes a .env with one");
 			goto fail;
 		}
-		if (key_published(s->jwt_signing_key)) {
+		if (s->jwt_signing_key != NULL &&
+		    key_published(s->jwt_signing_key)) {
 			set_error(err, errlen, "the JWT signing key is a "
 			    "published default: set a random one");
 			goto fail;
@@ -89,11 +94,12 @@ settings_load(struct settings *s, const char *envfile, char *err,
 	s->jwt_private_key_file = env_dup("JWT_PRIVATE_KEY_FILE", NULL);
 	s->jwt_public_key_file = env_dup("JWT_PUBLIC_KEY_FILE", NULL);
 
-	if (s->jwt_alg == SETTINGS_ALG_RS256) {
+	if (s->jwt_alg != SETTINGS_ALG_HS256) {
 		if (s->jwt_private_key_file == NULL ||
 		    s->jwt_public_key_file == NULL) {
-			set_error(err, errlen, "JWT_ALGORITHM=RS256 needs "
-			    "JWT_PRIVATE_KEY_FILE and JWT_PUBLIC_KEY_FILE");
+			set_error(err, errlen, "JWT_ALGORITHM=%s needs "
+			    "JWT_PRIVATE_KEY_FILE and JWT_PUBLIC_KEY_FILE",
+			    settings_alg_name(s->jwt_alg));
 			goto fail;
 		}
 		s->jwt_private_pem = read_keyfile(s->jwt_private_key_file,
@@ -116,6 +122,34 @@ settings_load(struct settings *s, const char *envfile, char *err,
 	    &s->refresh_days) == -1) {
 		set_error(err, errlen, "JWT_REFRESH_TOKEN_LIFETIME_DAYS must "
 		    "be a whole number of days (1 to 3650)");
+		goto fail;
+	}
+
+	s->kek_source = env_dup("JWT_KEY_ENCRYPTION_KEY", NULL);
+	if (s->kek_source == NULL && s->secret_key != NULL)
+		s->kek_source = strdup(s->secret_key);
+	if (parse_bool("JWT_ACCEPT_MISSING_KID", 0,
+	    &s->accept_missing_kid) == -1) {
+		set_error(err, errlen,
+		    "JWT_ACCEPT_MISSING_KID must be True or False");
+		goto fail;
+	}
+	if (parse_long("JWT_LEEWAY_SECONDS", 0, 0, SETTINGS_LEEWAY_MAX,
+	    &s->leeway) == -1) {
+		set_error(err, errlen, "JWT_LEEWAY_SECONDS must be between "
+		    "0 and %d", SETTINGS_LEEWAY_MAX);
+		goto fail;
+	}
+	if (parse_long("JWT_REFRESH_REUSE_SECONDS", 0, 0, SETTINGS_REUSE_MAX,
+	    &s->refresh_reuse) == -1) {
+		set_error(err, errlen, "JWT_REFRESH_REUSE_SECONDS must be "
+		    "between 0 and %d", SETTINGS_REUSE_MAX);
+		goto fail;
+	}
+	if (parse_long("JWT_KEYS_POLL_SECONDS", 5, 1, 300,
+	    &s->keys_poll_seconds) == -1) {
+		set_error(err, errlen,
+		    "JWT_KEYS_POLL_SECONDS must be between 1 and 300");
 		goto fail;
 	}
 
@@ -261,6 +295,10 @@ settings_free(struct settings *s)
 		explicit_bzero(s->secret_key, strlen(s->secret_key));
 		free(s->secret_key);
 	}
+	if (s->kek_source != NULL) {
+		explicit_bzero(s->kek_source, strlen(s->kek_source));
+		free(s->kek_source);
+	}
 	if (s->jwt_private_pem != NULL) {
 		explicit_bzero(s->jwt_private_pem, strlen(s->jwt_private_pem));
 		free(s->jwt_private_pem);
@@ -293,9 +331,12 @@ settings_check_production(const struct settings *s, char *err, size_t errlen)
 	if (s->debug)
 		return (0);
 
-	/* settings_load() refused a missing or published key already. */
+	/*
+	 * settings_load() refused a missing or published key already; the
+	 * ring makes its own first key when none is given.
+	 */
 	if (s->jwt_alg == SETTINGS_ALG_HS256) {
-		if (s->jwt_signing_key == NULL ||
+		if (s->jwt_signing_key != NULL &&
 		    strlen(s->jwt_signing_key) < SETTINGS_MIN_KEY_LEN) {
 			return (set_error(err, errlen, "DEBUG=False needs "
 			    "a JWT signing key of at least %d bytes",
@@ -311,10 +352,52 @@ settings_check_production(const struct settings *s, char *err, size_t errlen)
 	return (0);
 }
 
+int
+settings_check_kek(const struct settings *s, char *err, size_t errlen)
+{
+	if (s->kek_source == NULL || *s->kek_source == '\0') {
+		return (set_error(err, errlen, "the signing keys are stored "
+		    "encrypted: set JWT_KEY_ENCRYPTION_KEY (or SECRET_KEY)"));
+	}
+	if (s->debug)
+		return (0);
+
+	if (key_published(s->kek_source) ||
+	    strlen(s->kek_source) < SETTINGS_MIN_KEY_LEN) {
+		return (set_error(err, errlen, "DEBUG=False needs a "
+		    "JWT_KEY_ENCRYPTION_KEY (or SECRET_KEY) of at least %d "
+		    "bytes that is not a default", SETTINGS_MIN_KEY_LEN));
+	}
+
+	return (0);
+}
+
 const char *
 settings_alg_name(int alg)
 {
-	return (alg == SETTINGS_ALG_RS256 ? "RS256" : "HS256");
+	switch (alg) {
+	case SETTINGS_ALG_RS256:
+		return ("RS256");
+	case SETTINGS_ALG_ES256:
+		return ("ES256");
+	}
+
+	return ("HS256");
+}
+
+int
+settings_alg_value(const char *name)
+{
+	if (name == NULL)
+		return (0);
+	if (!strcmp(name, "HS256"))
+		return (SETTINGS_ALG_HS256);
+	if (!strcmp(name, "RS256"))
+		return (SETTINGS_ALG_RS256);
+	if (!strcmp(name, "ES256"))
+		return (SETTINGS_ALG_ES256);
+
+	return (0);
 }
 
 static int

@@ -12,6 +12,7 @@
 
 #define SETTINGS_ALG_HS256	1
 #define SETTINGS_ALG_RS256	2
+#define SETTINGS_ALG_ES256	3
 
 #define LOG_LEVEL_DEBUG		0
 #define LOG_LEVEL_INFO		1
@@ -23,6 +24,8 @@
 
 #define SETTINGS_LIST_MAX	32
 #define SETTINGS_MIN_KEY_LEN	32
+#define SETTINGS_LEEWAY_MAX	300
+#define SETTINGS_REUSE_MAX	300
 
 /*
  * The development key older versions signed with when none was set: it is
@@ -40,6 +43,12 @@ struct settings {
 	char		*jwt_public_key_file;
 	char		*jwt_private_pem;	/* read from the files above */
 	char		*jwt_public_pem;
+	/* JWT_KEY_ENCRYPTION_KEY, else SECRET_KEY: seals the key ring */
+	char		*kek_source;
+	int		accept_missing_kid;	/* JWT_ACCEPT_MISSING_KID */
+	long		leeway;			/* seconds, exp and nbf */
+	long		refresh_reuse;		/* seconds of grace, 0: none */
+	long		keys_poll_seconds;
 	long		access_minutes;
 	long		refresh_days;
 	char		*issuer;
@@ -84,6 +93,14 @@ void	settings_free(struct settings *);
 /* Production checks (DEBUG=False): key strength, key files, hosts. */
 int	settings_check_production(const struct settings *, char *, size_t);
 
+/*
+ * The key ring's key-encryption key is set (in every mode: the ring is
+ * never sealed with a key written in the source), and strong with
+ * DEBUG=False.
+ */
+int	settings_check_kek(const struct settings *, char *, size_t);
+
 const char	*settings_alg_name(int);
+int		settings_alg_value(const char *);
 
 #endif

@@ -4,7 +4,10 @@
  * libjwt's jwt_decode() verifies with whatever algorithm the token's header
  * names (libjwt issues #33, #43, #200): an HS256 token "signed" with our
  * RS256 public key would pass. So the header is decoded and its alg
- * compared with the configured one before libjwt sees any key.
+ * compared with the configured one before libjwt sees any key; only then
+ * does the kid choose a key, among the ring's keys, which are all of the
+ * configured algorithm (src/core/keyset.c). Keys a token brings itself
+ * (jku, x5u, jwk, x5c) are never looked at.
  */
 
 #include <ctype.h>
@@ -19,10 +22,11 @@
 #include <jwt.h>
 #include <sodium.h>
 
+#include "keyset.h"
 #include "settings.h"
 #include "token.h"
 
-/* Our headers are {"alg","typ"}: anything much larger is not ours. */
+/* Our headers are {"alg","kid","typ"}: anything much larger is not ours. */
 #define TOKEN_HEADER_MAX	1024
 
 static int	segment_valid(const char *, size_t);
@@ -33,43 +37,41 @@ static int	copy_string(json_t *, const char *, char *, size_t, int);
 static int	copy_list(json_t *, const char *, char (*)[TOKEN_ITEM_LEN],
 		    size_t *);
 static int	audience_matches(json_t *, const char *);
+static jwt_alg_t	libjwt_alg(int);
+static int	header_check(json_t *, const struct token_keys *,
+		    const struct keyset_key **);
 
 static const char *token_errors[] = {
 	"ok", "malformed token", "malformed header", "algorithm not allowed",
 	"bad signature", "token expired", "wrong issuer", "wrong audience",
-	"wrong token type", "invalid claims", "internal error"
+	"wrong token type", "invalid claims", "token not yet valid",
+	"unknown key id", "internal error"
 };
 
 void
-token_keys_init(struct token_keys *k, const struct settings *s)
+token_keys_init(struct token_keys *k, const struct settings *s,
+    const struct keyset *set)
 {
 	memset(k, 0, sizeof(*k));
 	k->alg = s->jwt_alg;
+	k->set = set;
 	k->issuer = s->issuer;
 	k->audience = s->audience;
-
-	if (s->jwt_alg == SETTINGS_ALG_RS256) {
-		k->sign_key = (const unsigned char *)s->jwt_private_pem;
-		k->sign_len = strlen(s->jwt_private_pem);
-		k->verify_key = (const unsigned char *)s->jwt_public_pem;
-		k->verify_len = strlen(s->jwt_public_pem);
-	} else {
-		k->sign_key = (const unsigned char *)s->jwt_signing_key;
-		k->sign_len = strlen(s->jwt_signing_key);
-		k->verify_key = k->sign_key;
-		k->verify_len = k->sign_len;
-	}
+	k->leeway = s->leeway;
+	k->accept_missing_kid = s->accept_missing_kid;
 }
 
 int
 token_verify(const struct token_keys *keys, const char *token, int want_type,
     time_t now, struct token_claims *out)
 {
-	jwt_t		*jwt;
-	json_t		*hdr, *payload;
-	const char	*dot1, *dot2, *alg, *typ;
-	size_t		len;
-	int		rc;
+	jwt_t			*jwt;
+	json_t			*hdr, *payload;
+	const struct keyset_key	*key;
+	const unsigned char	*vkey;
+	const char		*dot1, *dot2;
+	size_t			len, vlen;
+	int			rc;
 
 	memset(out, 0, sizeof(*out));
 
@@ -88,29 +90,27 @@ token_verify(const struct token_keys *keys, const char *token, int want_type,
 	/* Pin the algorithm before libjwt picks one from the header. */
 	if ((hdr = segment_json(token, dot1 - token, TOKEN_HEADER_MAX)) == NULL)
 		return (TOKEN_E_HEADER);
-	alg = json_string_value(json_object_get(hdr, "alg"));
-	typ = json_string_value(json_object_get(hdr, "typ"));
-	if (alg == NULL || strcmp(alg, settings_alg_name(keys->alg))) {
-		json_decref(hdr);
-		return (TOKEN_E_ALG);
-	}
-	if (json_object_get(hdr, "typ") != NULL &&
-	    (typ == NULL || strcasecmp(typ, "JWT"))) {
-		json_decref(hdr);
-		return (TOKEN_E_HEADER);
-	}
+	rc = header_check(hdr, keys, &key);
 	json_decref(hdr);
+	if (rc != TOKEN_OK)
+		return (rc);
+
+	if (keys->alg == SETTINGS_ALG_HS256) {
+		vkey = key->secret;
+		vlen = key->secret_len;
+	} else {
+		vkey = (const unsigned char *)key->public_pem;
+		vlen = strlen(key->public_pem);
+	}
 
 	jwt = NULL;
-	if (jwt_decode(&jwt, token, keys->verify_key,
-	    (int)keys->verify_len) != 0 || jwt == NULL) {
+	if (jwt_decode(&jwt, token, vkey, (int)vlen) != 0 || jwt == NULL) {
 		if (jwt != NULL)
 			jwt_free(jwt);
 		return (TOKEN_E_SIGNATURE);
 	}
 
-	if (jwt_get_alg(jwt) != (keys->alg == SETTINGS_ALG_RS256 ?
-	    JWT_ALG_RS256 : JWT_ALG_HS256)) {
+	if (jwt_get_alg(jwt) != libjwt_alg(keys->alg)) {
 		jwt_free(jwt);
 		return (TOKEN_E_ALG);
 	}
@@ -137,10 +137,15 @@ token_verify(const struct token_keys *keys, const char *token, int want_type,
 char *
 token_mint(const struct token_keys *keys, const struct token_claims *c)
 {
-	jwt_t		*jwt;
-	json_t		*obj, *roles, *scopes;
-	char		*grants, *out, uid[32];
-	size_t		i;
+	jwt_t			*jwt;
+	json_t			*obj, *roles, *scopes;
+	const struct keyset_key	*key;
+	char			*grants, *out, uid[32];
+	size_t			i;
+
+	if (keys->set == NULL || (key = keyset_current(keys->set)) == NULL ||
+	    key->secret == NULL)
+		return (NULL);
 
 	if ((obj = json_object()) == NULL)
 		return (NULL);
@@ -202,8 +207,9 @@ token_mint(const struct token_keys *keys, const struct token_claims *c)
 	}
 
 	if (jwt_add_grants_json(jwt, grants) == 0 &&
-	    jwt_set_alg(jwt, keys->alg == SETTINGS_ALG_RS256 ? JWT_ALG_RS256 :
-	    JWT_ALG_HS256, keys->sign_key, (int)keys->sign_len) == 0)
+	    jwt_add_header(jwt, "kid", key->kid) == 0 &&
+	    jwt_set_alg(jwt, libjwt_alg(keys->alg), key->secret,
+	    (int)key->secret_len) == 0)
 		out = jwt_encode_str(jwt);
 
 	jwt_free(jwt);
@@ -304,6 +310,63 @@ token_uuid_new(char *out)
 	    b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
+static jwt_alg_t
+libjwt_alg(int alg)
+{
+	switch (alg) {
+	case SETTINGS_ALG_RS256:
+		return (JWT_ALG_RS256);
+	case SETTINGS_ALG_ES256:
+		return (JWT_ALG_ES256);
+	}
+
+	return (JWT_ALG_HS256);
+}
+
+/*
+ * The header: alg must be the configured one, typ (if any) JWT, no crit
+ * extension (RFC 7515 4.1.11: we implement none), and kid must name a
+ * key of the ring, which holds keys of the configured algorithm only.
+ */
+static int
+header_check(json_t *hdr, const struct token_keys *keys,
+    const struct keyset_key **key)
+{
+	json_t		*kid;
+	const char	*alg, *typ;
+
+	*key = NULL;
+
+	alg = json_string_value(json_object_get(hdr, "alg"));
+	if (alg == NULL || strcmp(alg, settings_alg_name(keys->alg)))
+		return (TOKEN_E_ALG);
+
+	typ = json_string_value(json_object_get(hdr, "typ"));
+	if (json_object_get(hdr, "typ") != NULL &&
+	    (typ == NULL || strcasecmp(typ, "JWT")))
+		return (TOKEN_E_HEADER);
+	if (json_object_get(hdr, "crit") != NULL)
+		return (TOKEN_E_HEADER);
+
+	if (keys->set == NULL)
+		return (TOKEN_E_KID);
+
+	if ((kid = json_object_get(hdr, "kid")) == NULL) {
+		if (keys->accept_missing_kid)
+			*key = keyset_current(keys->set);
+	} else if (json_is_string(kid)) {
+		*key = keyset_find(keys->set, json_string_value(kid));
+	}
+
+	if (*key == NULL)
+		return (TOKEN_E_KID);
+	if (keys->alg == SETTINGS_ALG_HS256 ? (*key)->secret == NULL :
+	    (*key)->public_pem == NULL)
+		return (TOKEN_E_KID);
+
+	return (TOKEN_OK);
+}
+
 static int
 segment_valid(const char *s, size_t len)
 {
@@ -365,8 +428,17 @@ claims_from_json(json_t *p, const struct token_keys *keys, int want_type,
 	if (!json_is_integer(v))
 		return (TOKEN_E_CLAIMS);
 	out->exp = (time_t)json_integer_value(v);
-	if (now >= out->exp)
+	/* now - leeway: exp itself may be anything up to INT64_MAX. */
+	if (now - keys->leeway >= out->exp)
 		return (TOKEN_E_EXPIRED);
+
+	v = json_object_get(p, "nbf");
+	if (v != NULL) {
+		if (!json_is_integer(v))
+			return (TOKEN_E_CLAIMS);
+		if (now + keys->leeway < (time_t)json_integer_value(v))
+			return (TOKEN_E_NOT_YET);
+	}
 
 	v = json_object_get(p, "iat");
 	if (v != NULL) {
@@ -389,8 +461,8 @@ claims_from_json(json_t *p, const struct token_keys *keys, int want_type,
 	    out->tenant))
 		return (TOKEN_E_CLAIMS);
 
-	if (!token_uuid_valid(json_string_value(json_object_get(p, "jti")),
-	    out->jti))
+	/* Any non-empty string (RFC 7519 4.1.7), compared as it is. */
+	if (!copy_string(p, "jti", out->jti, sizeof(out->jti), 1))
 		return (TOKEN_E_CLAIMS);
 
 	if (json_object_get(p, "sid") != NULL &&

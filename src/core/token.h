@@ -1,6 +1,7 @@
 /*
  * JWT access and refresh tokens: minting and verification on libjwt, with
- * the algorithm pinned to the configured one. No Kore dependency.
+ * the algorithm pinned to the configured one and the key chosen by kid
+ * from the key ring (src/core/keyset.h). No Kore dependency.
  */
 
 #ifndef MTAPI_TOKEN_H
@@ -19,6 +20,8 @@
 #define AUTH_TYPE_SERVICE	3
 
 #define TOKEN_UUID_LEN		36
+/* Any jti up to this many bytes (RFC 7519: a string; simplejwt: 32 hex). */
+#define TOKEN_JTI_MAX		255
 #define TOKEN_MAX_LEN		4096
 #define TOKEN_LIST_MAX		16
 #define TOKEN_ITEM_LEN		48
@@ -36,18 +39,20 @@
 #define TOKEN_E_AUDIENCE	(-7)
 #define TOKEN_E_TYPE		(-8)
 #define TOKEN_E_CLAIMS		(-9)
-#define TOKEN_E_INTERNAL	(-10)
+#define TOKEN_E_NOT_YET		(-10)
+#define TOKEN_E_KID		(-11)
+#define TOKEN_E_INTERNAL	(-12)
+
+struct keyset;
 
 struct token_keys {
 	int			alg;		/* SETTINGS_ALG_* */
-	/* HS256 secret or RS256 private PEM */
-	const unsigned char	*sign_key;
-	size_t			sign_len;
-	/* HS256 secret or RS256 public PEM */
-	const unsigned char	*verify_key;
-	size_t			verify_len;
+	const struct keyset	*set;		/* of alg only */
 	const char		*issuer;
 	const char		*audience;
+	long			leeway;		/* seconds, for exp and nbf */
+	/* A token without kid verifies with the current key (transition). */
+	int			accept_missing_kid;
 };
 
 struct token_claims {
@@ -58,7 +63,7 @@ struct token_claims {
 	char		sub[TOKEN_SUB_LEN];
 	int64_t		user_id;
 	char		client_id[TOKEN_SUB_LEN];
-	char		jti[TOKEN_UUID_LEN + 1];
+	char		jti[TOKEN_JTI_MAX + 1];
 	/* login session, or "" */
 	char		sid[TOKEN_UUID_LEN + 1];
 	time_t		iat;
@@ -71,18 +76,24 @@ struct token_claims {
 
 struct settings;
 
-/* The keys and claims checks the settings configure. */
-void	token_keys_init(struct token_keys *, const struct settings *);
+/* The claims checks the settings configure, over the key ring set. */
+void	token_keys_init(struct token_keys *, const struct settings *,
+	    const struct keyset *);
 
 /*
- * Verify token: algorithm (before any key is used), signature, exp, iss,
- * aud, token_type == want_type (0: either) and the claims' shapes. Fills
- * out on success. Returns TOKEN_OK or a TOKEN_E_* reason.
+ * Verify token: algorithm (before any key is used), the key its kid
+ * names, signature, exp and nbf (with the leeway), iss, aud, token_type
+ * == want_type (0: either) and the claims' shapes. Fills out on success.
+ * Returns TOKEN_OK or a TOKEN_E_* reason.
  */
 int	token_verify(const struct token_keys *, const char *, int, time_t,
 	    struct token_claims *);
 
-/* Mint a signed token from claims; the caller frees the result. */
+/*
+ * Mint a token from claims, signed with the ring's current key and
+ * carrying its kid; the caller frees the result. NULL without a current
+ * key.
+ */
 char	*token_mint(const struct token_keys *, const struct token_claims *);
 
 /*

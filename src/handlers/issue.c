@@ -41,6 +41,7 @@ issue_new(struct api_req *ar, int kind, size_t size)
 	exp = time(NULL) + app.s.refresh_days * 86400;
 	(void)snprintf(is->refresh_exp, sizeof(is->refresh_exp), "%lld",
 	    (long long)exp);
+	is->refresh_until = exp;
 
 	ar->priv = is;
 	ar->priv_free = issue_free;
@@ -76,12 +77,15 @@ issue_send(struct http_request *req, struct api_req *ar, int login)
 	now = time(NULL);
 	c->iat = now;
 
+	/* The refresh token as the database keeps it (its exp, its jti). */
 	c->token_type = TOKEN_TYPE_REFRESH;
-	c->exp = now + app.s.refresh_days * 86400;
+	c->iat = is->refresh_iat != 0 ? is->refresh_iat : now;
+	c->exp = is->refresh_until;
 	refresh = token_mint(&app.keys, c);
 	(void)rfc3339(c->exp, rt, sizeof(rt));
 
 	c->token_type = TOKEN_TYPE_ACCESS;
+	c->iat = now;
 	c->exp = now + app.s.access_minutes * 60;
 	token_uuid_new(c->jti);
 	access = token_mint(&app.keys, c);
@@ -92,7 +96,8 @@ issue_send(struct http_request *req, struct api_req *ar, int login)
 		free(refresh);
 		log_line(LOG_LEVEL_ERROR, NULL, "token signing failed rid=%s",
 		    ar->rid);
-		resp_error_db(req, 0);
+		/* No current key yet (the ring not read): try again soon. */
+		resp_error_db(req, keyset_current(&app.ring) == NULL);
 		return (STEP_RESPONDED);
 	}
 

@@ -20,6 +20,9 @@ struct issue {
 	int			kind;		/* ISSUE_USER, ISSUE_CLIENT */
 	size_t			size;		/* of the whole state */
 	char			refresh_exp[32];	/* epoch seconds */
+	/* The refresh token's iat (0: now) and exp, as stored. */
+	time_t			refresh_iat;
+	time_t			refresh_until;
 	struct token_claims	claims;		/* of the tokens to mint */
 	char			tenant_name[ISSUE_NAME_LEN];
 };

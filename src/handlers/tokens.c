@@ -10,9 +10,12 @@
 #include "../mtapi.h"
 #include "issue.h"
 
-/* The token's tenant claim is bound too: every statement names it. */
+/*
+ * The token's tenant claim is bound too: every statement names it. A jti
+ * is any string: one that is not ours is simply unknown (api.our_jti).
+ */
 #define SQL_REFRESH		"SELECT * FROM api.refresh($1, $2, $3, $4, " \
-				"$5, $6)"
+				"$5, $6, $7)"
 #define SQL_VERIFY		"SELECT api.verify($1, $2, $3, $4, $5, $6)"
 #define SQL_REVOKE		"SELECT api.revoke($1, $2, $3, $4)"
 
@@ -133,6 +136,7 @@ refresh_start(struct http_request *req, struct api_req *ar, int kind)
 	db_bind_owned(ar, kore_strdup(c.jti));
 	db_bind(ar, kind == ISSUE_USER ? "user" : "api_client");
 	db_bind(ar, st->refresh_exp);
+	db_bind_int(ar, app.s.refresh_reuse);
 	db_bind_origin(req, ar);
 
 	return (STEP_QUERY);
@@ -140,7 +144,9 @@ refresh_start(struct http_request *req, struct api_req *ar, int kind)
 
 /*
  * refresh answers (status, sid, jti, tenant_id, tenant_slug, tenant_name,
- * user_id, client_id, roles, scopes), roles and scopes as JSON arrays.
+ * user_id, client_id, roles, scopes, refresh_iat, refresh_exp), roles and
+ * scopes as JSON arrays: the refresh token to hand out is the new one, or
+ * within the reuse grace window the session's current one again.
  */
 static int
 refresh_step(struct http_request *req, struct api_req *ar)
@@ -148,12 +154,24 @@ refresh_step(struct http_request *req, struct api_req *ar)
 	struct issue		*st = ar->priv;
 	int			err;
 
-	if (ar->nrows != 1 || ar->ncols < 10 || ar->cols[0] == NULL) {
+	if (ar->nrows != 1 || ar->ncols < 12 || ar->cols[0] == NULL) {
 		resp_error_db(req, 0);
 		return (STEP_RESPONDED);
 	}
 	if (strcmp(ar->cols[0], "200")) {
 		deny_token(req);
+		return (STEP_RESPONDED);
+	}
+
+	err = KORE_RESULT_ERROR;
+	if (ar->cols[10] != NULL && ar->cols[11] != NULL)
+		st->refresh_iat = (time_t)kore_strtonum64(ar->cols[10], 1,
+		    &err);
+	if (err == KORE_RESULT_OK)
+		st->refresh_until = (time_t)kore_strtonum64(ar->cols[11], 1,
+		    &err);
+	if (err != KORE_RESULT_OK) {
+		resp_error_db(req, 0);
 		return (STEP_RESPONDED);
 	}
 
@@ -259,6 +277,11 @@ token_from_body(struct http_request *req, struct api_req *ar,
 	rules = !strcmp(field, "token") ? verify_rules : refresh_rules;
 	if (input_validate(req, ar, rules, 1, 0) == -1)
 		return (-1);
+
+	if (!keyring_ready()) {
+		resp_error_db(req, 1);
+		return (-1);
+	}
 
 	if (token_verify(&app.keys, ar->fields.values[0].text, type,
 	    time(NULL), c) != TOKEN_OK) {

@@ -25,6 +25,8 @@
 #include "harness.h"
 
 #define BOUND_MS	1000
+/* Far above JWT_KEYS_POLL_SECONDS (1 in the tests): a bound, not a speed. */
+#define KEYS_WAIT_MS	20000
 
 /* A measured figure: tools/dev/test-cluster.sh prints these lines. */
 #define FIGURE(...)	do {						\
@@ -47,6 +49,8 @@ static void		fail_logins(const char *, const char *, const char *,
 			    const char *, int);
 static void		new_client(struct h_tenant *, char *, size_t, char *,
 			    size_t);
+static char		*wait_signing_kid(const char *, struct h_tenant *,
+			    const char *);
 
 TestSuite(cluster, .timeout = 120);
 
@@ -165,6 +169,68 @@ new_client(struct h_tenant *t, char *id, size_t idlen, char *secret,
 	cr_assert_not_null(h_field_after(out, "client_secret:", secret,
 	    secretlen), "%s", out);
 	free(out);
+}
+
+/*
+ * Log in at url until its tokens carry kid want (every worker of that
+ * instance has polled the ring: four in a row); the last access token.
+ */
+static char *
+wait_signing_kid(const char *url, struct h_tenant *t, const char *want)
+{
+	struct h_resp	*r;
+	char		*kid, *access;
+	int		 waited, in_row;
+
+	for (waited = in_row = 0;; waited += 250) {
+		r = login_at(url, NULL, NULL, t->username, t->password);
+		cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+		access = strdup(h_str(r, "access"));
+		h_free(r);
+		kid = h_jwt_kid(access);
+		in_row = strcmp(kid, want) ? 0 : in_row + 1;
+		cr_assert(in_row > 0 || waited < KEYS_WAIT_MS, "%s still signs "
+		    "with %s, not %s", url, kid, want);
+		free(kid);
+		if (in_row == 4)
+			return (access);
+		free(access);
+		h_sleep_ms(250);
+	}
+}
+
+/*
+ * The key ring is the database's: a key rotated once (mtapi-admin keys
+ * rotate) becomes the signing key of both instances, each verifies what
+ * the other signs with it, and tokens of the previous key keep working
+ * on both.
+ */
+Test(cluster, key_rotated_once_signs_on_both)
+{
+	struct h_tenant	 t;
+	char		*out, *old_kid, new_kid[80], *on_a, *on_b;
+
+	h_new_tenant("cl-key", &t);	/* logged in at instance A */
+	old_kid = h_jwt_kid(t.access);
+
+	h_admin_ok("keys rotate", NULL, &out);
+	cr_assert_eq(sscanf(out, "rotated: %79s", new_kid), 1, "%s", out);
+	free(out);
+	cr_assert_str_neq(new_kid, old_kid);
+
+	on_a = wait_signing_kid(h_env("MTAPI_TEST_CLUSTER_A"), &t, new_kid);
+	on_b = wait_signing_kid(h_env("MTAPI_TEST_CLUSTER_B"), &t, new_kid);
+	cr_expect_eq(status_at(NULL, url_b(PROJECTS), on_a, NULL), 200);
+	cr_expect_eq(status_at(NULL, url_a(PROJECTS), on_b, NULL), 200);
+	cr_expect_eq(status_at(NULL, url_lb(PROJECTS), on_a, NULL), 200);
+
+	/* The previous key verifies on both. */
+	cr_expect_eq(status_at(NULL, url_a(PROJECTS), t.access, NULL), 200);
+	cr_expect_eq(status_at(NULL, url_b(PROJECTS), t.access, NULL), 200);
+
+	free(old_kid);
+	free(on_a);
+	free(on_b);
 }
 
 /* A token one instance issued serves on the other; data is shared too. */

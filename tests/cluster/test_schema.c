@@ -62,6 +62,8 @@ static const struct {
 	/* One row each, read by every API statement (sql/V008). */
 	{ "verdict_epochs",	REF },
 	{ "kept_bodies",	REF },
+	/* The key ring: every instance signs and verifies with it. */
+	{ "signing_keys",	REF },
 	/* Unlogged counters, batched across tenants; bookkeeping. */
 	{ "rate_counters",	LOCAL },
 	{ "auth_failures",	LOCAL },

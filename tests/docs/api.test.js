@@ -78,6 +78,14 @@ module.exports = [
     },
   },
   {
+    name: 'API: the JWK set conforms (HS256: no public key)',
+    fn: async () => {
+      const res = expect(await call('GET', '/.well-known/jwks.json'), 200);
+      assert.deepStrictEqual(res.json, { keys: [] });
+      assert.match(res.headers['cache-control'], /max-age=\d+/);
+    },
+  },
+  {
     name: 'API: user login, refresh, verify, revoke and reuse detection conform',
     fn: async () => {
       const a = acme();

@@ -164,7 +164,8 @@ class Conformance {
   templateOf(urlPath) {
     const p = urlPath.split('?')[0];
     const withSlash = p.endsWith('/') ? p : p + '/';
-    const hit = this.templates.find((t) => t.re.test(withSlash));
+    // An exact path of its own (/.well-known/jwks.json) has no slash form.
+    const hit = this.templates.find((t) => t.re.test(p)) || this.templates.find((t) => t.re.test(withSlash));
     if (!hit) throw new Error(`no schema path for ${urlPath}`);
     return hit.template;
   }

@@ -27,6 +27,7 @@ static struct h_resp	*request(CURL *, const char *, const char *,
 			    const char *, const char *, const char *,
 			    const char **, int *);
 static struct h_resp	*send_from(const char *, const char *, json_t *);
+static int		run_output(const char *, const char *, char **);
 
 const char *
 h_env(const char *name)
@@ -226,25 +227,17 @@ h_fmt(const char *fmt, ...)
 	return (out);
 }
 
-int
-h_admin(const char *args, const char *stdin_data, char **out)
+/*
+ * Run cmd (its input file path is removed afterwards): its exit status,
+ * its output in *out (NULL: dropped; the caller frees).
+ */
+static int
+run_output(const char *cmd, const char *path, char **out)
 {
 	FILE		*fp;
-	char		cmd[4096], path[256], *buf;
+	char		*buf;
 	size_t		n, cap;
-	int		status, fd;
-
-	(void)snprintf(path, sizeof(path), "/tmp/mtapi-admin-in.%ld.XXXXXX",
-	    (long)getpid());
-	fd = mkstemp(path);
-	cr_assert(fd != -1);
-	if (stdin_data != NULL)
-		cr_assert(write(fd, stdin_data, strlen(stdin_data)) ==
-		    (ssize_t)strlen(stdin_data));
-	close(fd);
-
-	(void)snprintf(cmd, sizeof(cmd), "%s --env %s %s <%s 2>&1",
-	    h_env("MTAPI_TEST_ADMIN"), h_env("MTAPI_ENV_FILE"), args, path);
+	int		status;
 
 	fp = popen(cmd, "r");
 	cr_assert(fp != NULL);
@@ -271,6 +264,27 @@ h_admin(const char *args, const char *stdin_data, char **out)
 	return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+int
+h_admin(const char *args, const char *stdin_data, char **out)
+{
+	char		cmd[4096], path[256];
+	int		fd;
+
+	(void)snprintf(path, sizeof(path), "/tmp/mtapi-admin-in.%ld.XXXXXX",
+	    (long)getpid());
+	fd = mkstemp(path);
+	cr_assert(fd != -1);
+	if (stdin_data != NULL)
+		cr_assert(write(fd, stdin_data, strlen(stdin_data)) ==
+		    (ssize_t)strlen(stdin_data));
+	close(fd);
+
+	(void)snprintf(cmd, sizeof(cmd), "%s --env %s %s <%s 2>&1",
+	    h_env("MTAPI_TEST_ADMIN"), h_env("MTAPI_ENV_FILE"), args, path);
+
+	return (run_output(cmd, path, out));
+}
+
 void
 h_admin_ok(const char *args, const char *stdin_data, char **out)
 {
@@ -283,6 +297,29 @@ h_admin_ok(const char *args, const char *stdin_data, char **out)
 		*out = buf;
 	else
 		free(buf);
+}
+
+int
+h_sql(const char *sql, char **out)
+{
+	char		cmd[4096], path[256];
+	int		fd;
+
+	if (system("command -v psql >/dev/null 2>&1") != 0)
+		cr_skip_test("psql is not installed");
+
+	/* The statement through a file: no quoting of SQL in a shell. */
+	(void)snprintf(path, sizeof(path), "/tmp/mtapi-sql.%ld.XXXXXX",
+	    (long)getpid());
+	cr_assert((fd = mkstemp(path)) != -1);
+	cr_assert(write(fd, sql, strlen(sql)) == (ssize_t)strlen(sql));
+	close(fd);
+
+	(void)snprintf(cmd, sizeof(cmd), "PGPASSWORD=\"$DB_PASSWORD\" psql -X "
+	    "-q -At -v ON_ERROR_STOP=1 -h \"$DB_HOST\" -p \"$DB_PORT\" "
+	    "-U \"$DB_USER\" -d \"$DB_NAME\" -f %s 2>&1", path);
+	(void)h_env("DB_NAME");
+	return (run_output(cmd, path, out));
 }
 
 const char *
@@ -709,6 +746,39 @@ h_jwt_claims(const char *token)
 	cr_assert(json_is_object(o), "payload is not a JSON object");
 
 	return (o);
+}
+
+json_t *
+h_jwt_header(const char *token)
+{
+	const char	*dot;
+	unsigned char	buf[2048];
+	size_t		len;
+	json_t		*o;
+
+	cr_assert_not_null(token);
+	dot = strchr(token, '.');
+	cr_assert_not_null(dot, "not a JWT: %s", token);
+	cr_assert(sodium_base642bin(buf, sizeof(buf), token, dot - token,
+	    NULL, &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0,
+	    "header is not base64url: %s", token);
+	o = json_loadb((const char *)buf, len, 0, NULL);
+	cr_assert(json_is_object(o), "header is not a JSON object");
+
+	return (o);
+}
+
+char *
+h_jwt_kid(const char *token)
+{
+	json_t		*h;
+	char		*kid;
+
+	h = h_jwt_header(token);
+	kid = strdup(h_jstr(h, "kid"));
+	json_decref(h);
+
+	return (kid);
 }
 
 void

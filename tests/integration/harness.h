@@ -155,6 +155,10 @@ void		h_assert_ids(const char *path, const char *token,
 		    const long long *ids, size_t n);
 /* The decoded payload of a JWT (not verified; caller decrefs). */
 json_t		*h_jwt_claims(const char *token);
+/* A JWT's header (caller decrefs). */
+json_t		*h_jwt_header(const char *token);
+/* Its kid (caller frees). */
+char		*h_jwt_kid(const char *token);
 /* base64url without padding, as in a JWT (caller frees). */
 char		*h_b64url(const void *data, size_t len);
 
@@ -202,6 +206,13 @@ void		h_admin_ok(const char *args, const char *stdin_data,
  */
 PGconn		*h_db_open(void);
 PGresult	*h_db_query(PGconn *, const char *, int, const char **);
+
+/*
+ * Run sql in the test database with psql (the settings of MTAPI_ENV_FILE,
+ * which test.sh exports); returns psql's exit status and, if out is not
+ * NULL, its unaligned output (caller frees). Skips the test without psql.
+ */
+int		h_sql(const char *sql, char **out);
 
 /* A fresh tenant with one user (member of it only); fills slug, token. */
 struct h_tenant {

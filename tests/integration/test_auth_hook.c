@@ -19,7 +19,9 @@
 #include "harness.h"
 
 #define PROJECTS	"/api/v1/projects/"
-#define HDR_HS256	"{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
+/* The server's header: its algorithm and the kid of its current key. */
+#define HDR_HS256	h_fmt("{\"alg\":\"HS256\",\"kid\":\"%s\"," \
+			    "\"typ\":\"JWT\"}", fixture_jwt("kid"))
 
 #define SIG_NONE	0
 #define SIG_HS256	1

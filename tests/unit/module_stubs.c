@@ -121,6 +121,7 @@ STUB(int, kore_task_state, (struct kore_task *a))
 
 /* The module's other files. */
 STUB(void, conn_pgsql_cleanup, (struct kore_pgsql *a))
+STUB(int, conn_pgsql_dead, (struct kore_pgsql *a))
 STUB(void, ratelimit_learn, (const char *a, long b))
 STUB(int, verdict_get, (const struct principal *a, int64_t *b))
 STUB(void, verdict_learn, (const struct principal *a, const char *b))

@@ -133,7 +133,7 @@ Test(settings, debug_default_hosts)
 Test(settings, jwt_algorithm)
 {
 	static const char *bad[] = { "none", "hs256", "HS384", "HS512",
-	    "RS512", "ES256", "HS256 " };
+	    "RS512", "ES384", "es256", "HS256 " };
 	struct settings	 s;
 	size_t		 i;
 
@@ -157,6 +157,147 @@ Test(settings, alg_names)
 {
 	cr_expect_str_eq(settings_alg_name(SETTINGS_ALG_HS256), "HS256");
 	cr_expect_str_eq(settings_alg_name(SETTINGS_ALG_RS256), "RS256");
+	cr_expect_str_eq(settings_alg_name(SETTINGS_ALG_ES256), "ES256");
+	cr_expect_eq(settings_alg_value("HS256"), SETTINGS_ALG_HS256);
+	cr_expect_eq(settings_alg_value("RS256"), SETTINGS_ALG_RS256);
+	cr_expect_eq(settings_alg_value("ES256"), SETTINGS_ALG_ES256);
+	cr_expect_eq(settings_alg_value("es256"), 0);
+	cr_expect_eq(settings_alg_value(NULL), 0);
+}
+
+/* ES256 (issue 16) takes a key pair like RS256. */
+Test(settings, es256_needs_key_files)
+{
+	struct settings	 s;
+	char		*priv, *pub;
+
+	setenv("JWT_ALGORITHM", "ES256", 1);
+	unit_load_fails("JWT_PRIVATE_KEY_FILE");
+
+	priv = unit_write_file("private.pem", "PRIVATE\n");
+	pub = unit_write_file("public.pem", "PUBLIC\n");
+	setenv("JWT_PRIVATE_KEY_FILE", priv, 1);
+	setenv("JWT_PUBLIC_KEY_FILE", pub, 1);
+	unit_load_ok(&s);
+	cr_expect_eq(s.jwt_alg, SETTINGS_ALG_ES256);
+	cr_expect_str_eq(s.jwt_private_pem, "PRIVATE\n");
+	settings_free(&s);
+	free(priv);
+	free(pub);
+}
+
+/* The key ring's settings: defaults and bounds. */
+Test(settings, key_ring)
+{
+	static const char *bad_leeway[] = { "-1", "301", "1.5", "x", "60s" };
+	struct settings	s;
+	size_t		i;
+
+	unit_load_ok(&s);
+	cr_expect_eq(s.leeway, 0);
+	cr_expect_eq(s.refresh_reuse, 0);
+	cr_expect_eq(s.keys_poll_seconds, 5);
+	cr_expect_eq(s.accept_missing_kid, 0);
+	cr_expect_null(s.kek_source);
+	settings_free(&s);
+
+	setenv("JWT_LEEWAY_SECONDS", "300", 1);
+	setenv("JWT_REFRESH_REUSE_SECONDS", "300", 1);
+	setenv("JWT_KEYS_POLL_SECONDS", "1", 1);
+	setenv("JWT_ACCEPT_MISSING_KID", "True", 1);
+	unit_load_ok(&s);
+	cr_expect_eq(s.leeway, 300);
+	cr_expect_eq(s.refresh_reuse, 300);
+	cr_expect_eq(s.keys_poll_seconds, 1);
+	cr_expect_eq(s.accept_missing_kid, 1);
+	settings_free(&s);
+
+	for (i = 0; i < sizeof(bad_leeway) / sizeof(bad_leeway[0]); i++) {
+		setenv("JWT_LEEWAY_SECONDS", bad_leeway[i], 1);
+		unit_load_fails("JWT_LEEWAY_SECONDS");
+	}
+	unsetenv("JWT_LEEWAY_SECONDS");
+	setenv("JWT_REFRESH_REUSE_SECONDS", "301", 1);
+	unit_load_fails("JWT_REFRESH_REUSE_SECONDS");
+	setenv("JWT_REFRESH_REUSE_SECONDS", "-1", 1);
+	unit_load_fails("JWT_REFRESH_REUSE_SECONDS");
+	unsetenv("JWT_REFRESH_REUSE_SECONDS");
+	setenv("JWT_KEYS_POLL_SECONDS", "0", 1);
+	unit_load_fails("JWT_KEYS_POLL_SECONDS");
+	setenv("JWT_KEYS_POLL_SECONDS", "301", 1);
+	unit_load_fails("JWT_KEYS_POLL_SECONDS");
+	unsetenv("JWT_KEYS_POLL_SECONDS");
+	setenv("JWT_ACCEPT_MISSING_KID", "maybe", 1);
+	unit_load_fails("JWT_ACCEPT_MISSING_KID");
+}
+
+/*
+ * The key-encryption key: JWT_KEY_ENCRYPTION_KEY, else SECRET_KEY; never
+ * missing, in any mode; strong with DEBUG=False.
+ */
+Test(settings, key_encryption_key)
+{
+	struct settings	 s;
+	char		 err[256];
+
+	setenv("DEBUG", "True", 1);
+	unit_load_ok(&s);
+	err[0] = '\0';
+	cr_expect_eq(settings_check_kek(&s, err, sizeof(err)), -1);
+	cr_expect(strstr(err, "JWT_KEY_ENCRYPTION_KEY") != NULL, "%s", err);
+	settings_free(&s);
+
+	/* JWT_SIGNING_KEY alone is not one: it is the key being sealed. */
+	setenv("JWT_SIGNING_KEY", LONG_KEY, 1);
+	unit_load_ok(&s);
+	cr_expect_eq(settings_check_kek(&s, err, sizeof(err)), -1);
+	settings_free(&s);
+
+	setenv("SECRET_KEY", "short", 1);
+	unit_load_ok(&s);
+	cr_expect_str_eq(s.kek_source, "short");
+	cr_expect_eq(settings_check_kek(&s, err, sizeof(err)), 0, "%s", err);
+	settings_free(&s);
+
+	setenv("JWT_KEY_ENCRYPTION_KEY", "the-kek", 1);
+	unit_load_ok(&s);
+	cr_expect_str_eq(s.kek_source, "the-kek");
+	settings_free(&s);
+
+	/* Production: at least 32 bytes, not a default. */
+	setenv("DEBUG", "False", 1);
+	unit_load_ok(&s);
+	cr_expect_eq(settings_check_kek(&s, err, sizeof(err)), -1);
+	settings_free(&s);
+	setenv("JWT_KEY_ENCRYPTION_KEY", SETTINGS_DEV_KEY, 1);
+	unit_load_ok(&s);
+	cr_expect_eq(settings_check_kek(&s, err, sizeof(err)), -1);
+	settings_free(&s);
+	setenv("JWT_KEY_ENCRYPTION_KEY", LONG_KEY, 1);
+	unit_load_ok(&s);
+	cr_expect_eq(settings_check_kek(&s, err, sizeof(err)), 0, "%s", err);
+	settings_free(&s);
+}
+
+/* HS256 in production with only a key-encryption key: the ring makes one. */
+Test(settings, production_hs256_from_the_ring)
+{
+	struct settings	 s;
+	char		 err[256];
+
+	setenv("DEBUG", "False", 1);
+	setenv("ALLOWED_HOSTS", "api.example.com", 1);
+	setenv("JWT_KEY_ENCRYPTION_KEY", LONG_KEY, 1);
+	unit_load_ok(&s);
+	cr_expect_eq(settings_check_production(&s, err, sizeof(err)), 0,
+	    "%s", err);
+	settings_free(&s);
+
+	/* A weak JWT_SIGNING_KEY is refused all the same: it would be used. */
+	setenv("JWT_SIGNING_KEY", "short", 1);
+	unit_load_ok(&s);
+	cr_expect_eq(settings_check_production(&s, err, sizeof(err)), -1);
+	settings_free(&s);
 }
 
 Test(settings, rs256_needs_key_files)

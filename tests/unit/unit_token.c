@@ -2,8 +2,9 @@
  * Unit tests for src/core/token.c.
  *
  * The rejection table builds every token by hand (base64url header and
- * payload, HMAC or RSA signature) from one valid token, changing exactly
- * one thing per row, so that each row proves one check.
+ * payload, HMAC, RSA or ECDSA signature) from one valid token, changing
+ * exactly one thing per row, so that each row proves one check. The
+ * servers' key rings (src/core/keyset.c) hold one key each, named KID_*.
  */
 
 #include <sys/stat.h>
@@ -24,6 +25,7 @@
 #include <openssl/rsa.h>
 #include <sodium.h>
 
+#include "core/keyset.h"
 #include "core/settings.h"
 #include "core/token.h"
 
@@ -38,6 +40,10 @@
 #define JTI		"a1b2c3d4-e5f6-4789-8abc-def012345678"
 #define SID		"0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"
 #define CLIENT_ID	"mtc_abcdefghijklmnopqrstuvw"
+#define KID_HS		"unit-hs-1"
+#define KID_RS		"unit-rs-1"
+#define KID_ES		"unit-es-1"
+#define HEX32		"0123456789abcdef0123456789abcdef"
 
 /* How the test signs a token. */
 #define S_HS256		0	/* HMAC-SHA256 with the server's secret */
@@ -48,11 +54,14 @@
 #define S_HS256_PUBKEY	5	/* HMAC-SHA256 keyed with RSA public PEM */
 #define S_NONE		6	/* empty signature */
 #define S_JUNK		7	/* base64url, but no signature */
+#define S_ES256		8	/* ECDSA P-256 SHA-256, the test pair */
+#define S_HS256_ECPUB	9	/* HMAC-SHA256 keyed with EC public PEM */
+#define S_RS256_OTHER	10	/* RSA-SHA256, someone else's key pair */
 
 /* What is done to the signed token afterwards. */
 #define M_NONE		0
 #define M_TAMPER_PAYLOAD 1	/* payload with another tenant */
-#define M_TAMPER_HEADER	2	/* header with a "kid" added */
+#define M_TAMPER_HEADER	2	/* header with a "cty" added */
 #define M_FLIP_SIG	3	/* one signature character changed */
 #define M_DROP_SIG	4	/* "header.payload" */
 #define M_CUT_SIG	5	/* signature shortened */
@@ -71,6 +80,7 @@
 
 #define SRV_HS		0
 #define SRV_RS		1
+#define SRV_ES		2
 
 #define WANT_ACCESS	0
 #define WANT_REFRESH	1
@@ -93,6 +103,10 @@ struct vcase {
 	int		 mangle;	/* M_* */
 	int		 want;		/* WANT_* */
 	time_t		 now;		/* 0: NOW */
+	long		 leeway;	/* JWT_LEEWAY_SECONDS */
+	int		 no_kid_ok;	/* JWT_ACCEPT_MISSING_KID */
+	int		 hdr_jwk;	/* header carries the signer's JWK */
+	int		 other_ring;	/* server's ring: the signer's key */
 	int		 expect;	/* TOKEN_OK or TOKEN_E_* */
 };
 
@@ -105,8 +119,11 @@ static const struct vcase cases[] = {
 	    .expect = TOKEN_OK },
 	{ .name = "baseline RS256 token", .server = SRV_RS, .sign = S_RS256,
 	    .expect = TOKEN_OK },
+	{ .name = "baseline ES256 token", .server = SRV_ES, .sign = S_ES256,
+	    .expect = TOKEN_OK },
 	{ .name = "baseline header without typ",
-	    .hdr = "{\"alg\":\"HS256\"}", .expect = TOKEN_OK },
+	    .hdr = "{\"alg\":\"HS256\",\"kid\":\"" KID_HS "\"}",
+	    .expect = TOKEN_OK },
 	{ .name = "one second before exp", .now = NOW + 299,
 	    .expect = TOKEN_OK },
 
@@ -144,6 +161,34 @@ static const struct vcase cases[] = {
 	{ .name = "expired: now after exp", .now = NOW + 301,
 	    .expect = TOKEN_E_EXPIRED },
 	{ .name = "iat a string", .set = "iat", .val = "\"1767225590\"",
+	    .expect = TOKEN_E_CLAIMS },
+
+	/* Clock leeway (JWT_LEEWAY_SECONDS) for exp and nbf. */
+	{ .name = "expired within the leeway", .now = NOW + 359,
+	    .leeway = 60, .expect = TOKEN_OK },
+	{ .name = "expired: at exp + leeway", .now = NOW + 360,
+	    .leeway = 60, .expect = TOKEN_E_EXPIRED },
+	{ .name = "exp at the start of time, leeway 300",
+	    .set = "exp", .val = "-9223372036854775807", .leeway = 300,
+	    .expect = TOKEN_E_EXPIRED },
+	{ .name = "exp at the end of time, leeway 300 (no overflow)",
+	    .set = "exp", .val = "9223372036854775807", .leeway = 300,
+	    .expect = TOKEN_OK },
+
+	/* nbf */
+	{ .name = "nbf in the past", .set = "nbf", .val = "1767225000",
+	    .expect = TOKEN_OK },
+	{ .name = "nbf now", .set = "nbf", .val = "1767225600",
+	    .expect = TOKEN_OK },
+	{ .name = "nbf one second ahead", .set = "nbf", .val = "1767225601",
+	    .expect = TOKEN_E_NOT_YET },
+	{ .name = "nbf ahead, within the leeway", .set = "nbf",
+	    .val = "1767225660", .leeway = 60, .expect = TOKEN_OK },
+	{ .name = "nbf ahead, past the leeway", .set = "nbf",
+	    .val = "1767225661", .leeway = 60, .expect = TOKEN_E_NOT_YET },
+	{ .name = "nbf a string", .set = "nbf", .val = "\"1767225000\"",
+	    .expect = TOKEN_E_CLAIMS },
+	{ .name = "nbf a real", .set = "nbf", .val = "1767225000.5",
 	    .expect = TOKEN_E_CLAIMS },
 
 	/* iss */
@@ -188,7 +233,22 @@ static const struct vcase cases[] = {
 
 	/* jti, sid */
 	{ .name = "jti missing", .del = "jti", .expect = TOKEN_E_CLAIMS },
+	/* Any non-empty string of at most 255 bytes (RFC 7519, issue 12). */
 	{ .name = "jti not a UUID", .set = "jti", .val = "\"abc\"",
+	    .expect = TOKEN_OK },
+	{ .name = "jti of 32 hex digits (simplejwt)", .set = "jti",
+	    .val = "\"" HEX32 "\"", .expect = TOKEN_OK },
+	{ .name = "jti of 255 bytes", .set = "jti", .val = "\"" HEX32 HEX32
+	    HEX32 HEX32 HEX32 HEX32 HEX32 "0123456789abcdef0123456789abcd\"",
+	    .expect = TOKEN_OK },
+	{ .name = "jti of 256 bytes", .set = "jti", .val = "\"" HEX32 HEX32
+	    HEX32 HEX32 HEX32 HEX32 HEX32 HEX32 "\"",
+	    .expect = TOKEN_E_CLAIMS },
+	{ .name = "jti empty", .set = "jti", .val = "\"\"",
+	    .expect = TOKEN_E_CLAIMS },
+	{ .name = "jti a number", .set = "jti", .val = "7",
+	    .expect = TOKEN_E_CLAIMS },
+	{ .name = "jti null", .set = "jti", .val = "null",
 	    .expect = TOKEN_E_CLAIMS },
 	{ .name = "sid not a UUID", .set = "sid", .val = "\"abc\"",
 	    .expect = TOKEN_E_CLAIMS },
@@ -285,6 +345,68 @@ static const struct vcase cases[] = {
 	    .sign = S_HS256, .expect = TOKEN_E_ALG },
 	{ .name = "HS256 keyed with the RS256 public key (confusion)",
 	    .server = SRV_RS, .sign = S_HS256_PUBKEY, .expect = TOKEN_E_ALG },
+	{ .name = "HS256 keyed with the ES256 public key (confusion)",
+	    .server = SRV_ES, .sign = S_HS256_ECPUB, .expect = TOKEN_E_ALG },
+	{ .name = "ES256 token to an RS256 server", .server = SRV_RS,
+	    .sign = S_ES256, .expect = TOKEN_E_ALG },
+	{ .name = "RS256 token to an ES256 server", .server = SRV_ES,
+	    .sign = S_RS256, .expect = TOKEN_E_ALG },
+
+	/* kid: chooses a key of the ring, never an algorithm. */
+	{ .name = "kid missing", .hdr = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}",
+	    .expect = TOKEN_E_KID },
+	{ .name = "kid missing, kid-less tokens accepted (transition)",
+	    .hdr = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}", .no_kid_ok = 1,
+	    .expect = TOKEN_OK },
+	{ .name = "kid missing, RS256, transition", .server = SRV_RS,
+	    .sign = S_RS256, .hdr = "{\"alg\":\"RS256\"}", .no_kid_ok = 1,
+	    .expect = TOKEN_OK },
+	{ .name = "kid unknown", .hdr = "{\"alg\":\"HS256\",\"kid\":\"nope\"}",
+	    .expect = TOKEN_E_KID },
+	{ .name = "kid unknown, transition on", .no_kid_ok = 1,
+	    .hdr = "{\"alg\":\"HS256\",\"kid\":\"nope\"}",
+	    .expect = TOKEN_E_KID },
+	{ .name = "kid empty", .hdr = "{\"alg\":\"HS256\",\"kid\":\"\"}",
+	    .expect = TOKEN_E_KID },
+	{ .name = "kid not a string", .hdr = "{\"alg\":\"HS256\",\"kid\":1}",
+	    .expect = TOKEN_E_KID },
+	{ .name = "kid null", .hdr = "{\"alg\":\"HS256\",\"kid\":null}",
+	    .expect = TOKEN_E_KID },
+	{ .name = "kid in another case", .hdr = "{\"alg\":\"HS256\","
+	    "\"kid\":\"UNIT-HS-1\"}", .expect = TOKEN_E_KID },
+	{ .name = "kid of the RS256 ring's key, to the HS256 server",
+	    .hdr = "{\"alg\":\"HS256\",\"kid\":\"" KID_RS "\"}",
+	    .expect = TOKEN_E_KID },
+	{ .name = "kid of the HS256 ring's key, HMAC with the RS256 public "
+	    "key, to the RS256 server", .server = SRV_RS,
+	    .sign = S_HS256_PUBKEY,
+	    .hdr = "{\"alg\":\"HS256\",\"kid\":\"" KID_HS "\"}",
+	    .expect = TOKEN_E_ALG },
+	{ .name = "RS256 kid with alg HS256, HMAC with the RS256 public key",
+	    .server = SRV_RS, .sign = S_HS256_PUBKEY,
+	    .hdr = "{\"alg\":\"HS256\",\"kid\":\"" KID_RS "\"}",
+	    .expect = TOKEN_E_ALG },
+
+	/* Keys a token brings along are never used. */
+	{ .name = "jwk header with the signer's own RSA key", .server = SRV_RS,
+	    .sign = S_RS256_OTHER, .hdr_jwk = 1, .expect = TOKEN_E_SIGNATURE },
+	{ .name = "control: the signer's own key is a good RS256 key",
+	    .server = SRV_RS, .sign = S_RS256_OTHER, .hdr_jwk = 1,
+	    .other_ring = 1, .expect = TOKEN_OK },
+	{ .name = "jku header naming someone's key set", .server = SRV_RS,
+	    .sign = S_RS256_OTHER, .hdr = "{\"alg\":\"RS256\",\"kid\":\""
+	    KID_RS "\",\"jku\":\"https://attacker.example/jwks.json\"}",
+	    .expect = TOKEN_E_SIGNATURE },
+	{ .name = "x5u header naming someone's certificate", .server = SRV_RS,
+	    .sign = S_RS256_OTHER, .hdr = "{\"alg\":\"RS256\",\"kid\":\""
+	    KID_RS "\",\"x5u\":\"https://attacker.example/cert.pem\"}",
+	    .expect = TOKEN_E_SIGNATURE },
+	{ .name = "jwk header with an HMAC key (oct)", .sign = S_HS256_OTHER,
+	    .hdr = "{\"alg\":\"HS256\",\"kid\":\"" KID_HS "\",\"jwk\":"
+	    "{\"kty\":\"oct\",\"k\":\"YW5vdGhlci1oczI1Ni1zZWNyZXQtdGhhdC1pcy1u"
+	    "b3Qtb3Vycy0wMDAw\"}}", .expect = TOKEN_E_SIGNATURE },
+	{ .name = "crit header", .hdr = "{\"alg\":\"HS256\",\"kid\":\""
+	    KID_HS "\",\"crit\":[\"exp\"]}", .expect = TOKEN_E_HEADER },
 
 	/* Header. */
 	{ .name = "typ not JWT", .hdr = "{\"alg\":\"HS256\",\"typ\":\"JWS\"}",
@@ -358,51 +480,69 @@ static const struct vcase cases[] = {
 
 #define NCASES	(sizeof(cases) / sizeof(cases[0]))
 
-static char	*rsa_priv, *rsa_pub;
+static char	*rsa_priv, *rsa_pub;	/* the RS256 server's key */
+static char	*ec_priv, *ec_pub;	/* the ES256 server's key */
+static char	*rsa2_priv, *rsa2_pub;	/* someone else's */
 
 static void	 rsa_init(void);
+static void	 pair_new(int, char **, char **);
 static char	*b64url(const void *, size_t);
 static char	*b64url_str(const char *);
 static char	*sign_input(int, const char *);
+static char	*sign_pem(const char *, const char *, int);
 static char	*join3(const char *, const char *, const char *);
 static json_t	*claims_json(int, const char *);
 static char	*build_token(const struct vcase *);
+static char	*jwk_header(void);
 static void	 keys_hs(struct token_keys *);
 static void	 keys_rs(struct token_keys *);
+static void	 keys_es(struct token_keys *);
+static void	 keys_ring(struct token_keys *, struct keyset *, int,
+		    const char *, const char *, const char *);
 static void	 claims_fill(struct token_claims *, int, int);
+static json_t	*header_of(const char *);
 static int	 all_zero(const void *, size_t);
 static char	*tmpfile_with(const char *, const char *, const char *);
 
-/* One 2048-bit RSA key pair per test process, made on first use. */
+static struct keyset	ring_hs, ring_rs, ring_es, ring_other;
+
+/* The key pairs, made once per test process on first use. */
 static void
 rsa_init(void)
+{
+	if (rsa_priv != NULL)
+		return;
+	pair_new(EVP_PKEY_RSA, &rsa_priv, &rsa_pub);
+	pair_new(EVP_PKEY_EC, &ec_priv, &ec_pub);
+	pair_new(EVP_PKEY_RSA, &rsa2_priv, &rsa2_pub);
+}
+
+static void
+pair_new(int type, char **priv, char **pub)
 {
 	EVP_PKEY	*pk;
 	BIO		*b;
 	char		*p;
 	long		 n;
 
-	if (rsa_priv != NULL)
-		return;
-
-	pk = EVP_RSA_gen(2048);
-	cr_assert_not_null(pk, "RSA key generation failed");
+	pk = type == EVP_PKEY_RSA ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+	cr_assert_not_null(pk, "key generation failed");
 
 	b = BIO_new(BIO_s_mem());
 	cr_assert(PEM_write_bio_PrivateKey(b, pk, NULL, NULL, 0, NULL, NULL));
 	n = BIO_get_mem_data(b, &p);
-	rsa_priv = strndup(p, n);
+	*priv = strndup(p, n);
 	BIO_free(b);
 
 	b = BIO_new(BIO_s_mem());
 	cr_assert(PEM_write_bio_PUBKEY(b, pk));
 	n = BIO_get_mem_data(b, &p);
-	rsa_pub = strndup(p, n);
+	*pub = strndup(p, n);
 	BIO_free(b);
 
 	EVP_PKEY_free(pk);
-	cr_assert_not_null(rsa_priv);
-	cr_assert_not_null(rsa_pub);
+	cr_assert_not_null(*priv);
+	cr_assert_not_null(*pub);
 }
 
 static char *
@@ -431,15 +571,10 @@ b64url_str(const char *s)
 static char *
 sign_input(int how, const char *input)
 {
-	unsigned char	 mac[EVP_MAX_MD_SIZE], *sig;
+	unsigned char	 mac[EVP_MAX_MD_SIZE];
 	unsigned int	 maclen;
 	const EVP_MD	*md;
 	const char	*key;
-	EVP_MD_CTX	*ctx;
-	EVP_PKEY	*pk;
-	BIO		*b;
-	size_t		 siglen;
-	char		*out;
 
 	switch (how) {
 	case S_NONE:
@@ -448,23 +583,13 @@ sign_input(int how, const char *input)
 		return (b64url_str("signature"));
 	case S_RS256:
 		rsa_init();
-		b = BIO_new_mem_buf(rsa_priv, -1);
-		pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-		BIO_free(b);
-		cr_assert_not_null(pk);
-		ctx = EVP_MD_CTX_new();
-		cr_assert_eq(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL,
-		    pk), 1);
-		cr_assert_eq(EVP_DigestSign(ctx, NULL, &siglen,
-		    (const unsigned char *)input, strlen(input)), 1);
-		sig = malloc(siglen);
-		cr_assert_eq(EVP_DigestSign(ctx, sig, &siglen,
-		    (const unsigned char *)input, strlen(input)), 1);
-		EVP_MD_CTX_free(ctx);
-		EVP_PKEY_free(pk);
-		out = b64url(sig, siglen);
-		free(sig);
-		return (out);
+		return (sign_pem(rsa_priv, input, 0));
+	case S_RS256_OTHER:
+		rsa_init();
+		return (sign_pem(rsa2_priv, input, 0));
+	case S_ES256:
+		rsa_init();
+		return (sign_pem(ec_priv, input, 1));
 	}
 
 	md = EVP_sha256();
@@ -483,12 +608,61 @@ sign_input(int how, const char *input)
 		rsa_init();
 		key = rsa_pub;
 		break;
+	case S_HS256_ECPUB:
+		rsa_init();
+		key = ec_pub;
+		break;
 	}
 
 	cr_assert_not_null(HMAC(md, key, (int)strlen(key),
 	    (const unsigned char *)input, strlen(input), mac, &maclen));
 
 	return (b64url(mac, maclen));
+}
+
+/* SHA-256 with a PEM private key; ECDSA as JWS wants it (R || S). */
+static char *
+sign_pem(const char *pem, const char *input, int ecdsa)
+{
+	unsigned char	*sig, rs[64];
+	const unsigned char *q;
+	const BIGNUM	*r, *ss;
+	ECDSA_SIG	*es;
+	EVP_MD_CTX	*ctx;
+	EVP_PKEY	*pk;
+	BIO		*b;
+	size_t		 siglen;
+	char		*out;
+
+	b = BIO_new_mem_buf(pem, -1);
+	pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+	BIO_free(b);
+	cr_assert_not_null(pk);
+	ctx = EVP_MD_CTX_new();
+	cr_assert_eq(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pk), 1);
+	cr_assert_eq(EVP_DigestSign(ctx, NULL, &siglen,
+	    (const unsigned char *)input, strlen(input)), 1);
+	sig = malloc(siglen);
+	cr_assert_eq(EVP_DigestSign(ctx, sig, &siglen,
+	    (const unsigned char *)input, strlen(input)), 1);
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+
+	if (ecdsa) {
+		q = sig;
+		es = d2i_ECDSA_SIG(NULL, &q, (long)siglen);
+		cr_assert_not_null(es);
+		ECDSA_SIG_get0(es, &r, &ss);
+		cr_assert_eq(BN_bn2binpad(r, rs, 32), 32);
+		cr_assert_eq(BN_bn2binpad(ss, rs + 32, 32), 32);
+		ECDSA_SIG_free(es);
+		out = b64url(rs, sizeof(rs));
+	} else {
+		out = b64url(sig, siglen);
+	}
+	free(sig);
+
+	return (out);
 }
 
 static char *
@@ -548,9 +722,9 @@ static char *
 build_token(const struct vcase *c)
 {
 	json_t		*claims, *v;
-	const char	*alg, *hdr;
+	const char	*alg, *hdr, *kid;
 	char		*payload, *withdup, *h64, *p64, *input, *sig, *tok;
-	char		*s, hdrbuf[64];
+	char		*s, *jwkhdr, hdrbuf[256];
 	size_t		 len;
 
 	claims = claims_json(c->auth, c->token_type != NULL ?
@@ -584,15 +758,22 @@ build_token(const struct vcase *c)
 		alg = "HS512";
 		break;
 	case S_RS256:
+	case S_RS256_OTHER:
 		alg = "RS256";
+		break;
+	case S_ES256:
+		alg = "ES256";
 		break;
 	default:
 		alg = "HS256";
 		break;
 	}
+	kid = c->server == SRV_RS ? KID_RS : c->server == SRV_ES ? KID_ES :
+	    KID_HS;
 	(void)snprintf(hdrbuf, sizeof(hdrbuf),
-	    "{\"alg\":\"%s\",\"typ\":\"JWT\"}", alg);
-	hdr = c->hdr != NULL ? c->hdr : hdrbuf;
+	    "{\"alg\":\"%s\",\"kid\":\"%s\",\"typ\":\"JWT\"}", alg, kid);
+	jwkhdr = c->hdr_jwk ? jwk_header() : NULL;
+	hdr = c->hdr != NULL ? c->hdr : jwkhdr != NULL ? jwkhdr : hdrbuf;
 
 	h64 = b64url_str(hdr);
 	p64 = b64url_str(payload);
@@ -613,8 +794,8 @@ build_token(const struct vcase *c)
 		break;
 	case M_TAMPER_HEADER:
 		free(h64);
-		(void)snprintf(hdrbuf, sizeof(hdrbuf),
-		    "{\"alg\":\"%s\",\"typ\":\"JWT\",\"kid\":\"x\"}", alg);
+		(void)snprintf(hdrbuf, sizeof(hdrbuf), "{\"alg\":\"%s\","
+		    "\"kid\":\"%s\",\"typ\":\"JWT\",\"cty\":\"x\"}", alg, kid);
 		h64 = b64url_str(hdrbuf);
 		free(tok);
 		tok = join3(h64, p64, sig);
@@ -681,36 +862,78 @@ build_token(const struct vcase *c)
 	free(input);
 	free(sig);
 	free(payload);
+	free(jwkhdr);
 	json_decref(claims);
 
 	return (tok);
 }
 
+/* An RS256 header with KID_RS whose jwk is the other key pair's. */
+static char *
+jwk_header(void)
+{
+	struct keyset	 set;
+	json_t		*jwks, *hdr;
+	char		 err[128], *out;
+
+	rsa_init();
+	keyset_init(&set, SETTINGS_ALG_RS256);
+	cr_assert_eq(keyset_add(&set, KID_RS, KEY_STATE_VERIFYING, NULL, 0,
+	    rsa2_pub, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(keyset_publish(&set), 0);
+	jwks = json_loads(set.jwks, 0, NULL);
+	cr_assert_not_null(jwks);
+	hdr = json_pack("{s:s, s:s, s:s, s:O}", "alg", "RS256", "kid", KID_RS,
+	    "typ", "JWT", "jwk", json_array_get(json_object_get(jwks, "keys"),
+	    0));
+	cr_assert_not_null(hdr);
+	out = json_dumps(hdr, JSON_COMPACT);
+	json_decref(hdr);
+	json_decref(jwks);
+	keyset_free(&set);
+
+	return (out);
+}
+
+/* A server's token checks over a ring of one current key, kid. */
+static void
+keys_ring(struct token_keys *k, struct keyset *set, int alg, const char *kid,
+    const char *secret, const char *public_pem)
+{
+	char		err[128];
+
+	keyset_free(set);
+	keyset_init(set, alg);
+	cr_assert_eq(keyset_add(set, kid, KEY_STATE_CURRENT,
+	    (const unsigned char *)secret, strlen(secret), public_pem, err,
+	    sizeof(err)), 0, "%s", err);
+	cr_assert_eq(keyset_publish(set), 0);
+
+	memset(k, 0, sizeof(*k));
+	k->alg = alg;
+	k->set = set;
+	k->issuer = ISSUER;
+	k->audience = AUDIENCE;
+}
+
 static void
 keys_hs(struct token_keys *k)
 {
-	memset(k, 0, sizeof(*k));
-	k->alg = SETTINGS_ALG_HS256;
-	k->sign_key = (const unsigned char *)HS_KEY;
-	k->sign_len = strlen(HS_KEY);
-	k->verify_key = k->sign_key;
-	k->verify_len = k->sign_len;
-	k->issuer = ISSUER;
-	k->audience = AUDIENCE;
+	keys_ring(k, &ring_hs, SETTINGS_ALG_HS256, KID_HS, HS_KEY, NULL);
 }
 
 static void
 keys_rs(struct token_keys *k)
 {
 	rsa_init();
-	memset(k, 0, sizeof(*k));
-	k->alg = SETTINGS_ALG_RS256;
-	k->sign_key = (const unsigned char *)rsa_priv;
-	k->sign_len = strlen(rsa_priv);
-	k->verify_key = (const unsigned char *)rsa_pub;
-	k->verify_len = strlen(rsa_pub);
-	k->issuer = ISSUER;
-	k->audience = AUDIENCE;
+	keys_ring(k, &ring_rs, SETTINGS_ALG_RS256, KID_RS, rsa_priv, rsa_pub);
+}
+
+static void
+keys_es(struct token_keys *k)
+{
+	rsa_init();
+	keys_ring(k, &ring_es, SETTINGS_ALG_ES256, KID_ES, ec_priv, ec_pub);
 }
 
 static int
@@ -748,10 +971,19 @@ ParameterizedTest(size_t *i, verify, table)
 
 	cr_assert(sodium_init() >= 0);
 
-	if (c->server == SRV_RS)
+	if (c->other_ring) {
+		rsa_init();
+		keys_ring(&keys, &ring_other, SETTINGS_ALG_RS256, KID_RS,
+		    rsa2_priv, rsa2_pub);
+	} else if (c->server == SRV_RS) {
 		keys_rs(&keys);
-	else
+	} else if (c->server == SRV_ES) {
+		keys_es(&keys);
+	} else {
 		keys_hs(&keys);
+	}
+	keys.leeway = c->leeway;
+	keys.accept_missing_kid = c->no_kid_ok;
 
 	switch (c->want) {
 	case WANT_REFRESH:
@@ -776,8 +1008,13 @@ ParameterizedTest(size_t *i, verify, table)
 
 	if (c->expect == TOKEN_OK && rc == TOKEN_OK) {
 		cr_expect_str_eq(out.tenant, TENANT, "%s", c->name);
-		cr_expect_str_eq(out.jti, JTI, "%s", c->name);
-		cr_expect_eq(out.exp, NOW + 300, "%s", c->name);
+		if (c->set != NULL && !strcmp(c->set, "jti"))
+			cr_expect_eq(strlen(out.jti), strlen(c->val) - 2,
+			    "%s", c->name);
+		else
+			cr_expect_str_eq(out.jti, JTI, "%s", c->name);
+		if (c->set == NULL || strcmp(c->set, "exp"))
+			cr_expect_eq(out.exp, NOW + 300, "%s", c->name);
 	}
 	if (rc != TOKEN_OK)
 		cr_expect(all_zero(&out, sizeof(out)),
@@ -827,7 +1064,8 @@ Test(verify, length_limit)
 	keys_hs(&keys);
 	last_ok = NULL;
 	seen_ok = seen_long = 0;
-	h64 = b64url_str("{\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+	h64 = b64url_str("{\"alg\":\"HS256\",\"kid\":\"" KID_HS "\","
+	    "\"typ\":\"JWT\"}");
 
 	for (n = 2000; n < 4000 && !seen_long; n++) {
 		pad = malloc(n + 1);
@@ -960,6 +1198,8 @@ round_trip(int server, int auth, int type)
 
 	if (server == SRV_RS)
 		keys_rs(&keys);
+	else if (server == SRV_ES)
+		keys_es(&keys);
 	else
 		keys_hs(&keys);
 
@@ -1052,6 +1292,16 @@ Test(mint, service_rs256)
 	round_trip(SRV_RS, AUTH_TYPE_SERVICE, TOKEN_TYPE_ACCESS);
 }
 
+Test(mint, user_es256)
+{
+	round_trip(SRV_ES, AUTH_TYPE_USER, TOKEN_TYPE_ACCESS);
+}
+
+Test(mint, api_client_es256)
+{
+	round_trip(SRV_ES, AUTH_TYPE_API_CLIENT, TOKEN_TYPE_REFRESH);
+}
+
 /* What token_mint writes: header alg/typ and the documented claims. */
 Test(mint, wire_format)
 {
@@ -1078,6 +1328,8 @@ Test(mint, wire_format)
 	cr_assert_not_null(hdr);
 	cr_expect_str_eq(json_string_value(json_object_get(hdr, "alg")),
 	    "HS256");
+	cr_expect_str_eq(json_string_value(json_object_get(hdr, "kid")),
+	    KID_HS);
 	json_decref(hdr);
 
 	cr_assert_eq(sodium_base642bin(buf, sizeof(buf), dot1 + 1,
@@ -1114,11 +1366,12 @@ Test(mint, other_server_refuses)
 	tok = token_mint(&keys, &in);
 	cr_assert_not_null(tok);
 
-	other = keys;
-	other.verify_key = (const unsigned char *)HS_OTHER_KEY;
-	other.verify_len = strlen(HS_OTHER_KEY);
+	/* The same kid, another secret. */
+	keys_ring(&other, &ring_other, SETTINGS_ALG_HS256, KID_HS,
+	    HS_OTHER_KEY, NULL);
 	cr_expect_eq(token_verify(&other, tok, 0, NOW, &out),
 	    TOKEN_E_SIGNATURE);
+	keys_hs(&keys);
 
 	other = keys;
 	other.issuer = "another-issuer";
@@ -1138,21 +1391,94 @@ Test(mint, other_server_refuses)
 /* RS256 verification needs only the public key. */
 Test(mint, rs256_verify_with_public_key_only)
 {
+	struct keyset		 set;
 	struct token_keys	 keys, verifier;
 	struct token_claims	 in, out;
-	char			*tok;
+	char			*tok, err[128];
 
 	keys_rs(&keys);
 	claims_fill(&in, AUTH_TYPE_SERVICE, TOKEN_TYPE_ACCESS);
 	tok = token_mint(&keys, &in);
 	cr_assert_not_null(tok);
 
+	/* A ring with the public key only, as a worker has verifying keys. */
+	keyset_init(&set, SETTINGS_ALG_RS256);
+	cr_assert_eq(keyset_add(&set, KID_RS, KEY_STATE_VERIFYING, NULL, 0,
+	    rsa_pub, err, sizeof(err)), 0, "%s", err);
 	verifier = keys;
-	verifier.sign_key = NULL;
-	verifier.sign_len = 0;
+	verifier.set = &set;
 	cr_expect_eq(token_verify(&verifier, tok, TOKEN_TYPE_ACCESS, NOW,
 	    &out), TOKEN_OK);
+	/* ... and signs nothing. */
+	cr_expect_null(token_mint(&verifier, &in));
+	keyset_free(&set);
 	free(tok);
+}
+
+/*
+ * After a rotation: the new current key signs (its kid in the header),
+ * the previous one still verifies what it signed, a retired one (gone
+ * from the ring) does not.
+ */
+Test(mint, rotation_keeps_verifying_keys)
+{
+	struct keyset		 set;
+	struct token_keys	 keys;
+	struct token_claims	 in, out;
+	char			*old, *tok, err[128];
+	json_t			*hdr;
+
+	keys_hs(&keys);
+	claims_fill(&in, AUTH_TYPE_USER, TOKEN_TYPE_ACCESS);
+	old = token_mint(&keys, &in);
+	cr_assert_not_null(old);
+
+	keyset_init(&set, SETTINGS_ALG_HS256);
+	cr_assert_eq(keyset_add(&set, KID_HS, KEY_STATE_VERIFYING,
+	    (const unsigned char *)HS_KEY, strlen(HS_KEY), NULL, err,
+	    sizeof(err)), 0, "%s", err);
+	cr_assert_eq(keyset_add(&set, "unit-hs-2", KEY_STATE_CURRENT,
+	    (const unsigned char *)HS_OTHER_KEY, strlen(HS_OTHER_KEY), NULL,
+	    err, sizeof(err)), 0, "%s", err);
+	keys.set = &set;
+
+	tok = token_mint(&keys, &in);
+	cr_assert_not_null(tok);
+	hdr = header_of(tok);
+	cr_expect_str_eq(json_string_value(json_object_get(hdr, "kid")),
+	    "unit-hs-2");
+	json_decref(hdr);
+	cr_expect_eq(token_verify(&keys, tok, 0, NOW, &out), TOKEN_OK);
+	cr_expect_eq(token_verify(&keys, old, 0, NOW, &out), TOKEN_OK);
+	keyset_free(&set);
+
+	/* KID_HS retired: the ring no longer holds it. */
+	keyset_init(&set, SETTINGS_ALG_HS256);
+	cr_assert_eq(keyset_add(&set, "unit-hs-2", KEY_STATE_CURRENT,
+	    (const unsigned char *)HS_OTHER_KEY, strlen(HS_OTHER_KEY), NULL,
+	    err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(token_verify(&keys, old, 0, NOW, &out), TOKEN_E_KID);
+	cr_expect_eq(token_verify(&keys, tok, 0, NOW, &out), TOKEN_OK);
+	keyset_free(&set);
+
+	free(old);
+	free(tok);
+}
+
+/* No current key, no token. */
+Test(mint, no_current_key)
+{
+	struct keyset		 set;
+	struct token_keys	 keys;
+	struct token_claims	 in;
+
+	keys_hs(&keys);
+	keyset_init(&set, SETTINGS_ALG_HS256);
+	keys.set = &set;
+	claims_fill(&in, AUTH_TYPE_USER, TOKEN_TYPE_ACCESS);
+	cr_expect_null(token_mint(&keys, &in));
+	keys.set = NULL;
+	cr_expect_null(token_mint(&keys, &in));
 }
 
 Test(uuid, valid)
@@ -1211,6 +1537,25 @@ Test(uuid, new)
 	}
 }
 
+/* The decoded header of a token. */
+static json_t *
+header_of(const char *tok)
+{
+	unsigned char	 buf[1024];
+	const char	*dot;
+	size_t		 len;
+	json_t		*hdr;
+
+	dot = strchr(tok, '.');
+	cr_assert_not_null(dot);
+	cr_assert_eq(sodium_base642bin(buf, sizeof(buf), tok, dot - tok, NULL,
+	    &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING), 0);
+	hdr = json_loadb((char *)buf, len, 0, NULL);
+	cr_assert_not_null(hdr);
+
+	return (hdr);
+}
+
 static char *
 tmpfile_with(const char *dir, const char *name, const char *text)
 {
@@ -1229,33 +1574,53 @@ tmpfile_with(const char *dir, const char *name, const char *text)
 Test(keys, init_hs256)
 {
 	struct settings		s;
+	struct keyset		set;
 	struct token_keys	k;
+	unsigned char		*secret;
+	char			*pub, err[128];
+	size_t			len;
+	int			imported;
 
 	memset(&s, 0, sizeof(s));
 	s.jwt_alg = SETTINGS_ALG_HS256;
 	s.jwt_signing_key = HS_KEY;
 	s.issuer = ISSUER;
 	s.audience = AUDIENCE;
+	s.leeway = 42;
+	s.accept_missing_kid = 1;
+	keyset_init(&set, SETTINGS_ALG_HS256);
 
 	memset(&k, 0xa5, sizeof(k));
-	token_keys_init(&k, &s);
+	token_keys_init(&k, &s, &set);
 	cr_expect_eq(k.alg, SETTINGS_ALG_HS256);
-	cr_expect_eq(k.sign_len, strlen(HS_KEY));
-	cr_expect_eq(k.verify_len, strlen(HS_KEY));
-	cr_expect_eq(memcmp(k.sign_key, HS_KEY, k.sign_len), 0);
-	cr_expect_eq(memcmp(k.verify_key, HS_KEY, k.verify_len), 0);
+	cr_expect_eq(k.set, &set);
 	cr_expect_str_eq(k.issuer, ISSUER);
 	cr_expect_str_eq(k.audience, AUDIENCE);
+	cr_expect_eq(k.leeway, 42);
+	cr_expect_eq(k.accept_missing_kid, 1);
+
+	/* JWT_SIGNING_KEY is the ring's first key. */
+	cr_assert_eq(keyset_bootstrap_key(&s, &secret, &len, &pub, &imported,
+	    err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(imported, 1);
+	cr_expect_eq(len, strlen(HS_KEY));
+	cr_expect_eq(memcmp(secret, HS_KEY, len), 0);
+	cr_expect_null(pub);
+	free(secret);
 }
 
 /* Settings loaded from real key files give keys that mint and verify. */
 Test(keys, init_rs256_from_settings)
 {
 	struct settings		 s;
+	struct keyset		 set;
 	struct token_keys	 k;
 	struct token_claims	 in, out;
 	char			 dir[] = "/tmp/mtapi-unit-token-XXXXXX";
-	char			*priv, *pub, *tok, err[256];
+	char			*priv, *pub, *tok, *kpub, err[256];
+	unsigned char		*secret;
+	size_t			 len;
+	int			 imported;
 
 	rsa_init();
 	cr_assert_not_null(mkdtemp(dir));
@@ -1270,12 +1635,18 @@ Test(keys, init_rs256_from_settings)
 	setenv("JWT_AUDIENCE", AUDIENCE, 1);
 	cr_assert_eq(settings_load(&s, NULL, err, sizeof(err)), 0, "%s", err);
 
-	token_keys_init(&k, &s);
+	cr_assert_eq(keyset_bootstrap_key(&s, &secret, &len, &kpub,
+	    &imported, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(imported, 1);
+	cr_expect_eq(len, strlen(rsa_priv));
+	cr_expect_eq(memcmp(secret, rsa_priv, len), 0);
+	cr_expect_str_eq(kpub, rsa_pub);
+
+	keyset_init(&set, SETTINGS_ALG_RS256);
+	cr_assert_eq(keyset_add(&set, KID_RS, KEY_STATE_CURRENT, secret, len,
+	    kpub, err, sizeof(err)), 0, "%s", err);
+	token_keys_init(&k, &s, &set);
 	cr_expect_eq(k.alg, SETTINGS_ALG_RS256);
-	cr_expect_eq(k.sign_len, strlen(rsa_priv));
-	cr_expect_eq(memcmp(k.sign_key, rsa_priv, k.sign_len), 0);
-	cr_expect_eq(k.verify_len, strlen(rsa_pub));
-	cr_expect_eq(memcmp(k.verify_key, rsa_pub, k.verify_len), 0);
 	cr_expect_str_eq(k.issuer, ISSUER);
 	cr_expect_str_eq(k.audience, AUDIENCE);
 
@@ -1286,6 +1657,9 @@ Test(keys, init_rs256_from_settings)
 	    TOKEN_OK);
 
 	free(tok);
+	free(secret);
+	free(kpub);
+	keyset_free(&set);
 	settings_free(&s);
 	unlink(priv);
 	unlink(pub);

@@ -1,8 +1,8 @@
 /*
  * mtapi-admin, the operator command: migrations, tenants, users, API
- * clients, service tokens, test data, usage reports. Synchronous libpq;
- * every command runs in one transaction, so a failure leaves nothing
- * half-written.
+ * clients, service tokens, test data, usage reports, the signing keys.
+ * Synchronous libpq; every command runs in one transaction, so a failure
+ * leaves nothing half-written.
  */
 
 #ifndef MTAPI_ADMIN_H
@@ -12,15 +12,19 @@
 
 #include <libpq-fe.h>
 
+#include "core/keyset.h"
 #include "core/settings.h"
 #include "core/token.h"
 
 struct admin {
 	struct settings		s;
+	struct keyset		ring;		/* admin_keys() */
+	unsigned char		kek[KEYSET_KEK_LEN];
 	struct token_keys	keys;
 	PGconn			*db;
 	int			argc;
 	char			**argv;
+	const char		*arg;		/* a command's KID argument */
 };
 
 struct migration {
@@ -37,6 +41,9 @@ void	admin_fail(struct admin *, const char *, ...)
 void	admin_usage(const char *) __attribute__((noreturn));
 
 void	admin_connect(struct admin *);
+/* The key ring (set up on first use) and the keys to sign with. */
+void	admin_keys(struct admin *);
+void	admin_kek(struct admin *);
 void	admin_begin(struct admin *);
 void	admin_commit(struct admin *);
 PGresult	*admin_exec(struct admin *, const char *, int, const char **);
@@ -76,5 +83,8 @@ int	cmd_create_test_data(struct admin *);
 int	cmd_usage(struct admin *);
 int	cmd_audit(struct admin *);
 int	cmd_audit_prune(struct admin *);
+int	cmd_keys_list(struct admin *);
+int	cmd_keys_rotate(struct admin *);
+int	cmd_keys_retire(struct admin *);
 
 #endif

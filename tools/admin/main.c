@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "admin.h"
+#include "core/keystore.h"
 #include "core/secret.h"
 #include "core/token.h"
 
@@ -22,59 +24,68 @@ struct command {
 	int		needs_db;
 	const char	*options;	/* allowed, comma separated */
 	const char	*usage;
+	int		takes_arg;	/* one argument before the options */
 };
 
 static const struct command commands[] = {
 	{ "migrate", cmd_migrate, 1, "",
-	    "migrate" },
+	    "migrate", 0 },
 	{ "create-tenant", cmd_create_tenant, 1,
 	    "slug,name,inactive,rate-limit",
 	    "create-tenant --slug SLUG --name NAME [--inactive] "
-	    "[--rate-limit PER_MINUTE]" },
+	    "[--rate-limit PER_MINUTE]", 0 },
 	{ "set-tenant-active", cmd_set_tenant_active, 1, "tenant,active",
-	    "set-tenant-active --tenant SLUG --active yes|no" },
+	    "set-tenant-active --tenant SLUG --active yes|no", 0 },
 	{ "set-rate-limit", cmd_set_rate_limit, 1, "tenant,per-minute",
-	    "set-rate-limit --tenant SLUG --per-minute N" },
+	    "set-rate-limit --tenant SLUG --per-minute N", 0 },
 	{ "create-user", cmd_create_user, 1, "username",
-	    "create-user --username NAME   (password on stdin or prompted)" },
+	    "create-user --username NAME   (password on stdin or prompted)",
+	    0 },
 	{ "add-member", cmd_add_member, 1, "user,tenant,role",
 	    "add-member --user NAME --tenant SLUG "
-	    "[--role owner|admin|member|viewer]" },
+	    "[--role owner|admin|member|viewer]", 0 },
 	{ "remove-member", cmd_remove_member, 1, "user,tenant",
-	    "remove-member --user NAME --tenant SLUG" },
+	    "remove-member --user NAME --tenant SLUG", 0 },
 	{ "set-user-active", cmd_set_user_active, 1, "user,active",
-	    "set-user-active --user NAME --active yes|no" },
+	    "set-user-active --user NAME --active yes|no", 0 },
 	{ "list-tenants", cmd_list_tenants, 1, "json",
-	    "list-tenants [--json]" },
+	    "list-tenants [--json]", 0 },
 	{ "list-users", cmd_list_users, 1, "tenant,json",
-	    "list-users [--tenant SLUG] [--json]" },
+	    "list-users [--tenant SLUG] [--json]", 0 },
 	{ "list-api-clients", cmd_list_api_clients, 1, "tenant,json",
-	    "list-api-clients --tenant SLUG [--json]" },
+	    "list-api-clients --tenant SLUG [--json]", 0 },
 	{ "create-api-client", cmd_create_api_client, 1,
 	    "name,tenant,roles,scopes,expires-days",
 	    "create-api-client --name NAME --tenant SLUG --roles read,write "
-	    "--scopes read:projects,write:projects [--expires-days N]" },
+	    "--scopes read:projects,write:projects [--expires-days N]", 0 },
 	{ "revoke-api-client", cmd_revoke_api_client, 1, "client-id",
-	    "revoke-api-client --client-id ID" },
+	    "revoke-api-client --client-id ID", 0 },
 	{ "create-service-token", cmd_create_service_token, 1,
 	    "tenant,service,minutes,scopes,roles",
 	    "create-service-token --tenant SLUG --service NAME --scopes LIST "
-	    "[--minutes N (15; at most 1440)] [--roles LIST]" },
+	    "[--minutes N (15; at most 1440)] [--roles LIST]", 0 },
 	{ "revoke-service-token", cmd_revoke_service_token, 1, "jti",
-	    "revoke-service-token --jti JTI" },
+	    "revoke-service-token --jti JTI", 0 },
 	{ "create-test-data", cmd_create_test_data, 1,
 	    "tenants,projects-per-tenant,tasks-per-project,out,force,replace,"
 	    "base-url,rate-limit",
 	    "create-test-data [--tenants N] [--projects-per-tenant M] "
 	    "[--tasks-per-project K] [--rate-limit PER_MINUTE] --out FILE "
-	    "[--base-url URL] [--replace] [--force]" },
+	    "[--base-url URL] [--replace] [--force]", 0 },
 	{ "usage", cmd_usage, 1, "client,since",
-	    "usage --client CLIENT_ID [--since 2026-01-01T00:00:00Z]" },
+	    "usage --client CLIENT_ID [--since 2026-01-01T00:00:00Z]", 0 },
 	{ "audit", cmd_audit, 1, "tenant,since,kind,limit,before,json",
 	    "audit [--tenant SLUG] [--since 2026-01-01T00:00:00Z] "
-	    "[--kind KIND] [--limit N (50)] [--before ID] [--json]" },
+	    "[--kind KIND] [--limit N (50)] [--before ID] [--json]", 0 },
 	{ "audit-prune", cmd_audit_prune, 1, "older-than",
-	    "audit-prune [--older-than DAYS (AUDIT_RETENTION_DAYS, 365)]" },
+	    "audit-prune [--older-than DAYS (AUDIT_RETENTION_DAYS, 365)]", 0 },
+	{ "keys list", cmd_keys_list, 1, "",
+	    "keys list", 0 },
+	{ "keys rotate", cmd_keys_rotate, 1, "algorithm,key-file",
+	    "keys rotate [--algorithm HS256|RS256|ES256] [--key-file FILE]",
+	    0 },
+	{ "keys retire", cmd_keys_retire, 1, "",
+	    "keys retire KID", 1 },
 };
 
 #define COMMANDS_COUNT	(sizeof(commands) / sizeof(commands[0]))
@@ -90,7 +101,7 @@ main(int argc, char **argv)
 	struct admin		adm;
 	const struct command	*cmd;
 	const char		*envfile;
-	char			err[512];
+	char			err[512], name[64];
 	size_t			i;
 	int			first, rc;
 
@@ -107,13 +118,30 @@ main(int argc, char **argv)
 	    !strcmp(argv[first], "-h"))
 		admin_usage(NULL);
 
+	/* "keys list": a command of two words. */
+	if (!strcmp(argv[first], "keys") && first + 1 < argc) {
+		(void)snprintf(name, sizeof(name), "keys %s", argv[first + 1]);
+		first++;
+	} else {
+		(void)snprintf(name, sizeof(name), "%s", argv[first]);
+	}
+
 	cmd = NULL;
 	for (i = 0; i < COMMANDS_COUNT; i++) {
-		if (!strcmp(commands[i].name, argv[first]))
+		if (!strcmp(commands[i].name, name))
 			cmd = &commands[i];
 	}
 	if (cmd == NULL)
-		admin_usage(argv[first]);
+		admin_usage(name);
+
+	if (cmd->takes_arg) {
+		if (first + 1 >= argc || !strncmp(argv[first + 1], "--", 2)) {
+			fprintf(stderr, "usage: %s %s\n", progname,
+			    cmd->usage);
+			exit(2);
+		}
+		adm.arg = argv[++first];
+	}
 
 	adm.argc = argc - first - 1;
 	adm.argv = argv + first + 1;
@@ -123,7 +151,8 @@ main(int argc, char **argv)
 		admin_fail(&adm, "configuration: %s", err);
 	if (secret_init() == -1)
 		admin_fail(&adm, "libsodium initialisation failed");
-	token_keys_init(&adm.keys, &adm.s);
+	keyset_init(&adm.ring, adm.s.jwt_alg);
+	token_keys_init(&adm.keys, &adm.s, &adm.ring);
 
 	if (cmd->needs_db)
 		admin_connect(&adm);
@@ -131,6 +160,8 @@ main(int argc, char **argv)
 	rc = cmd->run(&adm);
 	if (adm.db != NULL)
 		PQfinish(adm.db);
+	keyset_free(&adm.ring);
+	sodium_memzero(adm.kek, sizeof(adm.kek));
 	settings_free(&adm.s);
 
 	return (rc);
@@ -168,6 +199,8 @@ admin_fail(struct admin *adm, const char *fmt, ...)
 		if (adm->db != NULL)
 			PQfinish(adm->db);
 		adm->db = NULL;
+		keyset_free(&adm->ring);
+		sodium_memzero(adm->kek, sizeof(adm->kek));
 		settings_free(&adm->s);
 	}
 
@@ -203,6 +236,32 @@ admin_connect(struct admin *adm)
 	PQclear(admin_exec(adm, "SELECT set_config('mtapi.actor_kind', "
 	    "'operator', false), set_config('mtapi.actor_id', $1, false)",
 	    1, p));
+}
+
+void
+admin_kek(struct admin *adm)
+{
+	char		err[512];
+
+	if (settings_check_kek(&adm->s, err, sizeof(err)) == -1)
+		admin_fail(adm, "configuration: %s", err);
+	if (keyset_kek(&adm->s, adm->kek) == -1)
+		admin_fail(adm, "cannot derive the key-encryption key");
+}
+
+/*
+ * The configured algorithm's key ring, read as the server reads it at
+ * start (and given its first key if it has none yet).
+ */
+void
+admin_keys(struct admin *adm)
+{
+	char		err[512];
+
+	admin_kek(adm);
+	if (keystore_load(adm->db, &adm->s, adm->kek, &adm->ring, err,
+	    sizeof(err)) == -1)
+		admin_fail(adm, "%s", err);
 }
 
 void

@@ -187,6 +187,7 @@ cmd_create_test_data(struct admin *adm)
 		    "DEBUG=False: it writes passwords and tokens to %s "
 		    "(use --force if you mean it)", out);
 
+	admin_keys(adm);
 	tenants = td_tenants(adm, (size_t)ntenants);
 	now = time(NULL);
 
@@ -408,18 +409,23 @@ static json_t *
 td_fixture(struct admin *adm, struct td_tenant *t, size_t n,
     const char *base, time_t now)
 {
-	json_t		*root, *jwt, *list, *tn, *clients;
-	char		*access, *refresh;
-	size_t		i, k;
+	const struct keyset_key	*key;
+	json_t			*root, *jwt, *list, *tn, *clients;
+	char			*access, *refresh;
+	size_t			i, k;
 
-	jwt = json_pack("{s:s, s:s, s:s, s:s}",
-	    "algorithm", settings_alg_name(adm->s.jwt_alg),
-	    "signing_key", adm->s.jwt_alg == SETTINGS_ALG_RS256 ?
-	    adm->s.jwt_private_pem : adm->s.jwt_signing_key,
+	/* The ring's current key: what the fixture's tokens are signed with. */
+	if ((key = keyset_current(&adm->ring)) == NULL)
+		admin_fail(adm, "the key ring has no current key");
+	jwt = json_pack("{s:s, s:s, s:s, s:s, s:s}",
+	    "algorithm", settings_alg_name(adm->s.jwt_alg), "kid", key->kid,
+	    "signing_key", (const char *)key->secret,
 	    "issuer", adm->s.issuer, "audience", adm->s.audience);
-	if (adm->s.jwt_alg == SETTINGS_ALG_RS256)
+	if (jwt == NULL)
+		admin_fail(adm, "the current key is not text");
+	if (key->public_pem != NULL)
 		json_object_set_new(jwt, "public_key_pem",
-		    json_string(adm->s.jwt_public_pem));
+		    json_string(key->public_pem));
 
 	list = json_array();
 	for (i = 0; i < n; i++) {
@@ -471,7 +477,7 @@ td_mint(struct admin *adm, const struct td_tenant *t, int type, time_t now)
 	memcpy(c.sid, t->sid, sizeof(c.sid));
 	c.iat = now;
 	if (type == TOKEN_TYPE_REFRESH) {
-		memcpy(c.jti, t->jti, sizeof(c.jti));
+		(void)snprintf(c.jti, sizeof(c.jti), "%s", t->jti);
 		c.exp = now + adm->s.refresh_days * 86400;
 	} else {
 		token_uuid_new(c.jti);

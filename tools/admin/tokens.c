@@ -39,6 +39,7 @@ cmd_create_service_token(struct admin *adm)
 	if (strlen(service) >= TOKEN_SUB_LEN)
 		admin_fail(adm, "--service is too long");
 
+	admin_keys(adm);
 	roles = admin_list_json(adm, "roles", "service", perms_role_valid);
 	scopes = admin_list_json(adm, "scopes", NULL, perms_scope_valid);
 	if (!strcmp(scopes, "[]"))
@@ -88,7 +89,7 @@ cmd_create_service_token(struct admin *adm)
 
 	if ((tok = token_mint(&adm->keys, &c)) == NULL)
 		admin_fail(NULL, "cannot sign the token with the "
-		    "configured key");
+		    "current key");
 	admin_commit(adm);
 
 	/* stdout is the token alone; which record it is goes to stderr. */

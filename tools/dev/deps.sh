@@ -9,8 +9,9 @@ run_pkgs="kore build-essential pkg-config libjwt-dev libjansson-dev
 # make cluster: the load balancer and the connection pooler.
 cluster_pkgs="haproxy pgbouncer"
 # The suite runs the cluster tests too (make test-cluster), with wrk as
-# the load of the kill and reload checks.
-test_pkgs="libcriterion-dev libcurl4-openssl-dev chromium jq $cluster_pkgs wrk"
+# the load of the kill and reload checks; PyJWT reads the JWKS.
+test_pkgs="libcriterion-dev libcurl4-openssl-dev chromium jq $cluster_pkgs wrk
+	python3-jwt python3-cryptography"
 bench_pkgs="wrk jq $cluster_pkgs"
 # libFuzzer and the sanitizer runtimes come with clang 14's libclang-rt;
 # llvm has llvm-symbolizer (readable reports) and llvm-cov/llvm-profdata.

@@ -20,13 +20,18 @@ make --no-print-directory build
 .build/bin/mtapi-admin migrate
 
 # The test data once; again (replacing the test tenants) when the access
-# tokens it handed out have expired.
+# tokens it handed out have expired, or have no kid (made before the key
+# ring: the server refuses them).
+token_part() {
+	part=$(jq -r '.tenants[0].access_token' test_tokens.json |
+	    cut -d. -f"$1" | tr '_-' '/+')
+	while [ $((${#part} % 4)) -ne 0 ]; do part="$part="; done
+	printf '%s' "$part" | base64 -d 2>/dev/null
+}
 token_expired() {
-	payload=$(jq -r '.tenants[0].access_token' test_tokens.json |
-	    cut -d. -f2 | tr '_-' '/+')
-	while [ $((${#payload} % 4)) -ne 0 ]; do payload="$payload="; done
-	exp=$(printf '%s' "$payload" | base64 -d 2>/dev/null | jq -r .exp)
-	[ -z "$exp" ] || [ "$exp" -le "$(date +%s)" ]
+	exp=$(token_part 2 | jq -r .exp)
+	kid=$(token_part 1 | jq -r '.kid // empty')
+	[ -z "$exp" ] || [ "$exp" -le "$(date +%s)" ] || [ -z "$kid" ]
 }
 if [ ! -f test_tokens.json ]; then
 	.build/bin/mtapi-admin create-test-data --out test_tokens.json

@@ -4,8 +4,10 @@
 #
 #   1. packages, build (MTAPI_ASAN=1: AddressSanitizer + UBSan build)
 #   2. a fresh database, migrations, a small test data set
-#   3. two servers: plain HTTP (conf/mtapi.conf) and TLS
-#      (conf/mtapi-tls.conf), on their own ports
+#   3. four servers on their own ports: plain HTTP (conf/mtapi.conf) and
+#      TLS (conf/mtapi-tls.conf) with HS256, and two more plain HTTP ones
+#      with RS256 and ES256 key rings (and the leeway, refresh grace and
+#      kid-less settings the key tests need), on the same database
 #   4. Criterion unit tests, the fuzzing harnesses on their regression
 #      inputs and seed corpora (tests/fuzz/, replayed once, no fuzzing),
 #      then Criterion + libcurl integration tests, then the schema and
@@ -13,7 +15,7 @@
 #   5. the cluster tests (tools/dev/test-cluster.sh): two instances
 #      behind HAProxy, through PgBouncer, and the Citus-ready schema
 #      (MTAPI_TEST_ONLY=cluster, make test-cluster: these alone;
-#      MTAPI_TEST_ONLY=test_limits, or docs: that one suite alone)
+#      MTAPI_TEST_ONLY=test_limits, fuzz-replay or docs: that one alone)
 #   6. the servers' logs must hold no sandbox violation and no sanitizer
 #      report; everything is stopped and dropped again
 set -eu
@@ -40,6 +42,9 @@ wanted() {
 }
 http_port="${MTAPI_TEST_HTTP_PORT:-18000}"
 tls_port="${MTAPI_TEST_TLS_PORT:-18443}"
+# Below the ephemeral range, apart from everyone's HTTP and TLS ports.
+rs256_port="${MTAPI_TEST_RS256_PORT:-$((http_port + 10000))}"
+es256_port="${MTAPI_TEST_ES256_PORT:-$((http_port + 11000))}"
 
 tools/dev/deps.sh test
 tools/dev/keys.sh >/dev/null
@@ -69,6 +74,7 @@ ALLOWED_HOSTS=localhost,127.0.0.1
 CORS_ALLOWED_ORIGINS=http://allowed.example
 LOG_LEVEL=INFO
 TLS_RELOAD_SECONDS=1
+JWT_KEYS_POLL_SECONDS=1
 EOF
 export MTAPI_ENV_FILE="$t/env"
 set -a
@@ -113,6 +119,25 @@ sed -e "s|^\(\tbind\t\)0.0.0.0 8443|\1127.0.0.1 $tls_port|" \
 echo "pidfile $t/tls.pid" >>"$t/tls.conf"
 grep -q "127.0.0.1 $http_port" "$t/http.conf"
 grep -q "127.0.0.1 $tls_port" "$t/tls.conf"
+
+# The RS256 and ES256 servers: their key files (the rings' first keys),
+# and their settings through the environment, which wins over the file.
+for alg in rs256 es256; do
+	if [ "$alg" = rs256 ]; then
+		port=$rs256_port
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+		    -out "$t/$alg-private.pem" 2>/dev/null
+	else
+		port=$es256_port
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+		    -out "$t/$alg-private.pem" 2>/dev/null
+	fi
+	openssl pkey -in "$t/$alg-private.pem" -pubout -out "$t/$alg-public.pem"
+	sed -e "s|^\(\tbind\t\)127.0.0.1 8000|\1127.0.0.1 $port|" \
+	    conf/mtapi.conf >"$t/$alg.conf"
+	echo "pidfile $t/$alg.pid" >>"$t/$alg.conf"
+	grep -q "127.0.0.1 $port" "$t/$alg.conf"
+done
 
 preload=""
 if [ "$asan" = 1 ]; then
@@ -174,9 +199,13 @@ finish() {
 }
 trap finish EXIT INT TERM
 
+# start_server CONF LOG [NAME=VALUE ...]: the settings for that server.
 start_server() {
-	(cd "$appdir" && LD_PRELOAD="$preload" stdbuf -oL kore -fnrc "$1" \
-	    >"$2" 2>&1) &
+	conf=$1
+	log=$2
+	shift 2
+	(cd "$appdir" && env "$@" LD_PRELOAD="$preload" stdbuf -oL \
+	    kore -fnrc "$conf" >"$log" 2>&1) &
 	servers="$servers $!"
 }
 
@@ -184,7 +213,18 @@ urls=""
 if [ "$only" != cluster ]; then
 	start_server "$t/http.conf" "$t/http.log"
 	start_server "$t/tls.conf" "$t/tls.log"
-	urls="http://127.0.0.1:$http_port/health/ https://127.0.0.1:$tls_port/health/"
+	start_server "$t/rs256.conf" "$t/rs256.log" JWT_ALGORITHM=RS256 \
+	    JWT_PRIVATE_KEY_FILE="$t/rs256-private.pem" \
+	    JWT_PUBLIC_KEY_FILE="$t/rs256-public.pem" \
+	    JWT_LEEWAY_SECONDS=60 JWT_REFRESH_REUSE_SECONDS=60
+	start_server "$t/es256.conf" "$t/es256.log" JWT_ALGORITHM=ES256 \
+	    JWT_PRIVATE_KEY_FILE="$t/es256-private.pem" \
+	    JWT_PUBLIC_KEY_FILE="$t/es256-public.pem" \
+	    JWT_ACCEPT_MISSING_KID=True
+	urls="http://127.0.0.1:$http_port/health/"
+	urls="$urls https://127.0.0.1:$tls_port/health/"
+	urls="$urls http://127.0.0.1:$rs256_port/health/"
+	urls="$urls http://127.0.0.1:$es256_port/health/"
 fi
 
 for url in $urls; do
@@ -193,7 +233,8 @@ for url in $urls; do
 		i=$((i + 1))
 		if [ "$i" -gt 100 ]; then
 			echo "test: server at $url did not come up" >&2
-			cat "$t/http.log" "$t/tls.log" >&2
+			cat "$t/http.log" "$t/tls.log" "$t/rs256.log" \
+			    "$t/es256.log" >&2
 			exit 1
 		fi
 		sleep 0.2
@@ -207,6 +248,10 @@ export MTAPI_TEST_FIXTURE="$t/tokens.json"
 export MTAPI_TEST_ADMIN="$admin"
 export MTAPI_TEST_ROOT="$top"
 export MTAPI_TEST_HTTP_LOG="$t/http.log"
+export MTAPI_TEST_RS256_URL="http://127.0.0.1:$rs256_port"
+export MTAPI_TEST_RS256_KEY="$t/rs256-private.pem"
+export MTAPI_TEST_ES256_URL="http://127.0.0.1:$es256_port"
+export MTAPI_TEST_ES256_KEY="$t/es256-private.pem"
 
 passed=0
 failed=0
@@ -278,7 +323,9 @@ fuzz_replay() {
 	failed=$((failed + ff))
 	printf '%-40s %s\n' "fuzz-replay" "$fp passed, $ff failed"
 }
-[ "$only" = cluster ] || fuzz_replay
+if wanted fuzz-replay; then
+	fuzz_replay
+fi
 
 for bin in "$bindir"/tests/it/*; do
 	wanted "$(basename "$bin")" || continue
@@ -308,8 +355,8 @@ if wanted cluster; then
 fi
 
 # The servers must have run clean.
-for log in "$t/http.log" "$t/tls.log" "$t"/cluster/k*.log "$t"/asan* \
-    "$t"/ubsan*; do
+for log in "$t/http.log" "$t/tls.log" "$t/rs256.log" "$t/es256.log" \
+    "$t"/cluster/k*.log "$t"/asan* "$t"/ubsan*; do
 	[ -f "$log" ] || continue
 	# "exited with status": Kore's parent saw a worker die (a fatal).
 	if grep -a -E 'sandbox violation|AddressSanitizer|runtime error:|LeakSanitizer|died|exited with status' \

@@ -21,23 +21,25 @@ make_data() {	# DB ENVFILE FIXTURE TENANTS PROJECTS TASKS BASEURL
 }
 
 # When the first tenant's access token of FIXTURE expires (Unix time).
-token_exp() {	# FIXTURE
-	jq -r '.tenants[0].access_token | split(".")[1]
-	    | gsub("-"; "+") | gsub("_"; "/")
-	    | . + ("=" * ((4 - length % 4) % 4)) | @base64d | fromjson | .exp' \
-	    "$1"
+token_claim() {	# FIXTURE PART(0 header, 1 claims) NAME
+	jq -r --argjson p "$2" --arg n "$3" '.tenants[0].access_token
+	    | split(".")[$p] | gsub("-"; "+") | gsub("_"; "/")
+	    | . + ("=" * ((4 - length % 4) % 4)) | @base64d | fromjson
+	    | .[$n] // empty' "$1"
 }
 
-# The fixture's tokens must verify with ENV's key, live long enough, and
-# the database must hold its tenants.
+# The fixture's tokens must verify with ENV's key, name it (kid), live long
+# enough, and the database must hold its tenants.
 fixture_usable() {	# DB ENVFILE FIXTURE TENANTS
 	local db=$1 env=$2 fixture=$3 key exp n
 	[ -f "$fixture" ] || return 1
 	key=$(envget "$env" JWT_SIGNING_KEY)
 	[ "$(jq -r '.jwt.signing_key' "$fixture")" = "$key" ] || return 1
 	[ "$(jq '.tenants | length' "$fixture")" = "$4" ] || return 1
-	exp=$(token_exp "$fixture") || return 1
-	[ "$exp" -gt $(($(date +%s) + 6 * 3600)) ] || return 1
+	exp=$(token_claim "$fixture" 1 exp) || return 1
+	[ -n "$exp" ] && [ "$exp" -gt $(($(date +%s) + 6 * 3600)) ] || return 1
+	# Tokens made before the key ring carry no kid: the server refuses them.
+	[ -n "$(token_claim "$fixture" 0 kid)" ] || return 1
 	n=$(psql_app "$db" -At -c 'SELECT count(*) FROM tenants' 2>/dev/null) ||
 	    return 1
 	[ "$n" = "$4" ]

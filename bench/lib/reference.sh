@@ -40,7 +40,8 @@ reference_processes() {
 reference_stale() {
 	local exp counts want
 	[ -s "$ref_fixture" ] || { echo "no fixture"; return; }
-	exp=$(token_exp "$ref_fixture" 2>/dev/null) || exp=0
+	exp=$(token_claim "$ref_fixture" 1 exp 2>/dev/null) || exp=0
+	[ -n "$exp" ] || exp=0
 	[ "$exp" -gt $(($(date +%s) + 3600)) ] ||
 	    { echo "its access tokens expire within the hour"; return; }
 	counts=$(psql_ref anchor -At -F ' ' -c "SELECT

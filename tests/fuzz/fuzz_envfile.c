@@ -35,6 +35,7 @@
 #include "core/envfile.h"
 #include "core/hosts.h"
 #include "core/settings.h"
+#include "core/keyset.h"
 #include "core/token.h"
 
 #include "fuzz.h"
@@ -282,6 +283,7 @@ static void
 check_settings(const struct settings *s)
 {
 	struct token_keys	k;
+	struct keyset		set;
 	char			err[256];
 	size_t			i;
 	int			rc;
@@ -322,8 +324,12 @@ check_settings(const struct settings *s)
 
 	rc = settings_check_production(s, err, sizeof(err));
 	FUZZ_CHECK(rc == 0 || rc == -1);
-	token_keys_init(&k, s);
-	FUZZ_CHECK(k.sign_key != NULL && k.verify_key != NULL);
+	/* The checks the settings configure, over an empty ring of alg. */
+	keyset_init(&set, s->jwt_alg);
+	token_keys_init(&k, s, &set);
+	FUZZ_CHECK(k.alg == s->jwt_alg && k.set == &set &&
+	    k.issuer == s->issuer && k.audience == s->audience);
+	keyset_free(&set);
 	(void)hosts_allowed(s, "localhost:8000");
 
 	if (getenv("DATABASE_URL") == NULL || *getenv("DATABASE_URL") == '\0')

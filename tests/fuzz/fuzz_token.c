@@ -33,6 +33,7 @@
 #include <openssl/pem.h>
 #include <sodium.h>
 
+#include "core/keyset.h"
 #include "core/perms.h"
 #include "core/settings.h"
 #include "core/token.h"
@@ -44,7 +45,7 @@
 #define HS_KEY		"fuzz-hs256-key-not-a-secret-0123456789abcdef"
 #define ISSUER		"mtapi-fuzz"
 #define AUDIENCE	"mtapi-fuzz-clients"
-#define RSA_BITS	1024
+#define RSA_BITS	2048	/* the least keyset_add() takes */
 #define DEFAULT_HS_HDR	"{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
 #define DEFAULT_RS_HDR	"{\"alg\":\"RS256\",\"typ\":\"JWT\"}"
 
@@ -62,6 +63,7 @@ static void		 check_principal(const struct token_claims *);
 static int		 hs_signature_matches(const char *);
 static int		 terminated(const char *, size_t);
 
+static struct keyset		hs_set, rs_set;
 static struct token_keys	hs, rs;
 static char			*rsa_priv, *rsa_pub;
 static EVP_PKEY			*rsa_key;
@@ -69,25 +71,38 @@ static EVP_PKEY			*rsa_key;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	char	err[128];
+
 	if (sodium_init() < 0)
 		abort();
 	rsa_init();
 
+	/*
+	 * One current key per ring. The harness's tokens carry no kid: the
+	 * transition setting lets them verify with the current key, so
+	 * they reach the claim checks (a kid is matched before those).
+	 */
+	keyset_init(&hs_set, SETTINGS_ALG_HS256);
+	if (keyset_add(&hs_set, "fuzz-hs", KEY_STATE_CURRENT,
+	    (const unsigned char *)HS_KEY, strlen(HS_KEY), NULL, err,
+	    sizeof(err)) == -1)
+		abort();
+	keyset_init(&rs_set, SETTINGS_ALG_RS256);
+	if (keyset_add(&rs_set, "fuzz-rs", KEY_STATE_CURRENT,
+	    (const unsigned char *)rsa_priv, strlen(rsa_priv), rsa_pub, err,
+	    sizeof(err)) == -1)
+		abort();
+
 	memset(&hs, 0, sizeof(hs));
 	hs.alg = SETTINGS_ALG_HS256;
-	hs.sign_key = (const unsigned char *)HS_KEY;
-	hs.sign_len = strlen(HS_KEY);
-	hs.verify_key = hs.sign_key;
-	hs.verify_len = hs.sign_len;
+	hs.set = &hs_set;
 	hs.issuer = ISSUER;
 	hs.audience = AUDIENCE;
+	hs.accept_missing_kid = 1;
 
 	rs = hs;
 	rs.alg = SETTINGS_ALG_RS256;
-	rs.sign_key = (const unsigned char *)rsa_priv;
-	rs.sign_len = strlen(rsa_priv);
-	rs.verify_key = (const unsigned char *)rsa_pub;
-	rs.verify_len = strlen(rsa_pub);
+	rs.set = &rs_set;
 
 	return (0);
 }

@@ -153,12 +153,18 @@ cluster_phase() {
 	# Closed: a kept-alive connection HAProxy closed between two
 	# requests because its k2 connection died; wrk counts the request
 	# it was about to send as a read error, a client would resend it.
+	# Both are bounded by the connections, not by the request rate (some
+	# 1,000 requests reach HAProxy while it finds k2 down): a connection
+	# wrk opens again can be one k2's kernel accepted in the instant it
+	# died (then reset), so each connection may lose twice (seen on 2
+	# loaded cores: 25 and 27 closed of 24 connections).
 	lost=$(( ${n:-0} - ${ok200:-0} ))
 	closed=$(wrk_lost "$out")
+	bound=$((2 * cl_conns))
 	after=$(served_by 6)
 	msg="${n:-0} requests, $cl_conns connections, k2 killed (SIGKILL) at $at s of 6: $lost lost (in flight), $closed connections closed between requests, k2 out of HAProxy after $down_ms ms; then $after"
-	if [ "${n:-0}" -gt 0 ] && [ "$lost" -le "$cl_conns" ] &&
-	    [ "$closed" -le "$cl_conns" ] &&
+	if [ "${n:-0}" -gt 0 ] && [ "$lost" -le "$bound" ] &&
+	    [ "$closed" -le "$bound" ] &&
 	    [ "$down_ms" -ge 0 ] && [ "$after" = "k1=6" ]; then
 		check "instance killed under load" 1 "$msg"
 	else

@@ -18,8 +18,9 @@
  *                      database connection that breaks.
  *   3. bgquery.c       the worker's own services: background statements
  *      ratelimit.c     (bgquery_*), tenant rate limits (ratelimit_*),
- *      usage.c         the API client usage log (usage_*), TLS (tls_*).
- *      tls.c
+ *      usage.c         the API client usage log (usage_*), TLS (tls_*),
+ *      tls.c           the instance's metrics, shared by the workers
+ *      metrics.c       (metrics_*, src/metrics.h).
  *   4. response.c      everything that leaves (resp_*): headers, access
  *                      log, usage record, error bodies.
  *   5. input.c         checks of what came in that answer 4xx themselves
@@ -151,6 +152,7 @@ struct api_req {
 	int			sql_active;
 	int			sql_retried;
 	int			sql_resets;
+	u_int64_t		sql_sent;	/* us; 0: none in flight */
 
 	/* A place in the line for a database connection (src/db.c). */
 	struct http_request	*owner;
@@ -238,6 +240,7 @@ int		input_validate(struct http_request *, struct api_req *,
 		    const struct field_rule *, size_t, int);
 
 /* 6. src/db.c */
+void	db_worker_init(void);
 void	db_statement(struct api_req *, const char *);
 void	db_bind(struct api_req *, const char *);
 void	db_bind_owned(struct api_req *, char *);

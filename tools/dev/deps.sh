@@ -10,7 +10,9 @@ run_pkgs="kore build-essential pkg-config libjwt-dev libjansson-dev
 cluster_pkgs="haproxy pgbouncer"
 # The suite runs the cluster tests too (make test-cluster), with wrk as
 # the load of the kill and reload checks.
-test_pkgs="libcriterion-dev libcurl4-openssl-dev chromium jq $cluster_pkgs wrk"
+# prometheus: its promtool checks the /metrics exposition (test_metrics.c).
+test_pkgs="libcriterion-dev libcurl4-openssl-dev chromium jq $cluster_pkgs wrk
+	prometheus"
 bench_pkgs="wrk jq $cluster_pkgs"
 
 case "${1:-run}" in

@@ -33,6 +33,9 @@ fi
 only="${MTAPI_TEST_ONLY:-}"
 http_port="${MTAPI_TEST_HTTP_PORT:-18000}"
 tls_port="${MTAPI_TEST_TLS_PORT:-18443}"
+# The operator listeners of the two servers (conf/ops-routes.conf).
+ops_port="${MTAPI_TEST_OPS_PORT:-$((http_port + 10000))}"
+tls_ops_port="${MTAPI_TEST_TLS_OPS_PORT:-$((tls_port + 10000))}"
 
 tools/dev/deps.sh test
 tools/dev/keys.sh >/dev/null
@@ -96,9 +99,11 @@ admin="$bindir/mtapi-admin"
 mkdir -p "$t/tls"
 cp .keys/tls/server.pem .keys/tls/key.pem "$t/tls/"
 sed -e "s|^\(\tbind\t\)127.0.0.1 8000|\1127.0.0.1 $http_port|" \
+    -e "s|^\(\tbind\t\)127.0.0.1 8001|\1127.0.0.1 $ops_port|" \
     conf/mtapi.conf >"$t/http.conf"
 echo "pidfile $t/http.pid" >>"$t/http.conf"
 sed -e "s|^\(\tbind\t\)0.0.0.0 8443|\1127.0.0.1 $tls_port|" \
+    -e "s|^\(\tbind\t\)127.0.0.1 8001|\1127.0.0.1 $tls_ops_port|" \
     -e "s|cert/server.pem|$t/tls/server.pem|" \
     -e "s|cert/key.pem|$t/tls/key.pem|" \
     -e '/^runas/d' -e '/^root/d' \
@@ -106,6 +111,8 @@ sed -e "s|^\(\tbind\t\)0.0.0.0 8443|\1127.0.0.1 $tls_port|" \
 echo "pidfile $t/tls.pid" >>"$t/tls.conf"
 grep -q "127.0.0.1 $http_port" "$t/http.conf"
 grep -q "127.0.0.1 $tls_port" "$t/tls.conf"
+grep -q "127.0.0.1 $ops_port" "$t/http.conf"
+grep -q "127.0.0.1 $tls_ops_port" "$t/tls.conf"
 
 preload=""
 if [ "$asan" = 1 ]; then
@@ -195,6 +202,8 @@ done
 
 export MTAPI_TEST_BASE_URL="http://127.0.0.1:$http_port"
 export MTAPI_TEST_TLS_URL="https://127.0.0.1:$tls_port"
+export MTAPI_TEST_OPS_URL="http://127.0.0.1:$ops_port"
+export MTAPI_TEST_TLS_OPS_URL="http://127.0.0.1:$tls_ops_port"
 export MTAPI_TEST_TLS_DIR="$t/tls"
 export MTAPI_TEST_FIXTURE="$t/tokens.json"
 export MTAPI_TEST_ADMIN="$admin"

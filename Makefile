@@ -11,6 +11,10 @@
 # cluster tests alone; make test runs them last), bench, clean.
 # Reliability checks (docs/reliability.md): slowclients (slow and abusive
 # clients), chaos (faults under load); RELIAB_PORT sets their server's port.
+# make fuzz runs every harness of tests/fuzz/ under libFuzzer (clang) for
+# FUZZ_SECONDS each (default 60); fuzz-replay builds the harnesses with
+# $(CC) and a plain main() to replay their inputs (make test does);
+# fuzz-cov reports the line coverage of the core by the corpora.
 
 BUILD		:= .build
 APPDIR		:= $(BUILD)/mtapi
@@ -38,7 +42,8 @@ endif
 
 CORE_SRC	:= src/core/settings.c src/core/envfile.c src/core/hosts.c \
 		   src/core/token.c src/core/secret.c \
-		   src/core/perms.c src/core/fields.c src/core/paging.c \
+		   src/core/perms.c src/core/fields.c src/core/bodyjson.c \
+		   src/core/paging.c \
 		   src/core/log.c src/core/values.c src/core/proxies.c
 MODULE_SRC	:= $(shell find src -name '*.c')
 MODULE_HDR	:= $(shell find src -name '*.h')
@@ -60,8 +65,23 @@ LIBS		:= -ljwt -ljansson -lsodium -lssl -lcrypto
 KORE_FLAGS	:= -DKORE_USE_PGSQL -DKORE_USE_TASKS
 TEST_LIBS	:= -lcriterion -lcurl $(LIBS)
 
+# The fuzzing harnesses: tests/fuzz/fuzz_<name>.c on the core sources.
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_NAMES	:= $(patsubst tests/fuzz/fuzz_%.c,%,\
+		   $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_DIR	:= $(BUILD)/fuzz
+FUZZ_BIN	:= $(patsubst %,$(FUZZ_DIR)/bin/fuzz_%,$(FUZZ_NAMES))
+REPLAY_BIN	:= $(patsubst %,$(FUZZ_DIR)/replay/fuzz_%,$(FUZZ_NAMES))
+FUZZ_CFLAGS	:= -std=gnu11 -D_GNU_SOURCE -g -O1 $(WARN) -Isrc \
+		   -I/usr/include/postgresql -Itests/fuzz \
+		   -fno-omit-frame-pointer -fsanitize=address,undefined \
+		   -fno-sanitize-recover=undefined
+FUZZ_LIBS	:= $(LIBS) -lpq -lm
+
 .PHONY: all run test build module cli tests unit test-asan bench clean \
-	db-start db-stop slowclients chaos cluster test-cluster
+	db-start db-stop slowclients chaos cluster test-cluster \
+	fuzz fuzz-build fuzz-replay fuzz-cov
 
 all: build
 
@@ -88,6 +108,16 @@ slowclients:
 
 chaos:
 	@tests/reliability/run.sh chaos
+
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tools/dev/fuzz.sh
+
+fuzz-cov:
+	@tools/dev/fuzz.sh cov
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz-replay: $(REPLAY_BIN)
 
 db-start:
 	@set -a; . ./.env; set +a; tools/dev/pg.sh start
@@ -147,7 +177,7 @@ $(TESTBIN)/it/test_%: tests/integration/test_%.c tests/integration/harness.c \
     tests/integration/harness.h $(CORE_SRC) $(MODULE_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -Itests/integration -o $@ $< \
-	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS)
+	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS) -lpq
 
 # The cluster tests: the harness, and libpq for the catalog.
 $(TESTBIN)/cluster/test_%: tests/cluster/test_%.c tests/integration/harness.c \
@@ -155,6 +185,28 @@ $(TESTBIN)/cluster/test_%: tests/cluster/test_%.c tests/integration/harness.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -Itests/integration -o $@ $< \
 	    tests/integration/harness.c $(CORE_SRC) $(LDSAN) $(TEST_LIBS) -lpq
+
+$(FUZZ_DIR)/bin/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(CORE_SRC) \
+    $(MODULE_HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(CORE_SRC) \
+	    $(FUZZ_LIBS)
+
+$(FUZZ_DIR)/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
+    tests/fuzz/fuzz.h $(CORE_SRC) $(MODULE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(FUZZ_CFLAGS) -o $@ $< tests/fuzz/replay.c $(CORE_SRC) \
+	    $(FUZZ_LIBS)
+
+# Line coverage of the core by the corpora (make fuzz-cov): clang's
+# source-based coverage, no sanitizers.
+$(FUZZ_DIR)/cov/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c \
+    tests/fuzz/fuzz.h $(CORE_SRC) $(MODULE_HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -g -O0 $(WARN) -Isrc \
+	    -I/usr/include/postgresql -Itests/fuzz \
+	    -fprofile-instr-generate -fcoverage-mapping -o $@ $< \
+	    tests/fuzz/replay.c $(CORE_SRC) $(FUZZ_LIBS)
 
 clean:
 	rm -rf $(BUILD)

@@ -32,6 +32,10 @@ stop_server "$small_pid"
 if [ "$BENCH_TLS" = 1 ]; then
 	. "$bench/phases/tls.sh"	# full and resumed TLS handshakes/s
 fi
+if [ "$BENCH_CLUSTER" = 1 ]; then	# one instance, two behind HAProxy, PgBouncer
+	BENCH_ENV="$env" BENCH_DATA="$data" BENCH_OUT="$work/cluster" \
+	    "$bench/phases/cluster.sh"
+fi
 if [ "$BENCH_SCALE" = 1 ]; then
 	. "$bench/phases/scale.sh"	# 10,000 tenants, 1,000,000 tasks
 fi

@@ -164,3 +164,86 @@ LANGUAGE sql AS $$
 	    FROM r GROUP BY r.client_id, r.tenant) u
 	WHERE c.client_id = u.client_id AND c.tenant_id = u.tenant
 $$;
+
+-- The verdict with the epoch of its tenant's slot (sql/V008), read in the
+-- same snapshot: what a worker may remember (src/verdict.c) and send
+-- back as p_verdict. NULL verdict: not to be remembered (a refusal, a
+-- kind whose state no epoch covers, an API client that expires).
+CREATE FUNCTION api.principal_verdict(p_tenant uuid, p_kind text,
+    p_sub text, p_sid uuid, OUT status int, OUT body text, OUT rpm int,
+    OUT verdict bigint)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	SELECT pr.status, pr.body, pr.rpm INTO status, body, rpm
+	FROM api.principal(p_tenant, p_kind, p_sub, p_sid) pr;
+	IF status = 0 AND (p_kind = 'user' OR (p_kind = 'api_client' AND
+	    EXISTS (SELECT 1 FROM api_clients c WHERE c.tenant_id = p_tenant
+	    AND c.client_id = p_sub AND c.expires_at IS NULL))) THEN
+		SELECT e.n[verdict_slot(p_tenant)] INTO verdict
+		FROM verdict_epochs e;
+	END IF;
+END
+$$;
+
+-- The check of the statements that are not on the read path: the
+-- remembered verdict if its epoch still holds (rpm NULL: the worker
+-- knows it), else the full check. The reads join the same comparison
+-- into their data statement instead.
+CREATE FUNCTION api.principal_at(p_tenant uuid, p_kind text, p_sub text,
+    p_sid uuid, p_verdict bigint, OUT status int, OUT body text,
+    OUT rpm int, OUT verdict bigint)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	IF p_verdict IS NOT NULL AND EXISTS (SELECT 1 FROM verdict_epochs e
+	    WHERE e.n[verdict_slot(p_tenant)] = p_verdict) THEN
+		status := 0;
+		verdict := p_verdict;
+		RETURN;
+	END IF;
+	SELECT * INTO status, body, rpm, verdict
+	FROM api.principal_verdict(p_tenant, p_kind, p_sub, p_sid);
+END
+$$;
+
+-- The ORDER BY of each whitelisted ordering of a list, either direction,
+-- with the id as the tie-break in the same direction (api.order_by).
+CREATE FUNCTION api.orderings(p_fields text[])
+RETURNS TABLE (ordering text, order_by text)
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT d.p || f, format('x.%I %s, x.id %2$s', f, d.dir)
+	FROM unnest(p_fields) WITH ORDINALITY AS u(f, i),
+	    (VALUES ('', 'ASC', 1), ('-', 'DESC', 2)) AS d(p, dir, k)
+	ORDER BY u.i, d.k
+$$;
+
+-- A list function's static statements, as PL/pgSQL: for each shape (a
+-- WHEN of the variable shape, numbered from 1) and each ordering, a
+-- RETURN QUERY of p_template with %1$s the shape's condition on the rows
+-- x, %2$s the ORDER BY and %3$s the shape's count; anything else goes to
+-- p_else. Each statement gets its own plan, which PL/pgSQL keeps for the
+-- connection's life: the lists are planned once, not per request. The
+-- default order (-created_at) is every CASE's ELSE.
+CREATE FUNCTION api.list_cases(p_template text, p_conds text[],
+    p_counts text[], p_fields text[], p_else text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+	src	text := E'CASE shape\n';
+	o	record;
+	i	int;
+BEGIN
+	FOR i IN 1 .. cardinality(p_conds) LOOP
+		src := src || format(E'WHEN %s THEN\nCASE p_ordering\n', i);
+		FOR o IN SELECT * FROM api.orderings(p_fields)
+		    WHERE ordering <> '-created_at' LOOP
+			src := src || format(E'WHEN %L THEN RETURN QUERY %s;\n',
+			    o.ordering, format(p_template, p_conds[i],
+			    o.order_by, p_counts[i]));
+		END LOOP;
+		src := src || format(E'ELSE RETURN QUERY %s;\nEND CASE;\n',
+		    format(p_template, p_conds[i],
+		    'x.created_at DESC, x.id DESC', p_counts[i]));
+	END LOOP;
+
+	RETURN src || E'ELSE\n' || p_else || E'\nEND CASE;';
+END
+$$;

@@ -177,12 +177,55 @@ BEGIN
 END
 $$;
 
+-- An event of a login (sql/V009__audit.sql): its actor is the session's
+-- user or API client. p_ip, p_rid: the client address and the request
+-- id the server answered.
+CREATE FUNCTION api.audit_session(p_tenant uuid, p_sid uuid, p_kind text,
+    p_ip text, p_rid text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM audit_record(p_tenant, p_kind,
+	    CASE WHEN s.user_id IS NOT NULL THEN 'user' ELSE 'api_client' END,
+	    COALESCE(s.user_id::text, c.client_id), p_ip, p_rid,
+	    jsonb_build_object('session', s.id))
+	FROM auth_sessions s LEFT JOIN api_clients c
+	    ON c.tenant_id = s.tenant_id AND c.id = s.api_client_id
+	WHERE s.tenant_id = p_tenant AND s.id = p_sid;
+END
+$$;
+
+-- A login failed (a wrong password or secret, an unknown or inactive
+-- account, a user with no tenant to log in to): recorded for the tenant
+-- the login was for when that is known (p_tenant: the one tenant the
+-- user named or has; an API client's own), else for no tenant. p_name
+-- is the username or client id as given; p_user the user's id if there
+-- is one. The attempt itself was counted by api.auth_attempt.
+CREATE FUNCTION api.login_failed(p_kind text, p_name text, p_user bigint,
+    p_tenant uuid, p_ip text, p_rid text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	tid	uuid := p_tenant;
+	known	boolean := p_user IS NOT NULL;
+BEGIN
+	IF p_kind = 'api_client' THEN
+		SELECT k.tenant_id INTO tid FROM api_client_ids k
+		    WHERE k.client_id = p_name;
+		known := tid IS NOT NULL;
+	END IF;
+	PERFORM audit_record(tid, 'login.failed', p_kind,
+	    CASE WHEN p_kind = 'user' THEN p_user::text
+	    WHEN known THEN p_name END, p_ip, p_rid,
+	    jsonb_build_object(CASE WHEN p_kind = 'user' THEN 'username'
+	    ELSE 'client_id' END, left(p_name, 150)));
+END
+$$;
+
 -- A login succeeded: its attempt is given back, its address is one the
--- account is known at (auth_known_logins), and a new session gets its
--- first refresh token.
+-- account is known at (auth_known_logins), a new session gets its first
+-- refresh token, and the audit trail its event.
 CREATE FUNCTION api.session_start(p_tenant uuid, p_user bigint,
     p_client bigint, p_refresh_exp double precision, p_ip_key text,
-    p_id_key text, p_acct_key text, p_window bigint)
+    p_id_key text, p_acct_key text, p_window bigint, p_ip text, p_rid text)
 RETURNS TABLE (sid uuid, jti uuid)
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -203,6 +246,8 @@ BEGIN
 	jti := gen_random_uuid();
 	INSERT INTO refresh_tokens (tenant_id, jti, session_id, expires_at)
 	VALUES (p_tenant, jti, sid, to_timestamp(p_refresh_exp));
+	PERFORM api.audit_session(p_tenant, sid, 'login.succeeded', p_ip,
+	    p_rid);
 	RETURN NEXT;
 END
 $$;
@@ -210,9 +255,10 @@ $$;
 -- Rotation: the presented refresh token is spent and a new one issued. A
 -- spent token presented again means it was stolen or replayed: the whole
 -- session (every token descended from that login) is revoked. p_tenant
--- is the refresh token's own (verified) tenant claim.
+-- is the refresh token's own (verified) tenant claim; p_ip and p_rid go
+-- to the audit trail with the rotation or the reuse.
 CREATE FUNCTION api.refresh(p_tenant uuid, p_jti uuid, p_kind text,
-    p_refresh_exp double precision)
+    p_refresh_exp double precision, p_ip text, p_rid text)
 RETURNS TABLE (status int, sid uuid, jti uuid, tenant_id uuid,
     tenant_slug text, tenant_name text, user_id bigint, client_id text,
     roles json, scopes json)
@@ -244,6 +290,8 @@ BEGIN
 		UPDATE auth_sessions a SET revoked_at = now(),
 		    revoked_reason = 'refresh token reuse'
 		WHERE a.tenant_id = p_tenant AND a.id = s.id;
+		PERFORM api.audit_session(p_tenant, s.id,
+		    'token.reuse_detected', p_ip, p_rid);
 		RETURN NEXT;
 		RETURN;
 	END IF;
@@ -278,6 +326,8 @@ BEGIN
 	INSERT INTO refresh_tokens (tenant_id, jti, session_id, parent_jti,
 	    expires_at)
 	VALUES (p_tenant, jti, s.id, rt.jti, to_timestamp(p_refresh_exp));
+	PERFORM api.audit_session(p_tenant, s.id, 'token.refreshed', p_ip,
+	    p_rid);
 
 	status := 200;
 	sid := s.id;
@@ -292,8 +342,10 @@ BEGIN
 END
 $$;
 
--- Logout: the session of this refresh token ends, with every token of it.
-CREATE FUNCTION api.revoke(p_tenant uuid, p_jti uuid) RETURNS int
+-- Logout: the session of this refresh token ends, with every token of
+-- it; the audit trail records the logout that ended it (not a repeat).
+CREATE FUNCTION api.revoke(p_tenant uuid, p_jti uuid, p_ip text,
+    p_rid text) RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE
 	s	uuid;
@@ -307,20 +359,25 @@ BEGIN
 	UPDATE auth_sessions a SET revoked_at = now(),
 	    revoked_reason = 'logout'
 	WHERE a.tenant_id = p_tenant AND a.id = s AND a.revoked_at IS NULL;
+	IF FOUND THEN
+		PERFORM api.audit_session(p_tenant, s, 'logout', p_ip, p_rid);
+	END IF;
 	RETURN 204;
 END
 $$;
 
 -- Is a token (already verified cryptographically) still good? What a
--- request with it would need: api.principal() (an active tenant, user or
+-- request with it would need: api.principal_at() (an active tenant, user or
 -- API client, a login not revoked); a refresh token must be unspent too.
--- p_jti: a refresh token's id, else NULL.
+-- p_verdict: the epoch the worker remembers (sql/V008), as on every
+-- request; p_jti: a refresh token's id, else NULL.
 CREATE FUNCTION api.verify(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_jti uuid)
+    p_sid uuid, p_verdict bigint, p_jti uuid)
 RETURNS int
 LANGUAGE sql STABLE AS $$
 	SELECT CASE
-	    WHEN (api.principal(p_tenant, p_kind, p_sub, p_sid)).status <> 0
+	    WHEN (api.principal_at(p_tenant, p_kind, p_sub, p_sid,
+		p_verdict)).status <> 0
 		THEN 401
 	    WHEN p_jti IS NOT NULL AND NOT EXISTS (SELECT 1
 		FROM refresh_tokens r

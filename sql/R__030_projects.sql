@@ -1,96 +1,161 @@
 -- Projects: the SQL behind src/handlers/projects.c. Every statement is
 -- scoped by p_tenant, the tenant of the verified token.
+--
+-- p_verdict (after the principal, $5) is the verdict epoch the worker
+-- remembers for this principal, or NULL (sql/V008, api.principal_at);
+-- every function answers the epoch to remember in a fifth column,
+-- verdict (NULL: forget it). The reads compare the epoch inside their
+-- data statement and run the full check only when it no longer holds:
+--   LOOP: the statement, WHERE (ok OR epoch = p_verdict); found, or
+--   checked already: done; else api.principal_verdict(), ok, again.
 
 CREATE TYPE api.project_out AS (id bigint, name text, description text,
     status project_status, tasks_count bigint, created_at text,
     updated_at text);
 
--- A project as the API shows it. Without a sub-select of its own,
--- PostgreSQL inlines it into the statement that calls it (the caller
--- counts the tasks).
-CREATE FUNCTION api.project_json(p projects, tasks_count bigint)
+-- A project as the API shows it; inlined into the statement that calls
+-- it. Its task count is kept on the row (sql/V008).
+CREATE FUNCTION api.project_json(p projects)
 RETURNS json
 LANGUAGE sql STABLE AS $$
 	SELECT row_to_json(ROW(p.id, p.name, p.description, p.status,
-	    tasks_count, api.ts(p.created_at), api.ts(p.updated_at))
+	    p.tasks_count, api.ts(p.created_at), api.ts(p.updated_at))
 	    ::api.project_out)
 $$;
 
--- Lists run through EXECUTE: planned with the values, the filters and the
--- ordering (a whitelisted column) use the indexes, and the page is read
--- in index order, LIMIT first.
-CREATE FUNCTION api.project_list(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_status text, p_search text, p_ordering text,
-    p_limit bigint, p_offset bigint)
-RETURNS TABLE (status int, total bigint, body text, rpm int)
-LANGUAGE plpgsql STABLE AS $$
+-- The list: one static statement per shape (no filter, status) and
+-- ordering (api.list_cases), its total from the kept counts; a search
+-- runs through EXECUTE, planned with its pattern.
+DO $gen$
 DECLARE
-	pr	record;
-	n	bigint;
-	page	text;
+	-- The ordering whitelist (src/core/values.c, checked by
+	-- tests/unit/unit_values.c).
+	orderings	text[] := '{name,created_at,updated_at,status}';
 BEGIN
-	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
-	IF pr.status <> 0 THEN
-		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
-		RETURN;
-	END IF;
-
-	EXECUTE format($q$
+	EXECUTE format($f$
+CREATE FUNCTION api.project_list(p_tenant uuid, p_kind text, p_sub text,
+    p_sid uuid, p_verdict bigint, p_status text, p_search text,
+    p_ordering text, p_limit bigint, p_offset bigint)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
+-- Generic plans always: each static statement is planned once per
+-- connection, never again with the values (the plan cache would keep
+-- planning these for the values, which it estimates a little cheaper).
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+	pr		record;
+	ok		boolean := false;
+	v_rpm		int;
+	v_verdict	bigint := p_verdict;
+	shape		int;
+BEGIN
+	shape := CASE WHEN p_search IS NOT NULL THEN 0
+	    WHEN p_status IS NOT NULL THEN 2 ELSE 1 END;
+	LOOP
+		IF ok OR p_verdict IS NOT NULL THEN
+			%s
+			EXIT WHEN FOUND OR ok;
+		END IF;
+		pr := api.principal_verdict(p_tenant, p_kind, p_sub, p_sid);
+		IF pr.status <> 0 THEN
+			RETURN QUERY SELECT pr.status, NULL::bigint, pr.body,
+			    pr.rpm, NULL::bigint;
+			RETURN;
+		END IF;
+		ok := true;
+		v_rpm := pr.rpm;
+		v_verdict := pr.verdict;
+	END LOOP;
+END
+$$
+$f$, api.list_cases($t$
+	SELECT 200, %3$s,
+	    (SELECT '[' || COALESCE(string_agg(COALESCE(x.body,
+		api.project_json(x)::text), ', '), '') || ']'
+	    FROM (SELECT * FROM projects x WHERE x.tenant_id = p_tenant %1$s
+		ORDER BY %2$s LIMIT p_limit OFFSET p_offset) x),
+	    v_rpm, v_verdict
+	FROM verdict_epochs e LEFT JOIN tenant_counts k
+	    ON k.tenant_id = p_tenant
+	WHERE ok OR e.n[verdict_slot(p_tenant)] = p_verdict$t$,
+	ARRAY['', 'AND x.status = p_status::project_status'],
+	ARRAY['COALESCE(k.projects_active + k.projects_completed + '
+	    'k.projects_archived, 0)',
+	    $c$COALESCE(CASE p_status WHEN 'active' THEN k.projects_active
+		WHEN 'completed' THEN k.projects_completed
+		ELSE k.projects_archived END, 0)$c$],
+	orderings, format($e$
+	RETURN QUERY EXECUTE format($q$
 	    WITH f AS NOT MATERIALIZED (
 		SELECT * FROM projects p WHERE p.tenant_id = $1
 		AND ($2::text IS NULL OR p.status = $2::project_status)
 		AND ($3::text IS NULL OR p.name ILIKE $3
 		    OR p.description ILIKE $3))
-	    SELECT (SELECT count(*) FROM f),
-		(SELECT COALESCE(json_agg(j), '[]')::text FROM (
-		    SELECT api.project_json(x, (SELECT count(*) FROM tasks t
-			WHERE t.tenant_id = x.tenant_id
-			AND t.project_id = x.id)) AS j
-		    FROM f x ORDER BY %s LIMIT $4 OFFSET $5) s)
-	    $q$, api.order_by(p_ordering,
-	    '{name,created_at,updated_at,status}'))
-	INTO n, page
-	USING p_tenant, p_status, api.contains(p_search), p_limit, p_offset;
-
-	RETURN QUERY SELECT 200, n, page, pr.rpm;
+	    SELECT 200, (SELECT count(*) FROM f),
+		(SELECT '[' || COALESCE(string_agg(COALESCE(x.body,
+		api.project_json(x)::text), ', '), '') || ']'
+		FROM (SELECT * FROM f x ORDER BY %%s LIMIT $4 OFFSET $5) x),
+		$6, $7
+	    FROM verdict_epochs e
+	    WHERE $8 OR e.n[verdict_slot($1)] = $7
+	    $q$, api.order_by(p_ordering, %L))
+	USING p_tenant, p_status, api.contains(p_search), p_limit, p_offset,
+	    v_rpm, v_verdict, ok;$e$, orderings)));
 END
-$$;
+$gen$;
 
 CREATE FUNCTION api.project_get(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_id bigint)
-RETURNS TABLE (status int, total bigint, body text, rpm int)
+    p_sid uuid, p_verdict bigint, p_id bigint)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	pr	record;
+	pr		record;
+	ok		boolean := false;
+	v_rpm		int;
+	v_verdict	bigint := p_verdict;
 BEGIN
-	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
-	IF pr.status <> 0 THEN
-		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
-		RETURN;
-	END IF;
-
-	RETURN QUERY SELECT 200, NULL::bigint, api.project_json(p,
-	    (SELECT count(*) FROM tasks t WHERE t.tenant_id = p.tenant_id
-	    AND t.project_id = p.id))::text, pr.rpm
-	FROM projects p WHERE p.tenant_id = p_tenant AND p.id = p_id;
+	LOOP
+		IF ok OR p_verdict IS NOT NULL THEN
+			RETURN QUERY SELECT 200, NULL::bigint,
+			    COALESCE(p.body, api.project_json(p)::text), v_rpm,
+			    v_verdict
+			FROM verdict_epochs e, projects p
+			WHERE (ok OR e.n[verdict_slot(p_tenant)] = p_verdict)
+			AND p.tenant_id = p_tenant AND p.id = p_id;
+			EXIT WHEN FOUND OR ok;
+		END IF;
+		pr := api.principal_verdict(p_tenant, p_kind, p_sub, p_sid);
+		IF pr.status <> 0 THEN
+			RETURN QUERY SELECT pr.status, NULL::bigint, pr.body,
+			    pr.rpm, NULL::bigint;
+			RETURN;
+		END IF;
+		ok := true;
+		v_rpm := pr.rpm;
+		v_verdict := pr.verdict;
+	END LOOP;
 	IF NOT FOUND THEN
 		RETURN QUERY SELECT 404, NULL::bigint,
-		    api.err('not_found', 'Not found.'), pr.rpm;
+		    api.err('not_found', 'Not found.'), v_rpm, v_verdict;
 	END IF;
 END
 $$;
 
 CREATE FUNCTION api.project_create(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_name text, p_description text, p_status text)
-RETURNS TABLE (status int, total bigint, body text, rpm int)
+    p_sid uuid, p_verdict bigint, p_name text, p_description text,
+    p_status text)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
 	pr	record;
 	p	projects;
 BEGIN
-	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
+	pr := api.principal_at(p_tenant, p_kind, p_sub, p_sid, p_verdict);
 	IF pr.status <> 0 THEN
-		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm,
+		    NULL::bigint;
 		RETURN;
 	END IF;
 
@@ -102,29 +167,33 @@ BEGIN
 
 	IF p.id IS NULL THEN
 		RETURN QUERY SELECT 400, NULL::bigint, api.field_err('name',
-		    'A project with this name already exists.'), pr.rpm;
+		    'A project with this name already exists.'), pr.rpm,
+		    pr.verdict;
 		RETURN;
 	END IF;
 
-	RETURN QUERY SELECT 201, NULL::bigint, api.project_json(p, 0)::text,
-	    pr.rpm;
+	RETURN QUERY SELECT 201, NULL::bigint,
+	    COALESCE(p.body, api.project_json(p)::text),
+	    pr.rpm, pr.verdict;
 END
 $$;
 
 -- PUT and PATCH: p_mask says which fields were given (1 name,
 -- 2 description, 4 status); the others keep their values.
 CREATE FUNCTION api.project_update(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_id bigint, p_mask int, p_name text, p_description text,
-    p_status text)
-RETURNS TABLE (status int, total bigint, body text, rpm int)
+    p_sid uuid, p_verdict bigint, p_id bigint, p_mask int, p_name text,
+    p_description text, p_status text)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
 	pr	record;
 	p	projects;
 BEGIN
-	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
+	pr := api.principal_at(p_tenant, p_kind, p_sub, p_sid, p_verdict);
 	IF pr.status <> 0 THEN
-		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm,
+		    NULL::bigint;
 		RETURN;
 	END IF;
 
@@ -140,44 +209,47 @@ BEGIN
 		RETURNING * INTO p;
 	EXCEPTION WHEN unique_violation THEN
 		RETURN QUERY SELECT 400, NULL::bigint, api.field_err('name',
-		    'A project with this name already exists.'), pr.rpm;
+		    'A project with this name already exists.'), pr.rpm,
+		    pr.verdict;
 		RETURN;
 	END;
 
 	IF p.id IS NULL THEN
 		RETURN QUERY SELECT 404, NULL::bigint,
-		    api.err('not_found', 'Not found.'), pr.rpm;
+		    api.err('not_found', 'Not found.'), pr.rpm, pr.verdict;
 		RETURN;
 	END IF;
 
-	RETURN QUERY SELECT 200, NULL::bigint, api.project_json(p,
-	    (SELECT count(*) FROM tasks t WHERE t.tenant_id = p.tenant_id
-	    AND t.project_id = p.id))::text, pr.rpm;
+	RETURN QUERY SELECT 200, NULL::bigint,
+	    COALESCE(p.body, api.project_json(p)::text),
+	    pr.rpm, pr.verdict;
 END
 $$;
 
 -- Its tasks and documents go with it (ON DELETE CASCADE).
 CREATE FUNCTION api.project_delete(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_id bigint)
-RETURNS TABLE (status int, total bigint, body text, rpm int)
+    p_sid uuid, p_verdict bigint, p_id bigint)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
 	pr	record;
 BEGIN
-	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
+	pr := api.principal_at(p_tenant, p_kind, p_sub, p_sid, p_verdict);
 	IF pr.status <> 0 THEN
-		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm,
+		    NULL::bigint;
 		RETURN;
 	END IF;
 
 	DELETE FROM projects p WHERE p.tenant_id = p_tenant AND p.id = p_id;
 	IF NOT FOUND THEN
 		RETURN QUERY SELECT 404, NULL::bigint,
-		    api.err('not_found', 'Not found.'), pr.rpm;
+		    api.err('not_found', 'Not found.'), pr.rpm, pr.verdict;
 		RETURN;
 	END IF;
 
-	RETURN QUERY SELECT 204, NULL::bigint, NULL::text, pr.rpm;
+	RETURN QUERY SELECT 204, NULL::bigint, NULL::text, pr.rpm, pr.verdict;
 END
 $$;
 
@@ -195,50 +267,60 @@ CREATE TYPE api.stats_out AS (total_projects bigint, active_projects bigint,
     projects_with_tasks bigint, projects json, tasks json, documents json);
 
 -- Every status key present, zeros included. The flat keys are what the
--- original service's clients read. One pass over each table.
+-- original service's clients read. The counts are kept (sql/V008); only
+-- "overdue", which moves with the date, is counted (the partial index of
+-- the tasks not done, by due date).
 CREATE FUNCTION api.project_statistics(p_tenant uuid, p_kind text,
-    p_sub text, p_sid uuid)
-RETURNS TABLE (status int, total bigint, body text, rpm int)
+    p_sub text, p_sid uuid, p_verdict bigint)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	pr	record;
+	pr		record;
+	ok		boolean := false;
+	v_rpm		int;
+	v_verdict	bigint := p_verdict;
 BEGIN
-	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
-	IF pr.status <> 0 THEN
-		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
-		RETURN;
-	END IF;
-
-	RETURN QUERY
-	WITH ps AS (
-		SELECT
-		    count(*) AS total,
-		    count(*) FILTER (WHERE p.status = 'active') AS active,
-		    count(*) FILTER (WHERE p.status = 'completed') AS completed,
-		    count(*) FILTER (WHERE p.status = 'archived') AS archived
-		FROM projects p WHERE p.tenant_id = p_tenant
-	), ts AS (
-		SELECT
-		    count(*) AS total,
-		    count(*) FILTER (WHERE t.status = 'todo') AS todo,
-		    count(*) FILTER (WHERE t.status = 'in_progress') AS in_progress,
-		    count(*) FILTER (WHERE t.status = 'done') AS done,
-		    count(*) FILTER (WHERE t.status <> 'done'
-			AND t.due_date < current_date) AS overdue,
-		    count(DISTINCT t.project_id) AS with_tasks
-		FROM tasks t WHERE t.tenant_id = p_tenant
-	), ds AS (
-		SELECT count(*) AS total
-		FROM documents d WHERE d.tenant_id = p_tenant
-	)
-	SELECT 200, NULL::bigint, row_to_json(ROW(ps.total, ps.active,
-	    ps.completed, ps.archived, ts.with_tasks,
-	    row_to_json(ROW(ps.total, row_to_json(ROW(ps.active, ps.completed,
-		ps.archived)::api.stats_projects_by))::api.stats_projects),
-	    row_to_json(ROW(ts.total, row_to_json(ROW(ts.todo, ts.in_progress,
-		ts.done)::api.stats_tasks_by), ts.overdue)::api.stats_tasks),
-	    row_to_json(ROW(ds.total)::api.stats_documents))
-	    ::api.stats_out)::text, pr.rpm
-	FROM ps, ts, ds;
+	LOOP
+		IF ok OR p_verdict IS NOT NULL THEN
+			RETURN QUERY SELECT 200, NULL::bigint,
+			    row_to_json(ROW(c.pt, c.pa, c.pc, c.par, c.pw,
+			    row_to_json(ROW(c.pt, row_to_json(ROW(c.pa, c.pc,
+				c.par)::api.stats_projects_by))
+				::api.stats_projects),
+			    row_to_json(ROW(c.tt, row_to_json(ROW(c.tt1, c.tt2,
+				c.tt3)::api.stats_tasks_by), (SELECT count(*)
+				FROM tasks t WHERE t.tenant_id = p_tenant
+				AND t.status <> 'done'
+				AND t.due_date < current_date))
+				::api.stats_tasks),
+			    row_to_json(ROW(c.d)::api.stats_documents))
+			    ::api.stats_out)::text, v_rpm, v_verdict
+			FROM verdict_epochs e, LATERAL (SELECT
+			    k.projects_active + k.projects_completed +
+				k.projects_archived AS pt,
+			    k.projects_active AS pa,
+			    k.projects_completed AS pc,
+			    k.projects_archived AS par,
+			    k.projects_with_tasks AS pw,
+			    k.tasks_todo + k.tasks_in_progress + k.tasks_done
+				AS tt,
+			    k.tasks_todo AS tt1, k.tasks_in_progress AS tt2,
+			    k.tasks_done AS tt3, k.documents AS d
+			    FROM tenant_counts k
+			    WHERE k.tenant_id = p_tenant) c
+			WHERE ok OR e.n[verdict_slot(p_tenant)] = p_verdict;
+			EXIT WHEN FOUND OR ok;
+		END IF;
+		pr := api.principal_verdict(p_tenant, p_kind, p_sub, p_sid);
+		IF pr.status <> 0 THEN
+			RETURN QUERY SELECT pr.status, NULL::bigint, pr.body,
+			    pr.rpm, NULL::bigint;
+			RETURN;
+		END IF;
+		ok := true;
+		v_rpm := pr.rpm;
+		v_verdict := pr.verdict;
+	END LOOP;
 END
 $$;

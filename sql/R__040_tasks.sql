@@ -16,96 +16,170 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Lists for /tasks/, /tasks/by-status/ and /projects/{id}/tasks/
--- (p_in_project: the project must exist, else 404).
-CREATE FUNCTION api.task_list(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_project bigint, p_status text, p_priority text,
-    p_search text, p_ordering text, p_limit bigint, p_offset bigint,
-    p_in_project boolean)
-RETURNS TABLE (status int, total bigint, body text, rpm int)
-LANGUAGE plpgsql STABLE AS $$
+-- (p_in_project: the project must exist, else 404). One static statement
+-- per shape (no filter; project, status or priority alone) and ordering
+-- (api.list_cases), the total from the kept counts where there is one; a
+-- search or two filters run through EXECUTE, planned with the values.
+DO $gen$
 DECLARE
-	pr	record;
-	n	bigint;
-	page	text;
+	-- The ordering whitelist (src/core/values.c, checked by
+	-- tests/unit/unit_values.c).
+	orderings	text[] :=
+	    '{title,created_at,updated_at,due_date,priority,status}';
 BEGIN
-	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
-	IF pr.status <> 0 THEN
-		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
-		RETURN;
-	END IF;
-
-	IF p_in_project AND NOT EXISTS (SELECT 1 FROM projects p
-	    WHERE p.tenant_id = p_tenant AND p.id = p_project) THEN
+	EXECUTE format($f$
+CREATE FUNCTION api.task_list(p_tenant uuid, p_kind text, p_sub text,
+    p_sid uuid, p_verdict bigint, p_project bigint, p_status text,
+    p_priority text, p_search text, p_ordering text, p_limit bigint,
+    p_offset bigint, p_in_project boolean)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
+-- Generic plans always: each static statement is planned once per
+-- connection, never again with the values (the plan cache would keep
+-- planning these for the values, which it estimates a little cheaper).
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+	pr		record;
+	ok		boolean := false;
+	v_rpm		int;
+	v_verdict	bigint := p_verdict;
+	shape		int;
+BEGIN
+	shape := CASE WHEN p_search IS NOT NULL OR
+	    num_nonnulls(p_project, p_status, p_priority) > 1 THEN 0
+	    WHEN p_project IS NOT NULL THEN 2
+	    WHEN p_status IS NOT NULL THEN 3
+	    WHEN p_priority IS NOT NULL THEN 4 ELSE 1 END;
+	LOOP
+		IF ok OR p_verdict IS NOT NULL THEN
+			%s
+			EXIT WHEN FOUND OR ok;
+		END IF;
+		pr := api.principal_verdict(p_tenant, p_kind, p_sub, p_sid);
+		IF pr.status <> 0 THEN
+			RETURN QUERY SELECT pr.status, NULL::bigint, pr.body,
+			    pr.rpm, NULL::bigint;
+			RETURN;
+		END IF;
+		ok := true;
+		v_rpm := pr.rpm;
+		v_verdict := pr.verdict;
+	END LOOP;
+	-- No row once checked: p_in_project and no such project.
+	IF NOT FOUND THEN
 		RETURN QUERY SELECT 404, NULL::bigint,
-		    api.err('not_found', 'Not found.'), pr.rpm;
-		RETURN;
+		    api.err('not_found', 'Not found.'), v_rpm, v_verdict;
 	END IF;
-
-	EXECUTE format($q$
+END
+$$
+$f$, api.list_cases($t$
+	SELECT 200, %3$s,
+	    (SELECT '[' || COALESCE(string_agg(COALESCE(x.body,
+		api.task_json(x, (SELECT p.name FROM projects p
+		    WHERE p.tenant_id = x.tenant_id
+		    AND p.id = x.project_id))::text), ', '), '') || ']'
+	    FROM (SELECT * FROM tasks x WHERE x.tenant_id = p_tenant %1$s
+		ORDER BY %2$s LIMIT p_limit OFFSET p_offset) x),
+	    v_rpm, v_verdict
+	FROM verdict_epochs e LEFT JOIN tenant_counts k
+	    ON k.tenant_id = p_tenant
+	LEFT JOIN projects pj ON pj.tenant_id = p_tenant
+	    AND pj.id = p_project
+	WHERE (ok OR e.n[verdict_slot(p_tenant)] = p_verdict)
+	AND (pj.id IS NOT NULL OR NOT p_in_project)$t$,
+	ARRAY['', 'AND x.project_id = p_project',
+	    'AND x.status = p_status::task_status',
+	    'AND x.priority = p_priority::task_priority'],
+	ARRAY['COALESCE(k.tasks_todo + k.tasks_in_progress + k.tasks_done, 0)',
+	    'COALESCE(pj.tasks_count, 0)',
+	    $c$COALESCE(CASE p_status WHEN 'todo' THEN k.tasks_todo
+		WHEN 'in_progress' THEN k.tasks_in_progress
+		ELSE k.tasks_done END, 0)$c$,
+	    $c$(SELECT count(*) FROM tasks t WHERE t.tenant_id = p_tenant
+		AND t.priority = p_priority::task_priority)$c$],
+	orderings, format($e$
+	RETURN QUERY EXECUTE format($q$
 	    WITH f AS NOT MATERIALIZED (
 		SELECT * FROM tasks t WHERE t.tenant_id = $1
 		AND ($2::bigint IS NULL OR t.project_id = $2)
 		AND ($3::text IS NULL OR t.status = $3::task_status)
 		AND ($4::text IS NULL OR t.priority = $4::task_priority)
 		AND ($5::text IS NULL OR t.title ILIKE $5))
-	    SELECT (SELECT count(*) FROM f),
-		(SELECT COALESCE(json_agg(j), '[]')::text FROM (
-		    SELECT api.task_json(x, (SELECT p.name FROM projects p
-			WHERE p.tenant_id = x.tenant_id
-			AND p.id = x.project_id)) AS j
-		    FROM f x ORDER BY %s LIMIT $6 OFFSET $7) s)
-	    $q$, api.order_by(p_ordering,
-	    '{title,created_at,updated_at,due_date,priority,status}'))
-	INTO n, page
+	    SELECT 200, (SELECT count(*) FROM f),
+		(SELECT '[' || COALESCE(string_agg(COALESCE(x.body,
+		    api.task_json(x, (SELECT p.name FROM projects p
+		        WHERE p.tenant_id = x.tenant_id
+		        AND p.id = x.project_id))::text), ', '), '') || ']'
+		FROM (SELECT * FROM f x ORDER BY %%s LIMIT $6 OFFSET $7) x),
+		$8, $9
+	    FROM verdict_epochs e
+	    WHERE ($10 OR e.n[verdict_slot($1)] = $9)
+	    AND (NOT $11 OR EXISTS (SELECT 1 FROM projects p
+		WHERE p.tenant_id = $1 AND p.id = $2))
+	    $q$, api.order_by(p_ordering, %L))
 	USING p_tenant, p_project, p_status, p_priority,
-	    api.contains(p_search), p_limit, p_offset;
-
-	RETURN QUERY SELECT 200, n, page, pr.rpm;
+	    api.contains(p_search), p_limit, p_offset, v_rpm, v_verdict, ok,
+	    p_in_project;$e$, orderings)));
 END
-$$;
+$gen$;
 
 CREATE FUNCTION api.task_get(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_id bigint)
-RETURNS TABLE (status int, total bigint, body text, rpm int)
+    p_sid uuid, p_verdict bigint, p_id bigint)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-	pr	record;
+	pr		record;
+	ok		boolean := false;
+	v_rpm		int;
+	v_verdict	bigint := p_verdict;
 BEGIN
-	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
-	IF pr.status <> 0 THEN
-		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
-		RETURN;
-	END IF;
-
-	-- Retrieve shows the project in full, last.
-	RETURN QUERY SELECT 200, NULL::bigint,
-	    left(api.task_json(t, p.name)::text, -1) || ',"project_details":' ||
-	    api.project_json(p, (SELECT count(*) FROM tasks c
-		WHERE c.tenant_id = p.tenant_id AND c.project_id = p.id))::text ||
-	    '}', pr.rpm
-	FROM tasks t JOIN projects p ON p.tenant_id = t.tenant_id
-	    AND p.id = t.project_id
-	WHERE t.tenant_id = p_tenant AND t.id = p_id;
+	LOOP
+		IF ok OR p_verdict IS NOT NULL THEN
+			-- Retrieve shows the project in full, last.
+			RETURN QUERY SELECT 200, NULL::bigint,
+			    left(COALESCE(t.body, api.task_json(t, p.name)::text),
+			    -1) || ',"project_details":' ||
+			    COALESCE(p.body, api.project_json(p)::text) ||
+			    '}', v_rpm, v_verdict
+			FROM verdict_epochs e, tasks t JOIN projects p
+			    ON p.tenant_id = t.tenant_id AND p.id = t.project_id
+			WHERE (ok OR e.n[verdict_slot(p_tenant)] = p_verdict)
+			AND t.tenant_id = p_tenant AND t.id = p_id;
+			EXIT WHEN FOUND OR ok;
+		END IF;
+		pr := api.principal_verdict(p_tenant, p_kind, p_sub, p_sid);
+		IF pr.status <> 0 THEN
+			RETURN QUERY SELECT pr.status, NULL::bigint, pr.body,
+			    pr.rpm, NULL::bigint;
+			RETURN;
+		END IF;
+		ok := true;
+		v_rpm := pr.rpm;
+		v_verdict := pr.verdict;
+	END LOOP;
 	IF NOT FOUND THEN
 		RETURN QUERY SELECT 404, NULL::bigint,
-		    api.err('not_found', 'Not found.'), pr.rpm;
+		    api.err('not_found', 'Not found.'), v_rpm, v_verdict;
 	END IF;
 END
 $$;
 
 CREATE FUNCTION api.task_create(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_project bigint, p_title text, p_description text,
-    p_status text, p_priority text, p_due_date date)
-RETURNS TABLE (status int, total bigint, body text, rpm int)
+    p_sid uuid, p_verdict bigint, p_project bigint, p_title text,
+    p_description text, p_status text, p_priority text, p_due_date date)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
 	pr	record;
 	pname	text;
 	t	tasks;
 BEGIN
-	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
+	pr := api.principal_at(p_tenant, p_kind, p_sub, p_sid, p_verdict);
 	IF pr.status <> 0 THEN
-		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm,
+		    NULL::bigint;
 		RETURN;
 	END IF;
 
@@ -113,7 +187,7 @@ BEGIN
 	WHERE p.tenant_id = p_tenant AND p.id = p_project;
 	IF pname IS NULL THEN
 		RETURN QUERY SELECT 400, NULL::bigint,
-		    api.bad_project(p_project), pr.rpm;
+		    api.bad_project(p_project), pr.rpm, pr.verdict;
 		RETURN;
 	END IF;
 
@@ -125,8 +199,9 @@ BEGIN
 	    CASE WHEN p_status = 'done' THEN now() END)
 	RETURNING * INTO t;
 
-	RETURN QUERY SELECT 201, NULL::bigint, api.task_json(t, pname)::text,
-	    pr.rpm;
+	RETURN QUERY SELECT 201, NULL::bigint,
+	    COALESCE(t.body, api.task_json(t, pname)::text),
+	    pr.rpm, pr.verdict;
 END
 $$;
 
@@ -134,31 +209,34 @@ $$;
 -- 16 priority, 32 due_date. completed_at is set when the status becomes
 -- done and cleared when it leaves done.
 CREATE FUNCTION api.task_update(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_id bigint, p_mask int, p_project bigint, p_title text,
-    p_description text, p_status text, p_priority text, p_due_date date)
-RETURNS TABLE (status int, total bigint, body text, rpm int)
+    p_sid uuid, p_verdict bigint, p_id bigint, p_mask int,
+    p_project bigint, p_title text, p_description text, p_status text,
+    p_priority text, p_due_date date)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
 	pr	record;
 	t	tasks;
 BEGIN
-	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
+	pr := api.principal_at(p_tenant, p_kind, p_sub, p_sid, p_verdict);
 	IF pr.status <> 0 THEN
-		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm,
+		    NULL::bigint;
 		RETURN;
 	END IF;
 
 	IF NOT EXISTS (SELECT 1 FROM tasks x
 	    WHERE x.tenant_id = p_tenant AND x.id = p_id) THEN
 		RETURN QUERY SELECT 404, NULL::bigint,
-		    api.err('not_found', 'Not found.'), pr.rpm;
+		    api.err('not_found', 'Not found.'), pr.rpm, pr.verdict;
 		RETURN;
 	END IF;
 
 	IF p_mask & 1 <> 0 AND NOT EXISTS (SELECT 1 FROM projects p
 	    WHERE p.tenant_id = p_tenant AND p.id = p_project) THEN
 		RETURN QUERY SELECT 400, NULL::bigint,
-		    api.bad_project(p_project), pr.rpm;
+		    api.bad_project(p_project), pr.rpm, pr.verdict;
 		RETURN;
 	END IF;
 
@@ -182,48 +260,60 @@ BEGIN
 	WHERE x.tenant_id = p_tenant AND x.id = p_id
 	RETURNING * INTO t;
 
-	RETURN QUERY SELECT 200, NULL::bigint, api.task_json(t, p.name)::text,
-	    pr.rpm
+	-- Deleted since the check above, by a concurrent request.
+	IF t.id IS NULL THEN
+		RETURN QUERY SELECT 404, NULL::bigint,
+		    api.err('not_found', 'Not found.'), pr.rpm, pr.verdict;
+		RETURN;
+	END IF;
+
+	RETURN QUERY SELECT 200, NULL::bigint,
+	    COALESCE(t.body, api.task_json(t, p.name)::text),
+	    pr.rpm, pr.verdict
 	FROM projects p WHERE p.tenant_id = t.tenant_id AND p.id = t.project_id;
 END
 $$;
 
 CREATE FUNCTION api.task_delete(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_id bigint)
-RETURNS TABLE (status int, total bigint, body text, rpm int)
+    p_sid uuid, p_verdict bigint, p_id bigint)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
 	pr	record;
 BEGIN
-	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
+	pr := api.principal_at(p_tenant, p_kind, p_sub, p_sid, p_verdict);
 	IF pr.status <> 0 THEN
-		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm,
+		    NULL::bigint;
 		RETURN;
 	END IF;
 
 	DELETE FROM tasks t WHERE t.tenant_id = p_tenant AND t.id = p_id;
 	IF NOT FOUND THEN
 		RETURN QUERY SELECT 404, NULL::bigint,
-		    api.err('not_found', 'Not found.'), pr.rpm;
+		    api.err('not_found', 'Not found.'), pr.rpm, pr.verdict;
 		RETURN;
 	END IF;
 
-	RETURN QUERY SELECT 204, NULL::bigint, NULL::text, pr.rpm;
+	RETURN QUERY SELECT 204, NULL::bigint, NULL::text, pr.rpm, pr.verdict;
 END
 $$;
 
 -- Idempotent: completing a done task keeps its first completed_at.
 CREATE FUNCTION api.task_complete(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_id bigint)
-RETURNS TABLE (status int, total bigint, body text, rpm int)
+    p_sid uuid, p_verdict bigint, p_id bigint)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
 	pr	record;
 	t	tasks;
 BEGIN
-	pr := api.principal(p_tenant, p_kind, p_sub, p_sid);
+	pr := api.principal_at(p_tenant, p_kind, p_sub, p_sid, p_verdict);
 	IF pr.status <> 0 THEN
-		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm;
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm,
+		    NULL::bigint;
 		RETURN;
 	END IF;
 
@@ -236,12 +326,13 @@ BEGIN
 
 	IF t.id IS NULL THEN
 		RETURN QUERY SELECT 404, NULL::bigint,
-		    api.err('not_found', 'Not found.'), pr.rpm;
+		    api.err('not_found', 'Not found.'), pr.rpm, pr.verdict;
 		RETURN;
 	END IF;
 
-	RETURN QUERY SELECT 200, NULL::bigint, api.task_json(t, p.name)::text,
-	    pr.rpm
+	RETURN QUERY SELECT 200, NULL::bigint,
+	    COALESCE(t.body, api.task_json(t, p.name)::text),
+	    pr.rpm, pr.verdict
 	FROM projects p WHERE p.tenant_id = t.tenant_id AND p.id = t.project_id;
 END
 $$;

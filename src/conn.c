@@ -17,9 +17,25 @@
  *
  * Database connections: releasing a statement whose connection broke
  * killed the worker (conn_pgsql_cleanup()).
+ *
+ * Closing: when Kore answers and closes at once (a 413 for a body over
+ * MAX_BODY_BYTES, a 400 or 411 on a bad head), the client may still be
+ * sending. close() with unread bytes makes the kernel send a reset, and
+ * a client that reads only after it wrote its body (Node's fetch, many
+ * others) gets an error instead of the answer. conn_init() has every
+ * connection linger instead, as nginx's lingering_close: the socket stays
+ * open on a second descriptor, its write side is shut (a FIN after the
+ * answer), and what still comes is read and thrown away until the client
+ * closes, CONN_LINGER_MS pass or CONN_LINGER_BYTES were read.
  */
 
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -29,12 +45,53 @@
 /* Longest wait for requests in flight when the worker stops. */
 #define CONN_DRAIN_MS		10000
 
+/* A lingering close: how long, how much, how many at once per worker. */
+#define CONN_LINGER_MS		2000
+#define CONN_LINGER_BYTES	(16 * 1024 * 1024)
+#define CONN_LINGER_MAX		256
+#define CONN_LINGER_TICK_MS	250
+#define CONN_LINGER_READ	(256 * 1024)	/* per event: others run too */
+
+/* Not one of Kore's KORE_TYPE_*: the event loop only calls handle. */
+#define CONN_TYPE_LINGER	100
+
+struct conn_linger {
+	struct kore_event	evt;	/* first: the loop hands it over */
+	int			fd;
+	u_int64_t		until;
+	size_t			left;
+	TAILQ_ENTRY(conn_linger) list;
+};
+
 static size_t	conn_leftover(struct http_request *, const u_int8_t **);
 static void	conn_feed(struct connection *, const u_int8_t *, size_t);
 static void	conn_kick(void *, u_int64_t);
 static int	conn_close_idle(void);
+static void	conn_accept(void *, int);
+static void	conn_linger_start(struct connection *);
+static void	conn_linger_read(void *, int);
+static void	conn_linger_expire(void *, u_int64_t);
+static void	conn_linger_end(struct conn_linger *);
 
 static int	conn_draining;
+
+static TAILQ_HEAD(, conn_linger)	lingering =
+    TAILQ_HEAD_INITIALIZER(lingering);
+static u_int32_t			lingering_count;
+
+void
+conn_init(void)
+{
+	struct kore_server	*srv;
+	struct listener		*l;
+
+	/* Each accepted connection gets conn_linger_start() (conn_accept). */
+	LIST_FOREACH(srv, &kore_servers, list) {
+		LIST_FOREACH(l, &srv->listeners, list)
+			l->evt.handle = conn_accept;
+	}
+	(void)kore_timer_add(conn_linger_expire, CONN_LINGER_TICK_MS, NULL, 0);
+}
 
 void
 conn_respond(struct http_request *req, int status, const void *body,
@@ -114,6 +171,118 @@ conn_drain(void)
 			break;
 		}
 	}
+}
+
+/*
+ * Kore's accept, then the close callback on the connections it made: they
+ * are the ones after the last connection that was there before.
+ */
+static void
+conn_accept(void *arg, int error)
+{
+	struct connection	*last, *c;
+
+	last = TAILQ_LAST(&connections, connection_list);
+	kore_listener_accept(arg, error);
+
+	c = last != NULL ? TAILQ_NEXT(last, list) : TAILQ_FIRST(&connections);
+	for (; c != NULL; c = TAILQ_NEXT(c, list)) {
+		if (c->disconnect == NULL)
+			c->disconnect = conn_linger_start;
+	}
+}
+
+/*
+ * Kore is about to close c. When the server chose to close after its
+ * answer went out (CONN_CLOSE_EMPTY), linger on a second descriptor:
+ * Kore's close() then only drops its own.
+ */
+static void
+conn_linger_start(struct connection *c)
+{
+	struct conn_linger	*lg;
+	int			fd;
+
+	if (c->proto != CONN_PROTO_HTTP || !(c->flags & CONN_CLOSE_EMPTY) ||
+	    !TAILQ_EMPTY(&c->send_queue) || lingering_count >= CONN_LINGER_MAX)
+		return;
+
+	/* fcntl, not dup: Kore's sandbox allows the one, not the other. */
+	if ((fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return;
+
+	/*
+	 * epoll keeps c's registration while the socket lives on in fd:
+	 * drop it now, or events would name c after Kore freed it.
+	 */
+	kore_platform_disable_read(c->fd);
+	if (c->ssl != NULL)
+		(void)SSL_shutdown(c->ssl);
+	(void)shutdown(fd, SHUT_WR);
+
+	lg = kore_calloc(1, sizeof(*lg));
+	lg->evt.type = CONN_TYPE_LINGER;
+	lg->evt.handle = conn_linger_read;
+	lg->fd = fd;
+	lg->until = kore_time_ms() + CONN_LINGER_MS;
+	lg->left = CONN_LINGER_BYTES;
+	TAILQ_INSERT_TAIL(&lingering, lg, list);
+	lingering_count++;
+
+	/* Level-triggered: a read left for later is reported again. */
+	kore_platform_event_schedule(fd, EPOLLIN | EPOLLRDHUP, 0, lg);
+}
+
+/* Read what came and throw it away; end at the client's close. */
+static void
+conn_linger_read(void *arg, int error)
+{
+	struct conn_linger	*lg = arg;
+	u_int8_t		buf[16384];
+	size_t			got;
+	ssize_t			n;
+
+	for (got = 0; got < CONN_LINGER_READ; got += (size_t)n) {
+		n = read(lg->fd, buf, sizeof(buf));
+		if (n > 0) {
+			if ((size_t)n >= lg->left)
+				break;
+			lg->left -= (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		/* Nothing more yet: wait, unless the socket failed. */
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    !error)
+			return;
+		break;
+	}
+	if (got < CONN_LINGER_READ)
+		conn_linger_end(lg);
+}
+
+/* Those whose time is up, oldest first. */
+static void
+conn_linger_expire(void *arg, u_int64_t now)
+{
+	struct conn_linger	*lg;
+
+	while ((lg = TAILQ_FIRST(&lingering)) != NULL && lg->until <= now)
+		conn_linger_end(lg);
+}
+
+static void
+conn_linger_end(struct conn_linger *lg)
+{
+	/* The same reason: Kore's descriptor may not be closed yet. */
+	kore_platform_disable_read(lg->fd);
+	(void)close(lg->fd);
+	TAILQ_REMOVE(&lingering, lg, list);
+	lingering_count--;
+	kore_free(lg);
 }
 
 /*

@@ -1,6 +1,7 @@
 /*
  * Connections where Kore 4.1 falls short (src/conn.c): pipelined
- * requests, a graceful stop, releasing a database connection that broke.
+ * requests, a graceful stop, releasing a database connection that broke,
+ * a lingering close.
  */
 
 #ifndef MTAPI_CONN_H
@@ -10,6 +11,7 @@
 #include <kore/http.h>
 #include <kore/pgsql.h>
 
+void	conn_init(void);
 void	conn_respond(struct http_request *, int, const void *, size_t);
 void	conn_drain(void);
 void	conn_pgsql_cleanup(struct kore_pgsql *);

@@ -31,6 +31,8 @@ KORE_SECCOMP_FILTER("mtapi",
 	KORE_SYSCALL_ALLOW(getdents64),
 	KORE_SYSCALL_ALLOW(clone3),
 	KORE_SYSCALL_ALLOW(rseq),
+	/* conn.c: the lingering close shuts the write side first. */
+	KORE_SYSCALL_ALLOW(shutdown),
 #if defined(__SANITIZE_ADDRESS__)
 	/* The sanitizer runtimes, in the test-asan build. */
 	KORE_SYSCALL_ALLOW(gettid),
@@ -105,6 +107,7 @@ void
 kore_worker_configure(void)
 {
 	tls_worker_install();
+	conn_init();
 	http_server_version("mtapi");
 	ratelimit_init();
 	usage_init();

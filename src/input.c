@@ -204,7 +204,7 @@ input_body(struct http_request *req, struct api_req *ar)
 	 * Any JSON value: a scalar is a validation error, not a parse one,
 	 * and so are U+0000 and integers past 64 bits (src/core/fields.c).
 	 */
-	ar->body = fields_load((const char *)req->http_body->data, len,
+	ar->body = bodyjson_load((const char *)req->http_body->data, len,
 	    &jerr);
 	if (ar->body == NULL) {
 		(void)snprintf(detail, sizeof(detail),

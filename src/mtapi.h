@@ -9,7 +9,8 @@
  *
  *   1. src/core/       plain C shared with the operator command, no Kore:
  *                      settings, .env, Host/Origin, value lists, tokens,
- *                      secrets, permissions, body fields, paging, logs.
+ *                      secrets, permissions, body JSON and its fields,
+ *                      paging, logs.
  *   2. request.c       the per-request context (request_*): created
  *                      once, freed by Kore with the request, with hooks
  *                      for what higher layers keep in it.
@@ -19,8 +20,9 @@
  *   3. bgquery.c       the worker's own services: background statements
  *      ratelimit.c     (bgquery_*), tenant rate limits (ratelimit_*),
  *      usage.c         the API client usage log (usage_*), TLS (tls_*),
- *      tls.c           the instance's metrics, shared by the workers
- *      metrics.c       (metrics_*, src/metrics.h).
+ *      tls.c           remembered verdicts (verdict_*), the instance's
+ *      verdict.c       metrics, shared by the workers (metrics_*,
+ *      metrics.c       src/metrics.h).
  *   4. response.c      everything that leaves (resp_*): headers, access
  *                      log, usage record, error bodies.
  *   5. input.c         checks of what came in that answer 4xx themselves
@@ -60,6 +62,7 @@
 
 #include <jansson.h>
 
+#include "core/bodyjson.h"
 #include "core/envfile.h"
 #include "core/fields.h"
 #include "core/hosts.h"
@@ -152,6 +155,8 @@ struct api_req {
 	int			sql_active;
 	int			sql_retried;
 	int			sql_resets;
+	int			sql_named;	/* sent as a prepared one */
+	int			sql_replanned;
 	u_int64_t		sql_sent;	/* us; 0: none in flight */
 
 	/* A place in the line for a database connection (src/db.c). */
@@ -163,6 +168,7 @@ struct api_req {
 	const char		*params[API_PARAMS_MAX];
 	char			*owned[API_PARAMS_MAX];
 	int			nparams;
+	int			verdict_at;	/* its $n, 0: none */
 	char			*cols[API_COLS_MAX];
 	int			ncols;
 	int			nrows;
@@ -202,7 +208,7 @@ extern struct app	app;
 struct api_req	*request_get(struct http_request *);
 const char	*request_client_ip(struct http_request *, char *, size_t);
 
-/* 3. src/ratelimit.c, src/usage.c, src/tls.c (src/bgquery.h) */
+/* 3. src/ratelimit.c, src/usage.c, src/tls.c, src/verdict.c (bgquery.h) */
 void	ratelimit_init(void);
 int	ratelimit_take(const char *, long *, long *, long *);
 void	ratelimit_refund(const char *, time_t);
@@ -216,6 +222,9 @@ void	usage_teardown(void);
 
 int	tls_parent_prepare(char *, size_t);
 void	tls_worker_install(void);
+
+int	verdict_get(const struct principal *, int64_t *);
+void	verdict_learn(const struct principal *, const char *);
 
 /* 4. src/response.c */
 void	resp_send(struct http_request *, int, const void *, size_t);
@@ -246,6 +255,7 @@ void	db_bind(struct api_req *, const char *);
 void	db_bind_owned(struct api_req *, char *);
 void	db_bind_int(struct api_req *, int64_t);
 void	db_bind_principal(struct api_req *);
+void	db_bind_origin(struct http_request *, struct api_req *);
 void	db_bind_fields(struct api_req *, size_t);
 void	db_bind_mask(struct api_req *);
 int	db_start(struct http_request *, int);

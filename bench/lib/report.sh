@@ -52,6 +52,7 @@ report_json() {	# OUT
 	    --argjson li "$(optional "$work/small/login_interference.json")" \
 	    --argjson soak "$(optional "$work/small/soak.json")" \
 	    --argjson tls "$(optional "$work/tls.json")" \
+	    --argjson cluster "$(optional "$work/cluster/cluster.json")" \
 	    --argjson pgss_reads "$(optional "$work/small/pgss_reads.json")" \
 	    --argjson pgss_writes "$(optional "$work/small/pgss_writes.json")" \
 	    --argjson pgss_scale "$(optional "$work/scale/pgss_reads.json")" \
@@ -79,7 +80,7 @@ report_json() {	# OUT
 	      machine: {kernel: $host, cpus: ($cpus|tonumber), loadavg_at_end: $load},
 	      server: $mode, postgres: $pg, config: $cfg, reference: $reference,
 	      small: $small, login_interference: $li, soak: $soak,
-	      tls_handshakes: $tls,
+	      tls_handshakes: $tls, cluster: $cluster,
 	      scale: (if $scale == null then null else {data: $scale_size, scenarios: $scale} end),
 	      pg_stat_statements: {small_reads: $pgss_reads,
 		  small_writes_and_logins: $pgss_writes, scale_reads: $pgss_scale}}' \
@@ -232,6 +233,9 @@ report() {
 	report_targets "$result.tmp" "$result"
 	rm -f "$result.tmp"
 	report_md "$result" "$md"
+	if [ -f "$work/cluster/cluster.md" ]; then
+		{ echo; cat "$work/cluster/cluster.md"; } >>"$md"
+	fi
 	ln -sfn "$(basename "$result")" "$BENCH_RESULTS/latest.json"
 	ln -sfn "$(basename "$md")" "$BENCH_RESULTS/latest.md"
 	echo

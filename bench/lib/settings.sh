@@ -6,6 +6,7 @@
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${BENCH_DURATION:=3}" "${BENCH_RUNS:=1}" "${BENCH_WARMUP:=1}"
 	: "${BENCH_SOAK_REQUESTS:=20000}" "${BENCH_SCALE:=0}"
+	: "${BENCH_CLUSTER:=0}"
 fi
 : "${BENCH_SERVER:=own}"		# own | running
 : "${BENCH_PORT:=18580}"
@@ -25,6 +26,7 @@ fi
 : "${BENCH_LOGIN_CONNECTIONS:=20}"	# the pacer holds its rate while a login takes < c / rate s
 : "${BENCH_SOAK:=1}"
 : "${BENCH_TLS:=1}"			# full and resumed TLS handshakes/s
+: "${BENCH_CLUSTER:=1}"			# HAProxy + two instances + PgBouncer
 : "${BENCH_SOAK_REQUESTS:=1000000}"
 : "${BENCH_SOAK_CHUNK:=30}"		# seconds per soak chunk
 : "${BENCH_SCALE:=1}"

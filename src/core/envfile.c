@@ -13,6 +13,9 @@
 
 #include "envfile.h"
 
+/* The longest line, in bytes, newline aside. */
+#define ENVFILE_LINE_MAX	4094
+
 static int	envfile_error(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
@@ -20,9 +23,10 @@ int
 envfile_read(const char *path, char *err, size_t errlen)
 {
 	FILE		*fp;
-	size_t		len;
-	int		lineno;
-	char		line[4096], *p, *key, *val, *end;
+	ssize_t		n;
+	size_t		cap, len;
+	int		lineno, rc;
+	char		*line, *p, *key, *val, *end;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT)
@@ -31,14 +35,23 @@ envfile_read(const char *path, char *err, size_t errlen)
 		    strerror(errno)));
 	}
 
+	rc = 0;
+	line = NULL;
+	cap = 0;
 	lineno = 0;
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	while ((n = getline(&line, &cap, fp)) != -1) {
 		lineno++;
-		len = strlen(line);
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			fclose(fp);
-			return (envfile_error(err, errlen, "%s:%d: line too long",
-			    path, lineno));
+		len = (size_t)n;
+		if (len - (line[len - 1] == '\n') > ENVFILE_LINE_MAX) {
+			rc = envfile_error(err, errlen, "%s:%d: line too long",
+			    path, lineno);
+			break;
+		}
+		/* The text after a NUL would be lost, or read as a line. */
+		if (strlen(line) != len) {
+			rc = envfile_error(err, errlen, "%s:%d: NUL byte",
+			    path, lineno);
+			break;
 		}
 		while (len > 0 && isspace((unsigned char)line[len - 1]))
 			line[--len] = '\0';
@@ -52,9 +65,9 @@ envfile_read(const char *path, char *err, size_t errlen)
 			p += 7;
 
 		if ((val = strchr(p, '=')) == NULL) {
-			fclose(fp);
-			return (envfile_error(err, errlen, "%s:%d: expected "
-			    "NAME=value", path, lineno));
+			rc = envfile_error(err, errlen, "%s:%d: expected "
+			    "NAME=value", path, lineno);
+			break;
 		}
 		*val++ = '\0';
 		key = p;
@@ -74,15 +87,21 @@ envfile_read(const char *path, char *err, size_t errlen)
 		if (*key == '\0')
 			continue;
 		if (setenv(key, val, 0) == -1) {
-			fclose(fp);
-			return (envfile_error(err, errlen, "%s:%d: %s", path,
-			    lineno, strerror(errno)));
+			rc = envfile_error(err, errlen, "%s:%d: %s", path,
+			    lineno, strerror(errno));
+			break;
 		}
 	}
+	if (rc == 0 && ferror(fp))
+		rc = envfile_error(err, errlen, "cannot read %s", path);
 
-	explicit_bzero(line, sizeof(line));
+	/* Lines hold secrets. */
+	if (line != NULL) {
+		explicit_bzero(line, cap);
+		free(line);
+	}
 	fclose(fp);
-	return (0);
+	return (rc);
 }
 
 static int

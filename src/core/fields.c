@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bodyjson.h"
 #include "fields.h"
 
 #define MSG_REQUIRED	"This field is required."
@@ -27,49 +28,12 @@
 			"9223372036854775807."
 #define MSG_NUL		"Null characters are not allowed."
 
-#define LOAD_FLAGS	(JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | \
-			JSON_ALLOW_NUL)
-
-/*
- * An integer past 64 bits, which jansson cannot hold, is kept as a string
- * of 0xff and its digits: no JSON text decodes to one (0xff is never
- * UTF-8), so a client cannot forge it.
- */
-#define BIGINT_MARK	'\xff'
-
-/* An integer token past 64 bits: which number of the text, and where. */
-struct bigint {
-	size_t		number;
-	size_t		off;
-	size_t		len;
-};
-
-struct bigints {
-	const char	*text;
-	struct bigint	*list;
-	size_t		n;
-	size_t		next;		/* the walk: next of list */
-	size_t		numbers;	/* the walk: numbers seen */
-	size_t		total;		/* numbers in the text */
-};
-
-#define TREE_BIGINT	0x01
-#define TREE_NUL	0x02
-
-static char	*bigint_scan(const char *, size_t, struct bigints *);
-static int	bigint_token(const char *, size_t);
-static json_t	*bigint_walk(json_t *, struct bigints *);
-static const char	*bigint_digits(json_t *);
 static int	check_value(const struct field_rule *, json_t *,
 		    struct field_value *, json_t **);
 static int	check_nul_string(const struct field_rule *, json_t *,
 		    json_t **);
 static void	choice_error(json_t **, const char *, const char *, size_t);
 static void	error_addn(json_t **, const char *, const char *, size_t);
-static int	has_nul(json_t *);
-static int	tree_flags(json_t *);
-static char	*object_text(json_t *);
-static int	object_dump(json_t *, FILE *);
 static char	*string_value(json_t *);
 static char	*trim_dup(const char *);
 static const char	*json_type_name(json_t *);
@@ -77,50 +41,6 @@ static int	mime_token(const char *, size_t);
 static int	real_integral(json_t *, double *);
 static int	integer_text(const char *, int64_t *);
 static void	real_text(double, char *, size_t);
-
-/*
- * jansson refuses an integer past 64 bits ("too big integer"), Python's
- * json module keeps it, and DRF then says which field is out of range.
- * Only then, the text is read again with each such integer written as 0,
- * and the 0s are swapped for their digits in the order they were read.
- */
-json_t *
-fields_load(const char *buf, size_t len, json_error_t *err)
-{
-	struct bigints	bi;
-	json_t		*v, *r;
-	char		*copy;
-
-	if ((v = json_loadb(buf, len, LOAD_FLAGS, err)) != NULL)
-		return (v);
-	if (json_error_code(err) != json_error_numeric_overflow)
-		return (NULL);
-
-	memset(&bi, 0, sizeof(bi));
-	if ((copy = bigint_scan(buf, len, &bi)) == NULL) {
-		free(bi.list);
-		return (NULL);
-	}
-	v = json_loadb(copy, len, LOAD_FLAGS, err);
-	free(copy);
-
-	if (v != NULL && bi.n > 0) {
-		if ((r = bigint_walk(v, &bi)) != NULL) {
-			json_decref(v);
-			v = r;
-		}
-		/* Out of memory only: the scan finds what jansson reads. */
-		if (bi.next != bi.n || bi.numbers != bi.total) {
-			json_decref(v);
-			v = NULL;
-			(void)snprintf(err->text, sizeof(err->text),
-			    "out of memory");
-		}
-	}
-	free(bi.list);
-
-	return (v);
-}
 
 int
 fields_validate(json_t *body, const struct field_rule *rules, size_t n,
@@ -315,7 +235,7 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 	double		d;
 	int		rc;
 
-	digits = bigint_digits(v);
+	digits = bodyjson_bigint(v);
 
 	switch (r->type) {
 	case FIELD_STRING:
@@ -325,7 +245,7 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 		/* DRF trims CharFields only: choices and dates are exact. */
 		if (digits != NULL)
 			s = strdup(digits);	/* str(int) */
-		else if (has_nul(v))
+		else if (bodyjson_has_nul(v))
 			return (check_nul_string(r, v, errors));
 		else if (json_is_string(v) && ((r->flags & FIELD_NO_TRIM) ||
 		    r->type == FIELD_CHOICE || r->type == FIELD_DATE))
@@ -347,7 +267,7 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 		}
 		if (json_is_integer(v)) {
 			iv = json_integer_value(v);
-		} else if (json_is_string(v) && !has_nul(v) &&
+		} else if (json_is_string(v) && !bodyjson_has_nul(v) &&
 		    fields_parse_id(json_string_value(v), &iv) == 0) {
 			/* DRF looks strings up by pk too. */
 		} else {
@@ -375,7 +295,7 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 			iv = json_integer_value(v);
 		} else if (json_is_real(v) && real_integral(v, &d)) {
 			iv = (int64_t)d;
-		} else if (!json_is_string(v) || has_nul(v) ||
+		} else if (!json_is_string(v) || bodyjson_has_nul(v) ||
 		    (rc = integer_text(json_string_value(v), &iv)) == -1) {
 			fields_error_add(errors, r->name, MSG_INTEGER);
 			return (-1);
@@ -396,7 +316,7 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 			fields_error_add(errors, r->name, MSG_OBJECT);
 			return (-1);
 		}
-		fv->text = object_text(v);
+		fv->text = bodyjson_text(v);
 		if (fv->text != NULL && r->max_len > 0 &&
 		    strlen(fv->text) > r->max_len) {
 			(void)snprintf(msg, sizeof(msg), "Ensure this value "
@@ -406,7 +326,7 @@ check_value(const struct field_rule *r, json_t *v, struct field_value *fv,
 			return (-1);
 		}
 		/* As DRF, and PostgreSQL's text cannot hold it either. */
-		if (tree_flags(v) & TREE_NUL) {
+		if (bodyjson_tree(v) & BODYJSON_NUL) {
 			fields_error_add(errors, r->name, MSG_NUL);
 			return (-1);
 		}
@@ -492,7 +412,7 @@ trim_dup(const char *s)
 static const char *
 json_type_name(json_t *v)
 {
-	if (bigint_digits(v) != NULL)
+	if (bodyjson_bigint(v) != NULL)
 		return ("int");
 
 	switch (json_typeof(v)) {
@@ -599,162 +519,6 @@ real_text(double d, char *buf, size_t len)
 }
 
 /*
- * The integer tokens of text past 64 bits, with their place among all the
- * number tokens, and a copy of text with each written as 0 (and spaces,
- * so that error positions stay). Outside strings nothing in JSON but a
- * number holds a digit or a minus, so a text jansson reads has its
- * numbers found here in the order jansson reads them; in one it does not
- * read, only well-formed integer tokens are rewritten, each one for one.
- */
-static char *
-bigint_scan(const char *buf, size_t len, struct bigints *bi)
-{
-	struct bigint	*nl;
-	char		*copy;
-	size_t		i, start, cap;
-
-	if ((copy = malloc(len > 0 ? len : 1)) == NULL)
-		return (NULL);
-	memcpy(copy, buf, len);
-
-	bi->text = buf;
-	cap = 0;
-	for (i = 0; i < len;) {
-		if (buf[i] == '"') {
-			for (i++; i < len && buf[i] != '"'; i++) {
-				if (buf[i] == '\\')
-					i++;
-			}
-			i++;
-			continue;
-		}
-		if (buf[i] != '-' && !isdigit((unsigned char)buf[i])) {
-			i++;
-			continue;
-		}
-
-		start = i;
-		while (i < len && buf[i] != '\0' &&
-		    strchr("0123456789+-.eE", buf[i]) != NULL)
-			i++;
-		if (bigint_token(buf + start, i - start)) {
-			if (bi->n == cap) {
-				cap = cap == 0 ? 8 : cap * 2;
-				nl = reallocarray(bi->list, cap, sizeof(*nl));
-				if (nl == NULL) {
-					free(copy);
-					return (NULL);
-				}
-				bi->list = nl;
-			}
-			bi->list[bi->n].number = bi->total;
-			bi->list[bi->n].off = start;
-			bi->list[bi->n].len = i - start;
-			bi->n++;
-			copy[start] = '0';
-			memset(copy + start + 1, ' ', i - start - 1);
-		}
-		bi->total++;
-	}
-
-	return (copy);
-}
-
-/* -?(0|[1-9][0-9]*), RFC 8259's integer, outside -2^63 .. 2^63-1? */
-static int
-bigint_token(const char *s, size_t len)
-{
-	const char	*max;
-	size_t		i;
-
-	max = "9223372036854775807";
-	if (len > 0 && *s == '-') {
-		max = "9223372036854775808";
-		s++;
-		len--;
-	}
-	if (len == 0 || *s == '0')
-		return (0);
-	for (i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return (0);
-	}
-
-	return (len > 19 || (len == 19 && strncmp(s, max, 19) > 0));
-}
-
-/*
- * Walk v in document order (jansson keeps the order of keys) and swap
- * the n-th number for its big integer where the scan found one. Returns
- * what replaces v itself, or NULL.
- */
-static json_t *
-bigint_walk(json_t *v, struct bigints *bi)
-{
-	struct bigint	*b;
-	json_t		*r;
-	void		*it;
-	size_t		i;
-	char		*s;
-
-	if (json_is_number(v)) {
-		r = NULL;
-		b = bi->next < bi->n ? &bi->list[bi->next] : NULL;
-		if (b != NULL && b->number == bi->numbers) {
-			if ((s = malloc(b->len + 1)) != NULL) {
-				s[0] = BIGINT_MARK;
-				memcpy(s + 1, bi->text + b->off, b->len);
-				r = json_stringn_nocheck(s, b->len + 1);
-				free(s);
-			}
-			/* Out of memory: the count tells fields_load. */
-			if (r != NULL)
-				bi->next++;
-		}
-		bi->numbers++;
-		return (r);
-	}
-
-	if (json_is_object(v)) {
-		for (it = json_object_iter(v); it != NULL;
-		    it = json_object_iter_next(v, it)) {
-			r = bigint_walk(json_object_iter_value(it), bi);
-			if (r != NULL)
-				(void)json_object_iter_set_new(v, it, r);
-		}
-	} else if (json_is_array(v)) {
-		for (i = 0; i < json_array_size(v); i++) {
-			r = bigint_walk(json_array_get(v, i), bi);
-			if (r != NULL)
-				(void)json_array_set_new(v, i, r);
-		}
-	}
-
-	return (NULL);
-}
-
-/* The digits of a big integer fields_load kept, or NULL. */
-static const char *
-bigint_digits(json_t *v)
-{
-	const char	*s;
-
-	if (!json_is_string(v) || json_string_length(v) < 2)
-		return (NULL);
-	s = json_string_value(v);
-
-	return (s[0] == BIGINT_MARK ? s + 1 : NULL);
-}
-
-/* Does the string hold U+0000 (its C text ends early)? */
-static int
-has_nul(json_t *v)
-{
-	return (json_is_string(v) &&
-	    strlen(json_string_value(v)) != json_string_length(v));
-}
-
-/*
  * A string holding U+0000, which PostgreSQL cannot store. DRF's CharField
  * (and RegexField) says so after its length check, and never finds it
  * blank (U+0000 is no space); a ChoiceField echoes it; a DateField finds
@@ -838,96 +602,4 @@ error_addn(json_t **errors, const char *field, const char *msg, size_t len)
 	}
 
 	json_array_append_new(list, json_stringn(msg, len));
-}
-
-/* TREE_BIGINT, TREE_NUL: what is anywhere inside v. */
-static int
-tree_flags(json_t *v)
-{
-	const char	*key;
-	json_t		*e;
-	size_t		i;
-	int		flags;
-
-	if (bigint_digits(v) != NULL)
-		return (TREE_BIGINT);
-	if (has_nul(v))
-		return (TREE_NUL);
-
-	flags = 0;
-	if (json_is_object(v)) {
-		json_object_foreach(v, key, e)
-			flags |= tree_flags(e);
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, e)
-			flags |= tree_flags(e);
-	}
-
-	return (flags);
-}
-
-/* The object as compact JSON text, its big integers as numbers. */
-static char *
-object_text(json_t *v)
-{
-	FILE		*fp;
-	char		*text;
-	size_t		len;
-	int		rc;
-
-	if (!(tree_flags(v) & TREE_BIGINT))
-		return (json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY));
-
-	text = NULL;
-	if ((fp = open_memstream(&text, &len)) == NULL)
-		return (NULL);
-	rc = object_dump(v, fp);
-	if (fclose(fp) != 0 || rc == -1) {
-		free(text);
-		return (NULL);
-	}
-
-	return (text);
-}
-
-/* json_dumpf(JSON_COMPACT) but for the big integers inside v. */
-static int
-object_dump(json_t *v, FILE *fp)
-{
-	const char	*key, *digits, *sep;
-	json_t		*e, *k;
-	size_t		i;
-	int		rc;
-
-	if ((digits = bigint_digits(v)) != NULL)
-		return (fputs(digits, fp) == EOF ? -1 : 0);
-
-	sep = "";
-	if (json_is_object(v)) {
-		if (fputc('{', fp) == EOF)
-			return (-1);
-		json_object_foreach(v, key, e) {
-			k = json_string(key);
-			rc = fputs(sep, fp) == EOF || k == NULL ||
-			    json_dumpf(k, fp, JSON_ENCODE_ANY) == -1 ||
-			    fputc(':', fp) == EOF;
-			json_decref(k);
-			if (rc || object_dump(e, fp) == -1)
-				return (-1);
-			sep = ",";
-		}
-		return (fputc('}', fp) == EOF ? -1 : 0);
-	}
-	if (json_is_array(v)) {
-		if (fputc('[', fp) == EOF)
-			return (-1);
-		json_array_foreach(v, i, e) {
-			if (fputs(sep, fp) == EOF || object_dump(e, fp) == -1)
-				return (-1);
-			sep = ",";
-		}
-		return (fputc(']', fp) == EOF ? -1 : 0);
-	}
-
-	return (json_dumpf(v, fp, JSON_COMPACT | JSON_ENCODE_ANY));
 }

@@ -49,14 +49,6 @@ struct field_result {
 };
 
 /*
- * A request body as DRF reads it (Python's json module): any JSON value,
- * duplicate keys refused, strings may hold U+0000 (the rules refuse it),
- * integers of any size (past 64 bits they are kept as their digits for
- * the rules to judge). NULL, with the error, when the text is not JSON.
- */
-json_t	*fields_load(const char *, size_t, json_error_t *);
-
-/*
  * Validate body against rules. partial (PATCH) skips required checks.
  * Returns 0 when valid, -1 with out->errors set otherwise. Always call
  * fields_free() afterwards.

@@ -2,6 +2,7 @@
  * Pagination arithmetic and links.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,6 +13,8 @@
 
 static int	param_cmp(const void *, const void *);
 static size_t	param_name_len(const char *);
+static int	param_is_page(const char *);
+static int	hex_value(int);
 
 int64_t
 paging_size(const char *s)
@@ -68,7 +71,7 @@ paging_link(const char *base, const char *query, int64_t page)
 	for (p = copy; (tok = strsep(&p, "&")) != NULL;) {
 		if (*tok == '\0')
 			continue;
-		if (param_name_len(tok) == 4 && !strncmp(tok, "page", 4))
+		if (param_is_page(tok))
 			continue;
 		params[n++] = tok;
 	}
@@ -106,6 +109,44 @@ param_name_len(const char *p)
 		return (strlen(p));
 
 	return (eq - p);
+}
+
+/*
+ * Is p a page parameter as the server reads it back? Kore's query parser
+ * takes the first non-empty piece between "="s as the name and URL-decodes
+ * it, so "=page=3" and "%70age=3" are page too: kept, they would come
+ * before ours in the link and name the same page again.
+ */
+static int
+param_is_page(const char *p)
+{
+	const char	*want = "page";
+	int		c;
+
+	while (*p == '=')
+		p++;
+
+	for (; *p != '\0' && *p != '='; p++) {
+		c = (unsigned char)*p;
+		if (c == '+') {
+			c = ' ';
+		} else if (c == '%' && isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2])) {
+			c = hex_value(p[1]) * 16 + hex_value(p[2]);
+			p += 2;
+		}
+		if (*want == '\0' || c != *want)
+			return (0);
+		want++;
+	}
+
+	return (*want == '\0');
+}
+
+static int
+hex_value(int c)
+{
+	return (isdigit(c) ? c - '0' : tolower(c) - 'a' + 10);
 }
 
 /* Sort by name only; the sort need not be stable for equal names. */

@@ -225,6 +225,14 @@ settings_load(struct settings *s, const char *envfile, char *err,
 		goto fail;
 	}
 
+	/* mtapi-admin audit-prune's default (docs/audit.md). */
+	if (parse_long("AUDIT_RETENTION_DAYS", 365, 1, 36500,
+	    &s->audit_retention_days) == -1) {
+		set_error(err, errlen, "AUDIT_RETENTION_DAYS must be a whole "
+		    "number of days (1 to 36500)");
+		goto fail;
+	}
+
 	if (parse_proxies(s, err, errlen) == -1)
 		goto fail;
 

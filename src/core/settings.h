@@ -66,6 +66,7 @@ struct settings {
 	/* Password checks queued or running at once, per worker. */
 	long		auth_inflight_ip;	/* for one client IP */
 	long		auth_inflight_worker;	/* in all */
+	long		audit_retention_days;	/* audit-prune's default */
 	/* Peers whose X-Forwarded-For is believed (its last hop only). */
 	struct proxy_net trusted_proxies[SETTINGS_LIST_MAX];
 	size_t		trusted_proxies_count;

@@ -8,13 +8,15 @@
 #include "../mtapi.h"
 
 #define SQL_LIST	"SELECT * FROM api.document_list($1, $2, $3, $4, $5, " \
-			"$6, $7, $8, $9, $10)"
-#define SQL_GET		"SELECT * FROM api.document_get($1, $2, $3, $4, $5)"
+			"$6, $7, $8, $9, $10, $11)"
+#define SQL_GET		"SELECT * FROM api.document_get($1, $2, $3, $4, $5, " \
+			"$6)"
 #define SQL_CREATE	"SELECT * FROM api.document_create($1, $2, $3, $4, " \
-			"$5, $6, $7, $8, $9, $10)"
+			"$5, $6, $7, $8, $9, $10, $11)"
 #define SQL_UPDATE	"SELECT * FROM api.document_update($1, $2, $3, $4, " \
-			"$5, $6, $7, $8, $9, $10, $11, $12)"
-#define SQL_DELETE	"SELECT * FROM api.document_delete($1, $2, $3, $4, $5)"
+			"$5, $6, $7, $8, $9, $10, $11, $12, $13)"
+#define SQL_DELETE	"SELECT * FROM api.document_delete($1, $2, $3, $4, " \
+			"$5, $6)"
 
 #define METADATA_MAX	(64 * 1024)
 

@@ -10,6 +10,9 @@
  * (which gives the attempt back) and mint the tokens; a failure stays
  * counted. Counting before the check is what stops parallel guesses: a
  * count read before and written after the hash let them all through.
+ * Success and failure each write their audit event (sql/V009__audit.sql)
+ * with the client address and request id: session_start in its own
+ * statement, a failure in api.login_failed before the 401.
  * An unknown user is checked against a dummy hash, so that it takes as
  * long and answers the same as a wrong password.
  *
@@ -37,13 +40,16 @@
 				"$4, $5, $6, $7)"
 #define SQL_REFUND		"SELECT api.auth_refund($1, $2, $3, $4)"
 #define SQL_SESSION		"SELECT * FROM api.session_start($1, $2, " \
-				"$3, $4, $5, $6, $7, $8)"
+				"$3, $4, $5, $6, $7, $8, $9, $10)"
+#define SQL_FAILED		"SELECT api.login_failed($1, $2, $3, $4, " \
+				"$5, $6)"
 
 /* Where a login is when its statement or task finishes. */
 #define PHASE_LOOKUP		1
 #define PHASE_PASSWORD		2
 #define PHASE_AMBIGUOUS		3
 #define PHASE_SESSION		4
+#define PHASE_FAILED		5
 
 struct login {
 	struct issue	is;		/* first: see issue_new() */
@@ -75,7 +81,8 @@ static int	login_start(struct http_request *, struct api_req *);
 static int	login_step(struct http_request *, struct api_req *);
 static int	client_start(struct http_request *, struct api_req *);
 static int	client_step(struct http_request *, struct api_req *);
-static int	session_start(struct api_req *, const char *, const char *);
+static int	session_start(struct http_request *, struct api_req *,
+		    const char *, const char *);
 static void	throttle_keys(struct http_request *, struct login *,
 		    const char *, const char *);
 static void	bind_throttle(struct api_req *, struct login *);
@@ -237,7 +244,7 @@ login_step(struct http_request *req, struct api_req *ar)
 		if (st->is.claims.tenant[0] == '\0')
 			return (failed(req, ar));
 
-		return (session_start(ar, "user", NULL));
+		return (session_start(req, ar, "user", NULL));
 
 	case PHASE_AMBIGUOUS: {
 		json_t *errors = NULL;
@@ -249,6 +256,10 @@ login_step(struct http_request *req, struct api_req *ar)
 
 	case PHASE_SESSION:
 		return (issue_send(req, ar, 1));
+
+	case PHASE_FAILED:
+		deny_credentials(req);
+		return (STEP_RESPONDED);
 	}
 
 	resp_error_db(req, 0);
@@ -314,10 +325,14 @@ client_step(struct http_request *req, struct api_req *ar)
 
 		issue_lists(&st->is.claims, ar->cols[6], ar->cols[7]);
 
-		return (session_start(ar, NULL, ar->cols[1]));
+		return (session_start(req, ar, NULL, ar->cols[1]));
 
 	case PHASE_SESSION:
 		return (issue_send(req, ar, 1));
+
+	case PHASE_FAILED:
+		deny_credentials(req);
+		return (STEP_RESPONDED);
 	}
 
 	resp_error_db(req, 0);
@@ -325,7 +340,8 @@ client_step(struct http_request *req, struct api_req *ar)
 }
 
 static int
-session_start(struct api_req *ar, const char *user, const char *client)
+session_start(struct http_request *req, struct api_req *ar, const char *user,
+    const char *client)
 {
 	struct login		*st = ar->priv;
 	char			uid[32];
@@ -346,6 +362,7 @@ session_start(struct api_req *ar, const char *user, const char *client)
 	db_bind(ar, st->id_key);
 	db_bind(ar, st->acct_key);
 	db_bind(ar, st->window);
+	db_bind_origin(req, ar);
 
 	return (STEP_QUERY);
 }
@@ -381,18 +398,34 @@ bind_throttle(struct api_req *ar, struct login *st)
 	db_bind_int(ar, app.s.auth_failures_global);
 }
 
-/* The attempt stays counted (api.auth_attempt counted it already). */
+/*
+ * The attempt stays counted (api.auth_attempt counted it already); the
+ * audit trail records the failure, then the client gets its 401
+ * (PHASE_FAILED).
+ */
 static int
 failed(struct http_request *req, struct api_req *ar)
 {
 	struct login		*st = ar->priv;
+	int			user;
 
+	user = st->is.kind == ISSUE_USER;
 	log_line(LOG_LEVEL_INFO, NULL, "%s login failed from %s rid=%s",
-	    st->is.kind == ISSUE_USER ? "user" : "API client", st->ip_key + 3,
-	    ar->rid);
-	deny_credentials(req);
+	    user ? "user" : "API client", st->ip_key + 3, ar->rid);
 
-	return (STEP_RESPONDED);
+	st->phase = PHASE_FAILED;
+	db_statement(ar, SQL_FAILED);
+	db_bind(ar, user ? "user" : "api_client");
+	db_bind(ar, ar->fields.values[0].text);
+	if (user && st->is.claims.user_id != 0)
+		db_bind_int(ar, st->is.claims.user_id);
+	else
+		db_bind(ar, NULL);
+	db_bind(ar, st->is.claims.tenant[0] != '\0' ? st->is.claims.tenant :
+	    NULL);
+	db_bind_origin(req, ar);
+
+	return (STEP_QUERY);
 }
 
 static int

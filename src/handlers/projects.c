@@ -6,15 +6,18 @@
 
 #include "../mtapi.h"
 
-#define SQL_LIST	"SELECT * FROM api.project_list($1, $2, $3, $4, " \
-			"$5, $6, $7, $8, $9)"
-#define SQL_GET		"SELECT * FROM api.project_get($1, $2, $3, $4, $5)"
+#define SQL_LIST	"SELECT * FROM api.project_list($1, $2, $3, $4, $5, " \
+			"$6, $7, $8, $9, $10)"
+#define SQL_GET		"SELECT * FROM api.project_get($1, $2, $3, $4, $5, " \
+			"$6)"
 #define SQL_CREATE	"SELECT * FROM api.project_create($1, $2, $3, $4, " \
-			"$5, $6, $7)"
+			"$5, $6, $7, $8)"
 #define SQL_UPDATE	"SELECT * FROM api.project_update($1, $2, $3, $4, " \
-			"$5, $6, $7, $8, $9)"
-#define SQL_DELETE	"SELECT * FROM api.project_delete($1, $2, $3, $4, $5)"
-#define SQL_STATS	"SELECT * FROM api.project_statistics($1, $2, $3, $4)"
+			"$5, $6, $7, $8, $9, $10)"
+#define SQL_DELETE	"SELECT * FROM api.project_delete($1, $2, $3, $4, " \
+			"$5, $6)"
+#define SQL_STATS	"SELECT * FROM api.project_statistics($1, $2, $3, " \
+			"$4, $5)"
 
 int	projects_collection(struct http_request *);
 int	projects_item(struct http_request *);

@@ -8,14 +8,16 @@
 #include "../mtapi.h"
 
 #define SQL_LIST	"SELECT * FROM api.task_list($1, $2, $3, $4, $5, $6, " \
-			"$7, $8, $9, $10, $11, $12)"
-#define SQL_GET		"SELECT * FROM api.task_get($1, $2, $3, $4, $5)"
+			"$7, $8, $9, $10, $11, $12, $13)"
+#define SQL_GET		"SELECT * FROM api.task_get($1, $2, $3, $4, $5, $6)"
 #define SQL_CREATE	"SELECT * FROM api.task_create($1, $2, $3, $4, $5, " \
-			"$6, $7, $8, $9, $10)"
+			"$6, $7, $8, $9, $10, $11)"
 #define SQL_UPDATE	"SELECT * FROM api.task_update($1, $2, $3, $4, $5, " \
-			"$6, $7, $8, $9, $10, $11, $12)"
-#define SQL_DELETE	"SELECT * FROM api.task_delete($1, $2, $3, $4, $5)"
-#define SQL_COMPLETE	"SELECT * FROM api.task_complete($1, $2, $3, $4, $5)"
+			"$6, $7, $8, $9, $10, $11, $12, $13)"
+#define SQL_DELETE	"SELECT * FROM api.task_delete($1, $2, $3, $4, $5, " \
+			"$6)"
+#define SQL_COMPLETE	"SELECT * FROM api.task_complete($1, $2, $3, $4, $5, " \
+			"$6)"
 
 #define PATH_PREFIX		"/api/v1/tasks/"
 #define PROJECT_PATH_PREFIX	"/api/v1/projects/"

@@ -11,9 +11,10 @@
 #include "issue.h"
 
 /* The token's tenant claim is bound too: every statement names it. */
-#define SQL_REFRESH		"SELECT * FROM api.refresh($1, $2, $3, $4)"
-#define SQL_VERIFY		"SELECT api.verify($1, $2, $3, $4, $5)"
-#define SQL_REVOKE		"SELECT api.revoke($1, $2)"
+#define SQL_REFRESH		"SELECT * FROM api.refresh($1, $2, $3, $4, " \
+				"$5, $6)"
+#define SQL_VERIFY		"SELECT api.verify($1, $2, $3, $4, $5, $6)"
+#define SQL_REVOKE		"SELECT api.revoke($1, $2, $3, $4)"
 
 int	tokens_refresh(struct http_request *);
 int	tokens_client_refresh(struct http_request *);
@@ -132,6 +133,7 @@ refresh_start(struct http_request *req, struct api_req *ar, int kind)
 	db_bind_owned(ar, kore_strdup(c.jti));
 	db_bind(ar, kind == ISSUE_USER ? "user" : "api_client");
 	db_bind(ar, st->refresh_exp);
+	db_bind_origin(req, ar);
 
 	return (STEP_QUERY);
 }
@@ -229,6 +231,7 @@ revoke_start(struct http_request *req, struct api_req *ar)
 	db_statement(ar, SQL_REVOKE);
 	db_bind_owned(ar, kore_strdup(c.tenant));
 	db_bind_owned(ar, kore_strdup(c.jti));
+	db_bind_origin(req, ar);
 
 	return (STEP_QUERY);
 }

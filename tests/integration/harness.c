@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "core/settings.h"
 #include "harness.h"
 
 static json_t	*fixture;
@@ -1233,4 +1234,34 @@ bucket_key(const char *series, char *out, size_t len)
 		end++;
 	}
 	(void)snprintf(out, len, "%.*s%s", (int)(le - buf), buf, end);
+}
+
+PGconn *
+h_db_open(void)
+{
+	struct settings	s;
+	char		err[256];
+	PGconn		*db;
+
+	cr_assert_eq(settings_load(&s, h_env("MTAPI_ENV_FILE"), err,
+	    sizeof(err)), 0, "%s", err);
+	db = PQconnectdb(s.db_conninfo);
+	settings_free(&s);
+	cr_assert_eq(PQstatus(db), CONNECTION_OK, "%s", PQerrorMessage(db));
+
+	return (db);
+}
+
+PGresult *
+h_db_query(PGconn *db, const char *sql, int n, const char **params)
+{
+	PGresult	*res;
+	ExecStatusType	st;
+
+	res = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
+	st = PQresultStatus(res);
+	cr_assert(st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK, "%s: %s",
+	    sql, PQresultErrorMessage(res));
+
+	return (res);
 }

@@ -26,6 +26,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 
 struct h_resp {
 	long		status;
@@ -194,6 +195,15 @@ int		h_admin(const char *args, const char *stdin_data, char **out);
 /* The same, asserting exit status 0. */
 void		h_admin_ok(const char *args, const char *stdin_data,
 		    char **out);
+
+/*
+ * The test database itself (libpq), for what no request shows: the
+ * catalog, the audit trail. h_db_open() connects with the settings of
+ * MTAPI_ENV_FILE; h_db_query() runs a statement, asserted to succeed
+ * (caller clears the result).
+ */
+PGconn		*h_db_open(void);
+PGresult	*h_db_query(PGconn *, const char *, int, const char **);
 
 /* A fresh tenant with one user (member of it only); fills slug, token. */
 struct h_tenant {

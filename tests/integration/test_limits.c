@@ -182,6 +182,47 @@ Test(limits, a_content_length_over_the_limit_is_refused_at_once,
 }
 
 /*
+ * The same refusal while the client is still sending its body: the server
+ * reads the rest and throws it away before it closes (a lingering close),
+ * so the client can send all of it and then read the 413, and the
+ * connection ends with a FIN. Closed at once, the socket's unread bytes
+ * made the kernel answer with a reset: the client's sending failed
+ * (EPIPE, ECONNRESET) before it read anything, as Node's fetch did.
+ */
+Test(limits, a_body_sent_after_the_refusal_does_not_reset_it, .timeout = 60)
+{
+	struct raw	c;
+	struct raw_resp	resp;
+	char		head[4096], *req, *pad;
+	size_t		len, padlen = 8 * 1024 * 1024;
+	int		rc;
+
+	len = (size_t)snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\n"
+	    "Host: 127.0.0.1\r\nAuthorization: Bearer %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: %ld\r\n\r\n", PROJECTS, h_token(H_ACME),
+	    max_body() + 1);
+	pad = h_repeat("x", padlen);
+	cr_assert_not_null(req = malloc(len + padlen));
+	memcpy(req, head, len);
+	memcpy(req + len, pad, padlen);
+
+	raw_open(&c, 20);
+	/* More than the socket buffers hold: sent while the server closes. */
+	raw_send(&c, req, len + padlen);
+	errno = 0;
+	rc = raw_response(&c, &resp, 0);
+	cr_assert_eq(rc, 0, "no 413 read after the body was sent: %s",
+	    strerror(errno));
+	cr_assert_eq(resp.status, 413, "%d", resp.status);
+	errno = 0;
+	cr_assert_eq(raw_eof(&c), 1, "not a clean close: %s", strerror(errno));
+	close(c.fd);
+	free(req);
+	free(pad);
+}
+
+/*
  * A head that stops coming is closed: by the idle timeout (4 s) when
  * nothing more arrives, by http_header_timeout (5 s, with a 408) when
  * it trickles in (make slowclients).

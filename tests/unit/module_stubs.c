@@ -97,6 +97,7 @@ STUB(int, http_request_header, (struct http_request *a, const char *b,
     const char **c))
 STUB(void, http_response_header, (struct http_request *a, const char *b,
     const char *c))
+STUB(void, kore_platform_schedule_read, (int a, void *b))
 STUB(void, kore_pgsql_init, (struct kore_pgsql *a))
 STUB(void, kore_pgsql_bind_request, (struct kore_pgsql *a,
     struct http_request *b))
@@ -122,6 +123,8 @@ STUB(int, kore_task_state, (struct kore_task *a))
 /* The module's other files. */
 STUB(void, conn_pgsql_cleanup, (struct kore_pgsql *a))
 STUB(void, ratelimit_learn, (const char *a, long b))
+STUB(int, verdict_get, (const struct principal *a, int64_t *b))
+STUB(void, verdict_learn, (const struct principal *a, const char *b))
 STUB(void, ratelimit_refund, (const char *a, time_t b))
 STUB(void, resp_error_db, (struct http_request *a, int b))
 STUB(void, resp_error, (struct http_request *a, int b, const char *c,
@@ -129,6 +132,8 @@ STUB(void, resp_error, (struct http_request *a, int b, const char *c,
 STUB(void, resp_send, (struct http_request *a, int b, const void *c,
     size_t d))
 STUB(struct api_req *, request_get, (struct http_request *a))
+STUB(const char *, request_client_ip, (struct http_request *a, char *b,
+    size_t c))
 STUB(int, input_admit, (struct http_request *a, struct api_req *b))
 STUB(int, input_body, (struct http_request *a, struct api_req *b))
 STUB(int, db_run, (struct http_request *a))

@@ -100,3 +100,73 @@ Test(envfile, envfile_line_too_long)
 	free(text);
 	free(path);
 }
+
+/*
+ * Found by the property tests/fuzz/fuzz_envfile.c checks: a NUL byte
+ * early in a line longer than the line buffer hid the line's length, and
+ * the rest of it was read as a line of its own, setting a variable no
+ * line of the file names.
+ */
+Test(envfile, envfile_nul_byte_refused)
+{
+	FILE	*fp;
+	char	*path, name[4300], err[256];
+
+	cr_assert(asprintf(&path, "%s/env", tmpdir) != -1);
+	cr_assert_not_null(fp = fopen(path, "w"));
+	cr_assert_eq(fwrite("A=1\0", 1, 4, fp), 4);
+	memset(name, 'x', 4200);
+	(void)strcpy(name + 4200, "EVIL");
+	cr_assert(fprintf(fp, "%s=2\nB=3\n", name) > 0);
+	cr_assert_eq(fclose(fp), 0);
+
+	err[0] = '\0';
+	cr_expect_eq(envfile_read(path, err, sizeof(err)), -1);
+	cr_expect(strstr(err, "env:1: ") != NULL, "%s", err);
+	cr_expect_null(getenv(name + 4200 - 100));
+	cr_expect_null(getenv(name));
+	cr_expect_null(getenv("B"));
+
+	/* A short line with a NUL is refused too: its rest would be lost. */
+	cr_assert_not_null(fp = fopen(path, "w"));
+	cr_assert_eq(fwrite("C=1\nD=2\0E=3\n", 1, 12, fp), 12);
+	cr_assert_eq(fclose(fp), 0);
+	err[0] = '\0';
+	cr_expect_eq(envfile_read(path, err, sizeof(err)), -1);
+	cr_expect(strstr(err, ":2: NUL byte") != NULL, "%s", err);
+	cr_expect_str_eq(getenv("C"), "1");
+	cr_expect_null(getenv("D"));
+	free(path);
+}
+
+Test(envfile, envfile_line_length_limit)
+{
+	char	*text, *path, err[256];
+
+	/* 4094 bytes and the newline: the longest line. */
+	text = malloc(10000);
+	(void)strcpy(text, "LONG=");
+	memset(text + 5, 'x', 4089);
+	(void)strcpy(text + 4094, "\nNEXT=1\n");
+	path = unit_write_file("env", text);
+	cr_expect_eq(envfile_read(path, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(strlen(getenv("LONG")), 4089);
+	cr_expect_str_eq(getenv("NEXT"), "1");
+	free(path);
+
+	/* One more: too long, with or without its newline. */
+	cr_assert_eq(clearenv(), 0);
+	(void)strcpy(text + 4094, "x\n");
+	path = unit_write_file("env", text);
+	err[0] = '\0';
+	cr_expect_eq(envfile_read(path, err, sizeof(err)), -1);
+	cr_expect(strstr(err, ":1: line too long") != NULL, "%s", err);
+	free(path);
+	text[4095] = '\0';
+	path = unit_write_file("env", text);
+	err[0] = '\0';
+	cr_expect_eq(envfile_read(path, err, sizeof(err)), -1);
+	cr_expect(strstr(err, ":1: line too long") != NULL, "%s", err);
+	free(path);
+	free(text);
+}

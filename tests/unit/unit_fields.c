@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 #include <jansson.h>
 
+#include "core/bodyjson.h"
 #include "core/fields.h"
 
 #define MSG_REQUIRED	"This field is required."
@@ -83,7 +84,7 @@ parse(const char *text)
 	json_error_t	 e;
 
 	/* The server's own reader: U+0000 and big integers included. */
-	v = fields_load(text, strlen(text), &e);
+	v = bodyjson_load(text, strlen(text), &e);
 	cr_assert_not_null(v, "bad test JSON %s: %s", text, e.text);
 
 	return (v);
@@ -785,89 +786,6 @@ Test(parse_id, invalid)
 	v = 12345;
 	cr_expect_eq(fields_parse_id(NULL, &v), -1);
 	cr_expect_eq(v, 0);
-}
-
-/* Issue 12.3: what jansson refuses, Python's json module reads. */
-Test(load, big_integers_are_kept_in_order)
-{
-	json_error_t	 e;
-	json_t		*v, *a;
-	const char	*text;
-
-	text = "{\"a\": [1, " BIG ", 2.5, {\"b\": -" BIG "}], "
-	    "\"s\": \"" BIG "\", \"c\": 18446744073709551616, \"d\": 7, "
-	    "\"max\": 9223372036854775807, \"min\": -9223372036854775808}";
-	v = fields_load(text, strlen(text), &e);
-	cr_assert_not_null(v, "%s", e.text);
-	a = json_object_get(v, "a");
-	cr_expect(json_is_integer(json_array_get(a, 0)));
-	cr_expect_eq(json_integer_value(json_array_get(a, 0)), 1);
-	cr_expect(json_is_string(json_array_get(a, 1)));
-	cr_expect_str_eq(json_string_value(json_array_get(a, 1)), "\xff" BIG);
-	cr_expect(json_is_real(json_array_get(a, 2)));
-	cr_expect_str_eq(json_string_value(json_object_get(
-	    json_array_get(a, 3), "b")), "\xff-" BIG);
-	/* A string of digits stays a string. */
-	cr_expect_str_eq(json_string_value(json_object_get(v, "s")), BIG);
-	cr_expect_str_eq(json_string_value(json_object_get(v, "c")),
-	    "\xff" "18446744073709551616");
-	cr_expect_eq(json_integer_value(json_object_get(v, "d")), 7);
-	cr_expect(json_is_integer(json_object_get(v, "max")));
-	cr_expect(json_is_integer(json_object_get(v, "min")));
-	json_decref(v);
-}
-
-Test(load, nul_in_strings)
-{
-	json_error_t	 e;
-	json_t		*v;
-	const char	*text;
-
-	text = "{\"a\": \"x\\u0000y\"}";
-	v = fields_load(text, strlen(text), &e);
-	cr_assert_not_null(v, "%s", e.text);
-	cr_expect_eq(json_string_length(json_object_get(v, "a")), 3);
-	json_decref(v);
-}
-
-/* Malformed JSON stays a parse error, big integers or not. */
-Test(load, malformed_stays_an_error)
-{
-	static const char *const bad[] = {
-		"{\"a\": " BIG,
-		"{\"a\": " BIG ",}",
-		"{\"a\": " BIG " 5}",
-		"{\"a\": 0" BIG "}",
-		"{\"a\": --" BIG "}",
-		"{\"a\": " BIG "-1}",
-		"{\"a\": " BIG ", \"a\": 1}",
-		"{\"a\": " BIG ", \"b\": 1e400}",
-		"{\"a\": " BIG ", \"b\": tru}",
-		"{\"a\": " BIG ", \"b\": \"x}",
-		"{\"a\\u0000\": 1}",
-		"[" BIG "]]",
-		"{\"a\": 1",
-		"",
-		NULL };
-	json_error_t	 e;
-	json_t		*v;
-	size_t		 i;
-
-	for (i = 0; bad[i] != NULL; i++) {
-		v = fields_load(bad[i], strlen(bad[i]), &e);
-		cr_expect_null(v, "accepted: %s", bad[i]);
-		json_decref(v);
-	}
-}
-
-Test(load, error_position_is_the_texts)
-{
-	json_error_t	 e;
-	const char	*text;
-
-	text = "{\"a\": " BIG ",}";
-	cr_assert_null(fields_load(text, strlen(text), &e));
-	cr_expect_eq(e.position, (int)strlen(text));
 }
 
 /* DRF's answers for these bodies (the Django reference, DRF 3.14). */

@@ -136,6 +136,25 @@ Test(link, only_page_itself_dropped)
 	link_is("page=2&page=7&a=1", 4, BASE "?a=1&page=4");
 }
 
+/*
+ * Found by tests/fuzz/fuzz_query.c: the server reads "=page=3" and
+ * "%70age=3" as page=3 (Kore skips empty pieces and URL-decodes names);
+ * kept, they sorted before the new page and the next link named the same
+ * page again.
+ */
+Test(link, page_as_the_server_reads_it_dropped)
+{
+	link_is("=page=3&a=1", 4, BASE "?a=1&page=4");
+	link_is("==page=3", 2, BASE "?page=2");
+	link_is("%70age=3&a=1", 4, BASE "?a=1&page=4");
+	link_is("pag%65=3&p%61ge=5&PAG%45=6", 2, BASE "?PAG%45=6&page=2");
+	link_is("%70%61%67%65=9", 1, BASE);
+	/* Other names stay, however close. */
+	link_is("page%=1&pag%6=2&pag+=3&%70ages=4", 2,
+	    BASE "?%70ages=4&pag%6=2&pag+=3&page=2&page%=1");
+	link_is("a=page&b==page", 2, BASE "?a=page&b==page&page=2");
+}
+
 Test(link, values_kept_verbatim)
 {
 	link_is("search=a%20b&status=in_progress", 2,

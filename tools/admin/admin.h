@@ -50,6 +50,8 @@ long		admin_opt_long(struct admin *, const char *, long, long, long);
 char		*admin_list_json(struct admin *, const char *, const char *,
 		    int (*)(const char *));
 void		admin_tenant_id(struct admin *, const char *, char *);
+/* Rows (the first max, -1: all) as a table, tab-separated or --json. */
+void		admin_print_result(struct admin *, PGresult *, int);
 
 /* create-user's policy: NULL when pw may be used, else why not. */
 #define ADMIN_PASSWORD_MIN	10
@@ -72,5 +74,7 @@ int	cmd_create_service_token(struct admin *);
 int	cmd_revoke_service_token(struct admin *);
 int	cmd_create_test_data(struct admin *);
 int	cmd_usage(struct admin *);
+int	cmd_audit(struct admin *);
+int	cmd_audit_prune(struct admin *);
 
 #endif

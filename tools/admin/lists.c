@@ -20,8 +20,7 @@
 #define OID_INT4	23
 #define OID_JSON	114
 
-static void	print_result(struct admin *, PGresult *);
-static void	print_json(struct admin *, PGresult *);
+static void	print_json(struct admin *, PGresult *, int);
 static char	*cell_text(PGresult *, int, int);
 
 int
@@ -37,7 +36,7 @@ cmd_list_tenants(struct admin *adm)
 	    "AND c.is_active) AS api_clients, "
 	    "api.ts(t.created_at) AS created, t.id::text AS id "
 	    "FROM tenants t ORDER BY t.slug", 0, NULL);
-	print_result(adm, res);
+	admin_print_result(adm, res, -1);
 	PQclear(res);
 
 	return (0);
@@ -75,7 +74,7 @@ cmd_list_users(struct admin *adm)
 	}
 	admin_commit(adm);
 
-	print_result(adm, res);
+	admin_print_result(adm, res, -1);
 	PQclear(res);
 
 	return (0);
@@ -101,26 +100,31 @@ cmd_list_api_clients(struct admin *adm)
 	    1, p);
 	admin_commit(adm);
 
-	print_result(adm, res);
+	admin_print_result(adm, res, -1);
 	PQclear(res);
 
 	return (0);
 }
 
-/* The rows as --json, a table on a terminal, or tab-separated lines. */
-static void
-print_result(struct admin *adm, PGresult *res)
+/*
+ * The rows (the first max; -1: all) as --json, a table on a terminal,
+ * or tab-separated lines.
+ */
+void
+admin_print_result(struct admin *adm, PGresult *res, int max)
 {
 	size_t		*width;
 	char		*cell;
 	int		rows, cols, r, c, tty;
 
+	rows = PQntuples(res);
+	if (max >= 0 && max < rows)
+		rows = max;
 	if (admin_flag(adm, "json")) {
-		print_json(adm, res);
+		print_json(adm, res, rows);
 		return;
 	}
 
-	rows = PQntuples(res);
 	cols = PQnfields(res);
 	tty = isatty(STDOUT_FILENO);
 
@@ -159,14 +163,13 @@ print_result(struct admin *adm, PGresult *res)
 }
 
 static void
-print_json(struct admin *adm, PGresult *res)
+print_json(struct admin *adm, PGresult *res, int rows)
 {
 	json_t		*arr, *obj, *v;
 	const char	*s;
-	int		rows, cols, r, c;
+	int		cols, r, c;
 	Oid		type;
 
-	rows = PQntuples(res);
 	cols = PQnfields(res);
 	arr = json_array();
 	for (r = 0; r < rows; r++) {

@@ -3,6 +3,7 @@
  */
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,11 @@ static const struct command commands[] = {
 	    "[--base-url URL] [--replace] [--force]" },
 	{ "usage", cmd_usage, 1, "client,since",
 	    "usage --client CLIENT_ID [--since 2026-01-01T00:00:00Z]" },
+	{ "audit", cmd_audit, 1, "tenant,since,kind,limit,before,json",
+	    "audit [--tenant SLUG] [--since 2026-01-01T00:00:00Z] "
+	    "[--kind KIND] [--limit N (50)] [--before ID] [--json]" },
+	{ "audit-prune", cmd_audit_prune, 1, "older-than",
+	    "audit-prune [--older-than DAYS (AUDIT_RETENTION_DAYS, 365)]" },
 };
 
 #define COMMANDS_COUNT	(sizeof(commands) / sizeof(commands[0]))
@@ -171,7 +177,8 @@ admin_fail(struct admin *adm, const char *fmt, ...)
 void
 admin_connect(struct admin *adm)
 {
-	const char	*msg, *nl;
+	struct passwd	*pw;
+	const char	*msg, *nl, *p[1];
 	int		len;
 
 	adm->db = PQconnectdb(adm->s.db_conninfo);
@@ -185,6 +192,17 @@ admin_connect(struct admin *adm)
 
 	/* Our messages, not libpq's NOTICEs, on stderr. */
 	PQclear(PQexec(adm->db, "SET client_min_messages TO warning"));
+
+	/*
+	 * The actor of every change this command makes, for the audit
+	 * trail's triggers (sql/V009__audit.sql): the operator, by the
+	 * name of the system user running it.
+	 */
+	pw = getpwuid(getuid());
+	p[0] = pw != NULL ? pw->pw_name : "unknown";
+	PQclear(admin_exec(adm, "SELECT set_config('mtapi.actor_kind', "
+	    "'operator', false), set_config('mtapi.actor_id', $1, false)",
+	    1, p));
 }
 
 void

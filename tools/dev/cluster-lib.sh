@@ -111,10 +111,10 @@ cl_wait_http() {	# URL SECONDS
 
 # ------------------------------------------------------------ PgBouncer
 # Transaction pooling: a server connection is lent for one transaction.
-# Kore's async pgsql sends unnamed statements (PQsendQueryParams) and the
-# module keeps no session state, so nothing is lost between them. A
-# LISTEN needs a session: the instances get DB_LISTEN_PORT, PostgreSQL's
-# own port, for that connection.
+# The instances get DB_LISTEN_PORT, PostgreSQL's own port (for a
+# connection that needs a session): a DB_PORT elsewhere tells src/db.c
+# that a pooler is between, and it sends unnamed statements
+# (PQsendQueryParams), which PgBouncer 1.18 can lend per transaction.
 cl_bouncer_start() {
 	local cl_i
 	[ -n "$cl_bouncer" ] || return 0
@@ -197,10 +197,11 @@ cl_instance_start() {	# I
 	else
 		cl_dbport=$DB_PORT
 	fi
+	# DB_LISTEN_* first: an assignment sees the ones before it.
 	(cd "$cl_app" && LD_PRELOAD="${cl_preload:-}" \
-	    MTAPI_ENV_FILE="$cl_env" DB_HOST=127.0.0.1 \
-	    DB_PORT="$cl_dbport" DB_LISTEN_HOST="$DB_HOST" \
-	    DB_LISTEN_PORT="$DB_PORT" TRUSTED_PROXIES=127.0.0.1 \
+	    MTAPI_ENV_FILE="$cl_env" DB_LISTEN_HOST="$DB_HOST" \
+	    DB_LISTEN_PORT="$DB_PORT" DB_HOST=127.0.0.1 \
+	    DB_PORT="$cl_dbport" TRUSTED_PROXIES=127.0.0.1 \
 	    exec stdbuf -oL kore -fnrc "$cl_dir/k$1.conf" \
 	    >>"$cl_dir/k$1.log" 2>&1) &
 	cl_track "k$1" $!

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages a target needs, only those missing.
-# usage: tools/dev/deps.sh run|cluster|test|bench
+# usage: tools/dev/deps.sh run|cluster|test|bench|fuzz
 set -eu
 
 run_pkgs="kore build-essential pkg-config libjwt-dev libjansson-dev
@@ -14,13 +14,17 @@ cluster_pkgs="haproxy pgbouncer"
 test_pkgs="libcriterion-dev libcurl4-openssl-dev chromium jq $cluster_pkgs wrk
 	prometheus"
 bench_pkgs="wrk jq $cluster_pkgs"
+# libFuzzer and the sanitizer runtimes come with clang 14's libclang-rt;
+# llvm has llvm-symbolizer (readable reports) and llvm-cov/llvm-profdata.
+fuzz_pkgs="clang libclang-rt-14-dev llvm"
 
 case "${1:-run}" in
 run)	pkgs="$run_pkgs" ;;
 cluster) pkgs="$run_pkgs $cluster_pkgs" ;;
 test)	pkgs="$run_pkgs $test_pkgs" ;;
 bench)	pkgs="$run_pkgs $bench_pkgs" ;;
-*)	echo "usage: $0 run|cluster|test|bench" >&2; exit 2 ;;
+fuzz)	pkgs="$run_pkgs $fuzz_pkgs" ;;
+*)	echo "usage: $0 run|cluster|test|bench|fuzz" >&2; exit 2 ;;
 esac
 
 # Node.js and npm for the schema and browser tests: Debian's, unless the

@@ -241,6 +241,15 @@ cluster_phase() {
 		check "rate limit across instances" 0 "$msg"
 	fi
 
+	# Through PgBouncer the instances knew it (DB_LISTEN_* elsewhere) and
+	# prepared nothing: no prepared statement went missing.
+	gone=$(cat "$cl_dir"/k*.log | grep -c 'prepared statement' || true)
+	if [ "$gone" = 0 ]; then
+		check "statements through PgBouncer" 1 "unnamed: no prepared statement went missing"
+	else
+		check "statements through PgBouncer" 0 "$gone log lines on prepared statements in $cl_dir/k*.log"
+	fi
+
 	cl_stop_all
 
 	# The catalog and the statements of the whole suite.

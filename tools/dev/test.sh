@@ -6,11 +6,14 @@
 #   2. a fresh database, migrations, a small test data set
 #   3. two servers: plain HTTP (conf/mtapi.conf) and TLS
 #      (conf/mtapi-tls.conf), on their own ports
-#   4. Criterion unit tests, then Criterion + libcurl integration tests,
-#      then the schema and browser tests (tests/docs/)
+#   4. Criterion unit tests, the fuzzing harnesses on their regression
+#      inputs and seed corpora (tests/fuzz/, replayed once, no fuzzing),
+#      then Criterion + libcurl integration tests, then the schema and
+#      browser tests (tests/docs/)
 #   5. the cluster tests (tools/dev/test-cluster.sh): two instances
 #      behind HAProxy, through PgBouncer, and the Citus-ready schema
-#      (MTAPI_TEST_ONLY=cluster, make test-cluster: these alone)
+#      (MTAPI_TEST_ONLY=cluster, make test-cluster: these alone;
+#      MTAPI_TEST_ONLY=test_limits, or docs: that one suite alone)
 #   6. the servers' logs must hold no sandbox violation and no sanitizer
 #      report; everything is stopped and dropped again
 set -eu
@@ -31,6 +34,10 @@ else
 	makeflags=""
 fi
 only="${MTAPI_TEST_ONLY:-}"
+# wanted NAME: whether MTAPI_TEST_ONLY lets the suite NAME run.
+wanted() {
+	[ -z "$only" ] || [ "$only" = "$1" ]
+}
 http_port="${MTAPI_TEST_HTTP_PORT:-18000}"
 tls_port="${MTAPI_TEST_TLS_PORT:-18443}"
 # The operator listeners of the two servers (conf/ops-routes.conf).
@@ -40,7 +47,7 @@ tls_ops_port="${MTAPI_TEST_TLS_OPS_PORT:-$((tls_port + 10000))}"
 tools/dev/deps.sh test
 tools/dev/keys.sh >/dev/null
 # shellcheck disable=SC2086
-make --no-print-directory $makeflags build tests
+make --no-print-directory $makeflags build tests fuzz-replay
 
 rm -rf "$t"
 mkdir -p "$t"
@@ -237,20 +244,58 @@ run_suite() {
 
 for bin in "$bindir"/tests/unit/*; do
 	[ -x "$bin" ] || continue
-	[ "$only" = cluster ] && break
+	wanted "$(basename "$bin")" || continue
 	if [ "$asan" = 1 ]; then
 		ASAN_OPTIONS="detect_leaks=1:log_path=$t/asan-unit" run_suite "$bin"
 	else
 		run_suite "$bin"
 	fi
 done
+
+# The fuzzing harnesses, built with cc + ASan/UBSan and a plain main():
+# each regression input is a test, each seed corpus one more, and the
+# copies of the handlers' rule tables must match (tests/fuzz/).
+fuzz_replay() {
+	fp=0
+	ff=0
+	if tests/fuzz/rules-check.sh >"$t/fuzz-rules.out" 2>&1; then
+		fp=$((fp + 1))
+	else
+		ff=$((ff + 1))
+		cat "$t/fuzz-rules.out" >&2
+	fi
+	for bin in .build/fuzz/replay/fuzz_*; do
+		h=${bin##*/fuzz_}
+		for input in "tests/fuzz/corpus/$h" \
+		    tests/fuzz/regressions/"$h"/*; do
+			[ -e "$input" ] || continue
+			out="$t/fuzz-$h.out"
+			if MTAPI_FUZZ_API_CONF="$top/conf/api.conf" \
+			    ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" \
+			    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+			    "$bin" "$input" >"$out" 2>&1; then
+				fp=$((fp + 1))
+			else
+				ff=$((ff + 1))
+				last=$(grep -a '^replay: ' "$out" | tail -n 1)
+				echo "test: fuzz_$h fails on ${last#replay: }" >&2
+				grep -a -v '^replay: ' "$out" | head -n 40 >&2
+			fi
+		done
+	done
+	passed=$((passed + fp))
+	failed=$((failed + ff))
+	printf '%-40s %s\n' "fuzz-replay" "$fp passed, $ff failed"
+}
+[ "$only" = cluster ] || fuzz_replay
+
 for bin in "$bindir"/tests/it/*; do
-	[ "$only" = cluster ] && break
+	wanted "$(basename "$bin")" || continue
 	[ -x "$bin" ] && run_suite "$bin"
 done
 
 # The schema and browser tests: they print their own "N passed, N failed".
-if [ -x tests/docs/run.sh ] && [ "$only" != cluster ]; then
+if [ -x tests/docs/run.sh ] && wanted docs; then
 	if tests/docs/run.sh >"$t/docs.out" 2>&1; then ok=1; else ok=0; fi
 	line=$(grep -a -E '^[0-9]+ passed, [0-9]+ failed' "$t/docs.out" | tail -n 1)
 	p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
@@ -267,7 +312,9 @@ fi
 stop_servers
 
 # Last: they stop instances on purpose, and read what the suite ran.
-. tools/dev/test-cluster.sh
+if wanted cluster; then
+	. tools/dev/test-cluster.sh
+fi
 
 # The servers must have run clean.
 for log in "$t/http.log" "$t/tls.log" "$t"/cluster/k*.log "$t"/asan* \

@@ -60,6 +60,7 @@ else
 	# The shipped configuration with its port and pair, as make test
 	# runs it: no chroot, no privilege drop.
 	sed -e "s|^\(\tbind\t\)0.0.0.0 8443|\1127.0.0.1 $BENCH_TLS_PORT|" \
+	    -e "s|^\(\tbind\t\)127.0.0.1 8001|\1127.0.0.1 $((BENCH_TLS_PORT + 10000))|" \
 	    -e "s|cert/server.pem|$BENCH_TLS_CERT|" \
 	    -e "s|cert/key.pem|$BENCH_TLS_KEY|" \
 	    -e '/^runas/d' -e '/^root/d' \

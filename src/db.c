@@ -18,6 +18,7 @@
 
 #include "mtapi.h"
 #include "conn.h"
+#include "metrics.h"
 
 #define DB_INIT		0
 #define DB_QUERY	1
@@ -64,6 +65,8 @@ static void	db_task_done(struct api_req *);
 
 static int	db_slot_acquire(struct http_request *, struct api_req *);
 static void	db_slot_release(struct api_req *);
+static void	db_slots_report(void);
+static void	db_statement_done(struct api_req *, int);
 
 static int	db_send(struct http_request *, struct api_req *);
 static int	db_named_id(const char *);
@@ -84,6 +87,7 @@ static int	db_replan(struct api_req *);
  */
 static TAILQ_HEAD(, api_req)	db_waiting = TAILQ_HEAD_INITIALIZER(db_waiting);
 static u_int16_t		db_slots_used;
+static u_int32_t		db_waiting_count;
 
 /* The statements by their number (their name: "mtapi_<n>"). */
 static const char		*db_named[DB_NAMED_MAX];
@@ -103,6 +107,13 @@ static struct http_state db_states[] = {
 };
 
 #define db_states_size	(sizeof(db_states) / sizeof(db_states[0]))
+
+/* A worker, at start: its slots are in the metrics before any request. */
+void
+db_worker_init(void)
+{
+	db_slots_report();
+}
 
 /* Set up statement sql; bind its parameters next, in order. */
 void
@@ -347,6 +358,7 @@ db_state_query(struct http_request *req)
 		return (HTTP_STATE_CONTINUE);
 	}
 
+	ar->sql_sent = metrics_now_us();
 	req->fsm_state = DB_WAIT;
 	return (HTTP_STATE_RETRY);
 }
@@ -422,6 +434,7 @@ db_state_error(struct http_request *req)
 	    ar->authed ? ar->p.tenant_slug : NULL,
 	    "database error rid=%s: %s", ar->rid,
 	    ar->sql.error != NULL ? ar->sql.error : "unknown");
+	db_statement_done(ar, 0);
 
 	/* Reopen a dead connection now so the next request finds it well. */
 	if (db_conn_broken(ar))
@@ -442,6 +455,8 @@ db_state_step(struct http_request *req)
 	struct api_req	*ar = http_state_get(req);
 	int		err;
 	long		rpm;
+
+	db_statement_done(ar, 1);
 
 	/* The connection goes back to the pool before anything else. */
 	conn_pgsql_cleanup(&ar->sql);
@@ -587,6 +602,7 @@ db_slot_acquire(struct http_request *req, struct api_req *ar)
 	    TAILQ_EMPTY(&db_waiting)) {
 		ar->db_slot = 1;
 		db_slots_used++;
+		db_slots_report();
 		return (1);
 	}
 
@@ -594,6 +610,8 @@ db_slot_acquire(struct http_request *req, struct api_req *ar)
 		ar->owner = req;
 		ar->db_queued = 1;
 		TAILQ_INSERT_TAIL(&db_waiting, ar, db_wait);
+		db_waiting_count++;
+		db_slots_report();
 	}
 	http_request_sleep(req);
 
@@ -608,6 +626,8 @@ db_slot_release(struct api_req *ar)
 	if (ar->db_queued) {
 		TAILQ_REMOVE(&db_waiting, ar, db_wait);
 		ar->db_queued = 0;
+		db_waiting_count--;
+		db_slots_report();
 	}
 	if (!ar->db_slot)
 		return;
@@ -618,10 +638,32 @@ db_slot_release(struct api_req *ar)
 	/* Hand the slot over: nobody can take it on the way. */
 	if ((next = TAILQ_FIRST(&db_waiting)) != NULL) {
 		TAILQ_REMOVE(&db_waiting, next, db_wait);
+		db_waiting_count--;
 		next->db_queued = 0;
 		next->db_slot = 1;
 		db_slots_used++;
 		http_request_wakeup(next->owner);
+	}
+	db_slots_report();
+}
+
+/* This worker's slots for the metrics (src/metrics.c sums the workers). */
+static void
+db_slots_report(void)
+{
+	metrics_db_slots(db_slots_used, db_waiting_count,
+	    pgsql_conn_max > 1 ? pgsql_conn_max - 1 : 1);
+}
+
+/* A statement that was sent ended (a connection that failed: no time). */
+static void
+db_statement_done(struct api_req *ar, int ok)
+{
+	if (ar->sql_sent != 0) {
+		metrics_db_statement(metrics_now_us() - ar->sql_sent, ok);
+		ar->sql_sent = 0;
+	} else if (!ok) {
+		metrics_db_statement(0, 0);
 	}
 }
 

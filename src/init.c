@@ -24,6 +24,7 @@
 #include "mtapi.h"
 #include "conn.h"
 #include "core/keystore.h"
+#include "metrics.h"
 #include "core/secret.h"
 
 /*
@@ -95,6 +96,10 @@ kore_parent_configure(int argc, char **argv)
 	if (tls_parent_prepare(err, sizeof(err)) == -1)
 		init_fail("tls", err);
 
+	/* Before fork: the workers share the segment. */
+	if (metrics_parent_init(err, sizeof(err)) == -1)
+		init_fail("metrics", err);
+
 	if (app.s.debug) {
 		log_line(LOG_LEVEL_WARNING, NULL, "DEBUG=True: development "
 		    "settings, not for production");
@@ -115,6 +120,8 @@ kore_worker_configure(void)
 	ratelimit_init();
 	usage_init();
 	keyring_init();
+	metrics_worker_init();
+	db_worker_init();
 }
 
 void

@@ -21,8 +21,9 @@
  *      ratelimit.c     (bgquery_*), tenant rate limits (ratelimit_*),
  *      usage.c         the API client usage log (usage_*), TLS (tls_*),
  *      tls.c           remembered verdicts (verdict_*), the signing key
- *      verdict.c       ring kept current (keyring_*).
- *      keyring.c
+ *      verdict.c       ring kept current (keyring_*), the instance's
+ *      keyring.c       metrics, shared by the workers (metrics_*,
+ *      metrics.c       src/metrics.h).
  *   4. response.c      everything that leaves (resp_*): headers, access
  *                      log, usage record, error bodies.
  *   5. input.c         checks of what came in that answer 4xx themselves
@@ -158,6 +159,7 @@ struct api_req {
 	int			sql_resets;
 	int			sql_named;	/* sent as a prepared one */
 	int			sql_replanned;
+	u_int64_t		sql_sent;	/* us; 0: none in flight */
 
 	/* A place in the line for a database connection (src/db.c). */
 	struct http_request	*owner;
@@ -260,6 +262,7 @@ int		input_validate(struct http_request *, struct api_req *,
 		    const struct field_rule *, size_t, int);
 
 /* 6. src/db.c */
+void	db_worker_init(void);
 void	db_statement(struct api_req *, const char *);
 void	db_bind(struct api_req *, const char *);
 void	db_bind_owned(struct api_req *, char *);

@@ -25,6 +25,7 @@
 
 #include "mtapi.h"
 #include "bgquery.h"
+#include "metrics.h"
 
 #define RL_BUCKETS		1024
 #define RL_SYNC_MS		200
@@ -240,6 +241,8 @@ rl_sync_done(int ok, void *arg)
 {
 	struct rl_entry	*e;
 	size_t		i;
+
+	metrics_ratelimit_sync(ok);
 
 	for (i = 0; i < RL_BUCKETS; i++) {
 		LIST_FOREACH(e, &rl_table[i], list) {

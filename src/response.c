@@ -9,11 +9,13 @@
 
 #include "mtapi.h"
 #include "conn.h"
+#include "metrics.h"
 
 #define CORS_EXPOSE	"X-Request-ID, X-RateLimit-Limit, " \
 			"X-RateLimit-Remaining, Retry-After"
 
 static void	cors_headers(struct http_request *);
+static void	passthrough_denied(int, const char *);
 
 void
 resp_send(struct http_request *req, int status, const void *body,
@@ -65,10 +67,11 @@ resp_send_typed(struct http_request *req, int status, const char *type,
 		la.subject = ar->p.subject;
 	}
 	la.method = http_method_text(req->method);
-	la.route = req->hdlr != NULL ? req->hdlr->path : NULL;
+	la.route = metrics_route_name(req);
 	la.path = req->path;
 	la.status = status;
 	la.latency_ms = kore_time_ms() - ar->started;
+	metrics_request(req, status, la.latency_ms);
 	log_access(status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO, &la);
 
 	if (ar->authed && ar->p.auth_type == AUTH_TYPE_API_CLIENT)
@@ -98,6 +101,9 @@ resp_error(struct http_request *req, int status, const char *code,
     const char *detail)
 {
 	json_t		*obj;
+
+	if (status == 401 || status == 403 || status == 429)
+		metrics_denied(status, code);
 
 	obj = json_pack("{s:s, s:s}", "detail", detail, "code", code);
 	resp_json(req, status, obj);
@@ -156,6 +162,8 @@ resp_passthrough(struct http_request *req, struct api_req *ar)
 	body = ar->cols[2];
 	if (body == NULL)
 		body = "";
+	if (status == 401 || status == 403 || status == 429)
+		passthrough_denied(status, body);
 
 	resp_send(req, status, body, strlen(body));
 	return (STEP_RESPONDED);
@@ -184,4 +192,15 @@ cors_headers(struct http_request *req)
 		    "Authorization, Content-Type, X-Request-ID");
 		http_response_header(req, "access-control-max-age", "86400");
 	}
+}
+
+/* A refusal of an API function: its reason is the body's code. */
+static void
+passthrough_denied(int status, const char *body)
+{
+	json_t		*obj;
+
+	obj = json_loads(body, 0, NULL);
+	metrics_denied(status, json_string_value(json_object_get(obj, "code")));
+	json_decref(obj);
 }

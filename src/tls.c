@@ -40,6 +40,7 @@
 #include <openssl/x509.h>
 
 #include "mtapi.h"
+#include "metrics.h"
 
 #define TLS_SERVERS_MAX		8
 #define TLS_DOMAINS_MAX		16
@@ -65,6 +66,7 @@ static unsigned char		tls_ticket_keys[TLS_TICKET_KEYS_LEN];
 static int	tls_load(struct tls_domain *, char *, size_t);
 static int	tls_read_file(const char *, char **, size_t *);
 static int	tls_install(struct tls_domain *);
+static void	tls_info(const SSL *, int, int);
 static void	tls_reload_check(void *, u_int64_t);
 static int	tls_mtime(const char *, struct timespec *);
 
@@ -203,6 +205,7 @@ tls_install(struct tls_domain *td)
 	    td->cert_len);
 	if (td->dom->ssl_ctx == NULL)
 		return (-1);
+	SSL_CTX_set_info_callback(td->dom->ssl_ctx, tls_info);
 
 	if (SSL_CTX_use_PrivateKey(td->dom->ssl_ctx, td->key) != 1 ||
 	    SSL_CTX_check_private_key(td->dom->ssl_ctx) != 1) {
@@ -308,4 +311,20 @@ tls_read_file(const char *path, char **out, size_t *len)
 	*len = off;
 
 	return (0);
+}
+
+/*
+ * Kore's own callback (it refuses renegotiation), then the metrics: a
+ * handshake done, or one the server ended with a fatal alert.
+ */
+static void
+tls_info(const SSL *ssl, int where, int ret)
+{
+	kore_tls_info_callback(ssl, where, ret);
+
+	if (where & SSL_CB_HANDSHAKE_DONE)
+		metrics_tls_handshake(1);
+	else if ((where & SSL_CB_ALERT) && (where & SSL_CB_WRITE) &&
+	    (ret >> 8) == SSL3_AL_FATAL && SSL_in_init(ssl))
+		metrics_tls_handshake(0);
 }

@@ -88,6 +88,7 @@ start_server() {
 	fi
 	port_busy "$port" && die "port $port is in use (BENCH_PORT / BENCH_SCALE_PORT)"
 	sed -e "s|^\(\tbind\t\)127.0.0.1 8000|\1127.0.0.1 $port|" \
+	    -e "s|^\(\tbind\t\)127.0.0.1 8001|\1127.0.0.1 $((port + 10000))|" \
 	    conf/mtapi.conf >"$conf"
 	grep -q "127.0.0.1 $port" "$conf" || die "cannot set the port in $conf"
 	echo "pidfile $pidf" >>"$conf"

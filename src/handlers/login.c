@@ -30,6 +30,7 @@
 #include <sodium.h>
 
 #include "../mtapi.h"
+#include "../metrics.h"
 #include "core/secret.h"
 #include "issue.h"
 
@@ -466,6 +467,7 @@ inflight_take(struct api_req *ar, const char *ip)
 	}
 	f->n++;
 	inflight_total++;
+	metrics_login_queue(inflight_total);
 
 	ar->task_done = inflight_release;
 	ar->task_done_arg = f;
@@ -479,6 +481,7 @@ inflight_release(void *arg)
 	struct inflight	*f = arg;
 
 	inflight_total--;
+	metrics_login_queue(inflight_total);
 	if (--f->n == 0) {
 		LIST_REMOVE(f, list);
 		kore_free(f);
@@ -495,6 +498,7 @@ password_task(struct kore_task *t)
 {
 	struct password_check	check;
 	u_int32_t		len;
+	u_int64_t		start;
 	u_int8_t		ok;
 
 	len = kore_task_channel_read(t, &check, sizeof(check));
@@ -502,8 +506,10 @@ password_task(struct kore_task *t)
 	if (len == sizeof(check)) {
 		check.hash[sizeof(check.hash) - 1] = '\0';
 		check.password[sizeof(check.password) - 1] = '\0';
+		start = metrics_now_us();
 		ok = (u_int8_t)secret_password_verify(check.hash,
 		    check.password);
+		metrics_argon2(metrics_now_us() - start);
 	}
 	sodium_memzero(&check, sizeof(check));
 

@@ -4,7 +4,9 @@
 
 #include <sys/wait.h>
 
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1018,6 +1020,291 @@ h_collect(char *data, size_t size, size_t n, void *arg)
 	return (len);
 }
 
+
+const char *
+h_ops_url(void)
+{
+	return (h_env("MTAPI_TEST_OPS_URL"));
+}
+
+json_t *
+h_metrics(const char *ops_url, char **text)
+{
+	struct h_resp	*r;
+	json_t		*out;
+	char		type[128];
+
+	r = h_req_url("GET", h_fmt("%s/metrics", ops_url), NULL, NULL, NULL);
+	cr_assert_eq(r->status, 200, "GET %s/metrics: %ld", ops_url,
+	    r->status);
+	cr_assert_not_null(h_header(r, "content-type", type, sizeof(type)));
+	cr_assert(strncmp(type, "text/plain; version=0.0.4", 25) == 0,
+	    "content-type %s", type);
+
+	out = json_object();
+	h_metrics_check(r->body, out);
+	if (text != NULL) {
+		*text = r->body;
+		r->body = NULL;
+	}
+	h_free(r);
+
+	return (out);
+}
+
+double
+h_metric(json_t *m, const char *series)
+{
+	json_t	*v;
+
+	v = json_object_get(m, series);
+	return (v != NULL ? json_real_value(v) : 0);
+}
+
+static int	metric_name_ok(const char *, size_t);
+static const char *metric_family(json_t *, const char *, size_t);
+static void	bucket_key(const char *, char *, size_t);
+
+/*
+ * The text format, strictly: every line is a # HELP, a # TYPE or a
+ * sample; names and label names are valid; label values are quoted with
+ * only \\, \" and \n escaped; a family has one TYPE, before its samples,
+ * whose samples follow each other; no series twice; values are floats;
+ * histogram buckets are cumulative, end with +Inf, and +Inf is _count.
+ */
+/* A failed check of the exposition parser: why, and out. */
+#define MCHECK(c, ...) do {						\
+	if (!(c)) {							\
+		(void)snprintf(err, errlen, __VA_ARGS__);		\
+		goto fail;						\
+	}								\
+} while (0)
+
+int
+h_metrics_parse(const char *text, json_t *out, char *err, size_t errlen)
+{
+	json_t		*types, *done, *buckets, *infs, *prev;
+	const char	*p, *nl, *q, *fam;
+	char		series[1024], key[1024], num[64], last[256], *end;
+	size_t		n, ln;
+	double		v;
+	int		line, rc;
+
+	rc = -1;
+	types = json_object();
+	done = json_object();
+	buckets = json_object();
+	infs = json_object();
+	last[0] = '\0';
+	MCHECK(*text != '\0', "empty exposition");
+	MCHECK(text[strlen(text) - 1] == '\n', "no final newline");
+
+	for (p = text, line = 1; *p != '\0'; p = nl + 1, line++) {
+		nl = strchr(p, '\n');
+		ln = (size_t)(nl - p);
+		MCHECK(ln > 0, "line %d: empty", line);
+
+		if (!strncmp(p, "# HELP ", 7) || !strncmp(p, "# TYPE ", 7)) {
+			q = p + 7;
+			for (n = 0; q + n < nl && q[n] != ' '; n++)
+				;
+			MCHECK(metric_name_ok(q, n), "line %d: name", line);
+			MCHECK(q + n < nl, "line %d: no text", line);
+			if (p[2] == 'T') {
+				(void)snprintf(series, sizeof(series), "%.*s",
+				    (int)n, q);
+				MCHECK(json_object_get(types, series) == NULL,
+				    "line %d: second TYPE of %s", line, series);
+				MCHECK(json_object_get(done, series) == NULL,
+				    "line %d: TYPE after samples", line);
+				(void)snprintf(num, sizeof(num), "%.*s",
+				    (int)(nl - q - n - 1), q + n + 1);
+				MCHECK(!strcmp(num, "counter") ||
+				    !strcmp(num, "gauge") ||
+				    !strcmp(num, "histogram") ||
+				    !strcmp(num, "summary") ||
+				    !strcmp(num, "untyped"),
+				    "line %d: type %s", line, num);
+				json_object_set_new(types, series,
+				    json_string(num));
+			}
+			continue;
+		}
+		MCHECK(*p != '#', "line %d: comment %.*s", line, (int)ln, p);
+
+		/* name{labels} value */
+		for (n = 0; p + n < nl && p[n] != '{' && p[n] != ' '; n++)
+			;
+		MCHECK(metric_name_ok(p, n), "line %d: name %.*s", line,
+		    (int)ln, p);
+		fam = metric_family(types, p, n);
+		MCHECK(fam != NULL, "line %d: sample without TYPE: %.*s",
+		    line, (int)ln, p);
+		if (strcmp(last, fam)) {
+			MCHECK(json_object_get(done, fam) == NULL,
+			    "line %d: family %s split", line, fam);
+			json_object_set_new(done, fam, json_true());
+			(void)snprintf(last, sizeof(last), "%s", fam);
+		}
+		q = p + n;
+		if (*q == '{') {
+			q++;
+			while (*q != '}') {
+				for (n = 0; q + n < nl && q[n] != '='; n++)
+					;
+				MCHECK(n > 0 && metric_name_ok(q, n) &&
+				    strchr(q, ':') != q, "line %d: label",
+				    line);
+				q += n;
+				MCHECK(q[0] == '=' && q[1] == '"',
+				    "line %d: label value", line);
+				for (q += 2; q < nl && *q != '"'; q++) {
+					if (*q == '\\') {
+						q++;
+						MCHECK(*q == '\\' ||
+						    *q == '"' || *q == 'n',
+						    "line %d: escape", line);
+					}
+				}
+				MCHECK(q < nl, "line %d: open value", line);
+				q++;
+				MCHECK(*q == ',' || *q == '}',
+				    "line %d: after a label", line);
+				if (*q == ',')
+					q++;
+			}
+			q++;
+		}
+		n = (size_t)(q - p);
+		MCHECK(n < sizeof(series), "line %d: too long", line);
+		(void)snprintf(series, sizeof(series), "%.*s", (int)n, p);
+		MCHECK(*q == ' ', "line %d: no value", line);
+		q++;
+		(void)snprintf(num, sizeof(num), "%.*s", (int)(nl - q), q);
+		MCHECK(strchr(num, ' ') == NULL, "line %d: timestamp or "
+		    "junk: %s", line, num);
+		if (!strcmp(num, "+Inf"))
+			v = INFINITY;
+		else if (!strcmp(num, "-Inf"))
+			v = -INFINITY;
+		else if (!strcmp(num, "NaN"))
+			v = NAN;
+		else {
+			v = strtod(num, &end);
+			MCHECK(*num != '\0' && *end == '\0',
+			    "line %d: value %s", line, num);
+		}
+		MCHECK(json_object_get(out, series) == NULL,
+		    "line %d: %s twice", line, series);
+		json_object_set_new(out, series, json_real(v));
+
+		/* Buckets: cumulative; +Inf then _count equal. */
+		if (strstr(series, "_bucket{") != NULL) {
+			bucket_key(series, key, sizeof(key));
+			prev = json_object_get(buckets, key);
+			MCHECK(prev == NULL || v >= json_real_value(prev),
+			    "line %d: bucket below the previous one", line);
+			json_object_set_new(buckets, key, json_real(v));
+			if (strstr(series, "le=\"+Inf\"") != NULL)
+				json_object_set_new(infs, key, json_real(v));
+		} else if ((end = strstr(series, "_count")) != NULL &&
+		    (end[6] == '{' || end[6] == '\0')) {
+			(void)snprintf(key, sizeof(key), "%.*s_bucket%s",
+			    (int)(end - series), series, end + 6);
+			bucket_key(key, key, sizeof(key));
+			prev = json_object_get(infs, key);
+			if (json_object_get(buckets, key) != NULL) {
+				MCHECK(prev != NULL, "line %d: no +Inf "
+				    "bucket", line);
+				MCHECK(v == json_real_value(prev), "line %d: "
+				    "_count is not the +Inf bucket", line);
+			}
+		}
+	}
+	rc = 0;
+	err[0] = '\0';
+fail:
+	json_decref(buckets);
+	json_decref(infs);
+	json_decref(types);
+	json_decref(done);
+	return (rc);
+}
+
+void
+h_metrics_check(const char *text, json_t *out)
+{
+	char	err[512];
+
+	cr_assert_eq(h_metrics_parse(text, out, err, sizeof(err)), 0,
+	    "exposition: %s", err);
+}
+
+static int
+metric_name_ok(const char *s, size_t n)
+{
+	size_t	i;
+
+	if (n == 0 || isdigit((unsigned char)s[0]))
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != ':')
+			return (0);
+	}
+	return (1);
+}
+
+/* The family a sample's name belongs to (a histogram's parts too). */
+static const char *
+metric_family(json_t *types, const char *name, size_t n)
+{
+	static const char	*parts[] = { "_bucket", "_sum", "_count" };
+	static char		fam[256];
+	const char		*t;
+	size_t			i, k;
+
+	(void)snprintf(fam, sizeof(fam), "%.*s", (int)n, name);
+	if (json_object_get(types, fam) != NULL)
+		return (fam);
+	for (i = 0; i < 3; i++) {
+		k = strlen(parts[i]);
+		if (n <= k || strncmp(name + n - k, parts[i], k))
+			continue;
+		(void)snprintf(fam, sizeof(fam), "%.*s", (int)(n - k), name);
+		t = json_string_value(json_object_get(types, fam));
+		if (t != NULL && (!strcmp(t, "histogram") ||
+		    !strcmp(t, "summary")))
+			return (fam);
+	}
+	return (NULL);
+}
+
+/* A bucket series without its le label: the histogram it belongs to. */
+static void
+bucket_key(const char *series, char *out, size_t len)
+{
+	char		buf[1024];
+	const char	*le, *end;
+
+	(void)snprintf(buf, sizeof(buf), "%s", series);
+	if ((le = strstr(buf, "le=\"")) == NULL ||
+	    (end = strchr(le + 4, '"')) == NULL) {
+		(void)snprintf(out, len, "%s", buf);
+		return;
+	}
+	end++;
+	if (*end == ',')
+		end++;
+	else if (le > buf && le[-1] == ',')
+		le--;
+	/* Only le: no labels at all, as its _count. */
+	if (le > buf && le[-1] == '{' && *end == '}') {
+		le--;
+		end++;
+	}
+	(void)snprintf(out, len, "%.*s%s", (int)(le - buf), buf, end);
+}
 
 PGconn *
 h_db_open(void)

@@ -7,6 +7,8 @@
  *   MTAPI_TEST_BASE_URL	plain HTTP server, e.g. http://127.0.0.1:18000
  *   MTAPI_TEST_TLS_URL		TLS server, e.g. https://127.0.0.1:18443
  *   MTAPI_TEST_TLS_DIR		its certificate and key (server.pem, key.pem)
+ *   MTAPI_TEST_OPS_URL		the HTTP server's operator listener
+ *   MTAPI_TEST_TLS_OPS_URL	the TLS server's operator listener
  *   MTAPI_TEST_FIXTURE		the create-test-data fixture (tokens.json)
  *   MTAPI_TEST_ADMIN		the mtapi-admin binary
  *   MTAPI_ENV_FILE		the settings both use
@@ -227,5 +229,20 @@ void		h_new_tenant(const char *prefix, struct h_tenant *);
 
 /* A unique string for names (pid + counter). */
 const char	*h_unique(const char *prefix);
+
+/*
+ * The operator listener (MTAPI_TEST_OPS_URL) and its metrics: GET
+ * <ops>/metrics, the exposition checked by a strict parser of the text
+ * format 0.0.4 (h_metrics_check asserts), as
+ * {"series": value}, a series written as the server writes it:
+ * name{label="v",...}. h_metric() is a series' value, 0 when absent.
+ */
+const char	*h_ops_url(void);
+json_t		*h_metrics(const char *ops_url, char **text);
+void		h_metrics_check(const char *text, json_t *out);
+/* The same check: 0, or -1 and why in err. */
+int		h_metrics_parse(const char *text, json_t *out, char *err,
+		    size_t errlen);
+double		h_metric(json_t *, const char *series);
 
 #endif

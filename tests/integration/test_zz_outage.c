@@ -34,6 +34,7 @@ static void	pg(const char *);
 static int	sql_int(const char *);
 static int	log_count(const char *);
 static void	wait_healthy(const char *, long);
+static void	wait_ready(long);
 static void	assert_503(struct h_resp *, const char *);
 static int	warm_up_for(const char *, long);
 static void	warm_up(const char *);
@@ -63,6 +64,16 @@ Test(outage, answers_503_then_recovers, .init = outage_init,
 	    "503 without Retry-After");
 	cr_assert_gt(atol(buf), 0, "Retry-After: %s", buf);
 	cr_assert_not_null(h_header(r, "x-request-id", buf, sizeof(buf)));
+	h_free(r);
+
+	/* Readiness on the operator listener: not ready, in JSON. */
+	r = h_req_url("GET", h_fmt("%s/health/ready/", h_ops_url()), NULL,
+	    NULL, NULL);
+	cr_assert_eq(r->status, 503, "%ld %s", r->status, r->body);
+	cr_assert_not_null(r->json, "%s", r->body);
+	cr_assert_str_eq(h_str(r, "status"), "not_ready");
+	cr_assert_str_eq(h_str(r, "database"), "unavailable");
+	cr_assert_not_null(h_header(r, "retry-after", buf, sizeof(buf)));
 	h_free(r);
 
 	/* Every kind of request that needs the database. */
@@ -101,6 +112,7 @@ Test(outage, answers_503_then_recovers, .init = outage_init,
 	wait_healthy(h_base_url(), 10000);
 	cr_log_info("HTTP server healthy %ld ms after the restart",
 	    h_now_ms() - start);
+	wait_ready(10000);
 
 	/*
 	 * Resources too, within the same time. (That a request may still
@@ -429,4 +441,28 @@ log_count(const char *s)
 	fclose(fp);
 
 	return (n);
+}
+
+/* The operator listener's readiness is 200 again within ms. */
+static void
+wait_ready(long ms)
+{
+	struct h_resp	*r;
+	long		deadline, status;
+
+	deadline = h_now_ms() + ms;
+	for (;;) {
+		r = h_req_url("GET", h_fmt("%s/health/ready/", h_ops_url()),
+		    NULL, NULL, NULL);
+		status = r->status;
+		if (status == 200) {
+			cr_assert_str_eq(h_str(r, "status"), "ready");
+			h_free(r);
+			return;
+		}
+		h_free(r);
+		cr_assert(h_now_ms() < deadline, "/health/ready/ still %ld "
+		    "%ld ms after the restart", status, ms);
+		h_sleep_ms(100);
+	}
 }

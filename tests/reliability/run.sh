@@ -84,6 +84,7 @@ done
 
 # The shipped configuration, on our port.
 sed -e "s|^\(\tbind\t\)127.0.0.1 8000|\1127.0.0.1 $port|" \
+    -e "s|^\(\tbind\t\)127.0.0.1 8001|\1127.0.0.1 $((port + 10000))|" \
     conf/mtapi.conf >"$t/server.conf"
 echo "pidfile $t/server.pid" >>"$t/server.conf"
 grep -q "127.0.0.1 $port" "$t/server.conf"

@@ -12,6 +12,7 @@
 
 #include "mtapi.h"
 #include "conn.h"
+#include "metrics.h"
 
 #define STUB(ret, name, args)					\
 	__attribute__((weak)) ret name args			\
@@ -138,3 +139,20 @@ STUB(int, input_admit, (struct http_request *a, struct api_req *b))
 STUB(int, input_body, (struct http_request *a, struct api_req *b))
 STUB(int, db_run, (struct http_request *a))
 STUB(int, db_start, (struct http_request *a, int b))
+
+/* The metrics (src/metrics.c): side effects only, nothing to check here. */
+__attribute__((weak)) void
+metrics_db_slots(u_int32_t used, u_int32_t waiting, u_int32_t capacity)
+{
+}
+
+__attribute__((weak)) void
+metrics_db_statement(u_int64_t us, int ok)
+{
+}
+
+__attribute__((weak)) u_int64_t
+metrics_now_us(void)
+{
+	return (1);
+}

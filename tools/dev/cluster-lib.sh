@@ -171,7 +171,9 @@ cl_instance_conf() {	# I
 	cl_p=$(cl_port_of "$1")
 	cl_conf="$cl_dir/k$1.conf"
 	mkdir -p "$cl_dir"
+	# The operator listener 10000 ports above the instance's.
 	sed -e "s|^\(\tbind\t\)127.0.0.1 8000|\1127.0.0.1 $cl_p|" \
+	    -e "s|^\(\tbind\t\)127.0.0.1 8001|\1127.0.0.1 $((cl_p + 10000))|" \
 	    "$top/conf/mtapi.conf" >"$cl_conf"
 	if [ -n "${cl_workers:-}" ]; then
 		sed -i "s|^workers\t.*|workers\t\t\t$cl_workers|" "$cl_conf"

@@ -10,8 +10,9 @@ run_pkgs="kore build-essential pkg-config libjwt-dev libjansson-dev
 cluster_pkgs="haproxy pgbouncer"
 # The suite runs the cluster tests too (make test-cluster), with wrk as
 # the load of the kill and reload checks; PyJWT reads the JWKS.
+# prometheus: its promtool checks the /metrics exposition (test_metrics.c).
 test_pkgs="libcriterion-dev libcurl4-openssl-dev chromium jq $cluster_pkgs wrk
-	python3-jwt python3-cryptography"
+	python3-jwt python3-cryptography prometheus"
 bench_pkgs="wrk jq $cluster_pkgs"
 # libFuzzer and the sanitizer runtimes come with clang 14's libclang-rt;
 # llvm has llvm-symbolizer (readable reports) and llvm-cov/llvm-profdata.

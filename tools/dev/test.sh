@@ -42,9 +42,15 @@ wanted() {
 }
 http_port="${MTAPI_TEST_HTTP_PORT:-18000}"
 tls_port="${MTAPI_TEST_TLS_PORT:-18443}"
-# Below the ephemeral range, apart from everyone's HTTP and TLS ports.
-rs256_port="${MTAPI_TEST_RS256_PORT:-$((http_port + 10000))}"
-es256_port="${MTAPI_TEST_ES256_PORT:-$((http_port + 11000))}"
+# Below the ephemeral range (32768), apart from everyone's HTTP and TLS
+# ports: the operator listeners of the HTTP and TLS servers
+# (conf/ops-routes.conf), the RS256 and ES256 servers and theirs.
+ops_port="${MTAPI_TEST_OPS_PORT:-$((http_port + 10000))}"
+tls_ops_port="${MTAPI_TEST_TLS_OPS_PORT:-$((tls_port + 10000))}"
+rs256_port="${MTAPI_TEST_RS256_PORT:-$((http_port + 11000))}"
+es256_port="${MTAPI_TEST_ES256_PORT:-$((http_port + 12000))}"
+rs256_ops_port=$((http_port + 13000))
+es256_ops_port=$((http_port + 14000))
 
 tools/dev/deps.sh test
 tools/dev/keys.sh >/dev/null
@@ -109,9 +115,11 @@ admin="$bindir/mtapi-admin"
 mkdir -p "$t/tls"
 cp .keys/tls/server.pem .keys/tls/key.pem "$t/tls/"
 sed -e "s|^\(\tbind\t\)127.0.0.1 8000|\1127.0.0.1 $http_port|" \
+    -e "s|^\(\tbind\t\)127.0.0.1 8001|\1127.0.0.1 $ops_port|" \
     conf/mtapi.conf >"$t/http.conf"
 echo "pidfile $t/http.pid" >>"$t/http.conf"
 sed -e "s|^\(\tbind\t\)0.0.0.0 8443|\1127.0.0.1 $tls_port|" \
+    -e "s|^\(\tbind\t\)127.0.0.1 8001|\1127.0.0.1 $tls_ops_port|" \
     -e "s|cert/server.pem|$t/tls/server.pem|" \
     -e "s|cert/key.pem|$t/tls/key.pem|" \
     -e '/^runas/d' -e '/^root/d' \
@@ -119,24 +127,30 @@ sed -e "s|^\(\tbind\t\)0.0.0.0 8443|\1127.0.0.1 $tls_port|" \
 echo "pidfile $t/tls.pid" >>"$t/tls.conf"
 grep -q "127.0.0.1 $http_port" "$t/http.conf"
 grep -q "127.0.0.1 $tls_port" "$t/tls.conf"
+grep -q "127.0.0.1 $ops_port" "$t/http.conf"
+grep -q "127.0.0.1 $tls_ops_port" "$t/tls.conf"
 
 # The RS256 and ES256 servers: their key files (the rings' first keys),
 # and their settings through the environment, which wins over the file.
 for alg in rs256 es256; do
 	if [ "$alg" = rs256 ]; then
 		port=$rs256_port
+		aport=$rs256_ops_port
 		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
 		    -out "$t/$alg-private.pem" 2>/dev/null
 	else
 		port=$es256_port
+		aport=$es256_ops_port
 		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
 		    -out "$t/$alg-private.pem" 2>/dev/null
 	fi
 	openssl pkey -in "$t/$alg-private.pem" -pubout -out "$t/$alg-public.pem"
 	sed -e "s|^\(\tbind\t\)127.0.0.1 8000|\1127.0.0.1 $port|" \
+	    -e "s|^\(\tbind\t\)127.0.0.1 8001|\1127.0.0.1 $aport|" \
 	    conf/mtapi.conf >"$t/$alg.conf"
 	echo "pidfile $t/$alg.pid" >>"$t/$alg.conf"
 	grep -q "127.0.0.1 $port" "$t/$alg.conf"
+	grep -q "127.0.0.1 $aport" "$t/$alg.conf"
 done
 
 preload=""
@@ -243,6 +257,8 @@ done
 
 export MTAPI_TEST_BASE_URL="http://127.0.0.1:$http_port"
 export MTAPI_TEST_TLS_URL="https://127.0.0.1:$tls_port"
+export MTAPI_TEST_OPS_URL="http://127.0.0.1:$ops_port"
+export MTAPI_TEST_TLS_OPS_URL="http://127.0.0.1:$tls_ops_port"
 export MTAPI_TEST_TLS_DIR="$t/tls"
 export MTAPI_TEST_FIXTURE="$t/tokens.json"
 export MTAPI_TEST_ADMIN="$admin"

@@ -545,9 +545,13 @@ db_verdict_learn(struct api_req *ar)
 		return;
 
 	sent = ar->params[ar->verdict_at - 1];
-	if (sent == NULL && ar->cols[4] == NULL)
+	if (sent != NULL && ar->cols[4] != NULL && !strcmp(sent, ar->cols[4])) {
+		metrics_verdict(METRICS_VERDICT_HIT);
 		return;
-	if (sent != NULL && ar->cols[4] != NULL && !strcmp(sent, ar->cols[4]))
+	}
+	metrics_verdict(sent == NULL ? METRICS_VERDICT_MISS :
+	    METRICS_VERDICT_CHANGED);
+	if (sent == NULL && ar->cols[4] == NULL)
 		return;
 
 	verdict_learn(&ar->p, ar->cols[4]);

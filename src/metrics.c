@@ -68,6 +68,7 @@ struct metrics_shm {
 	struct histogram	statement;
 	u_int64_t		statement_errors;
 	u_int64_t		rl_syncs[2];	/* failed, ok */
+	u_int64_t		verdicts[3];	/* METRICS_VERDICT_* */
 	struct histogram	argon2;
 	u_int64_t		tls[2];		/* failed, ok */
 	u_int64_t		worker_requests[METRICS_WORKERS_MAX];
@@ -287,6 +288,13 @@ metrics_ratelimit_sync(int ok)
 }
 
 void
+metrics_verdict(int what)
+{
+	if (shm != NULL && what >= 0 && what < 3)
+		metrics_add(&shm->verdicts[what], 1);
+}
+
+void
 metrics_login_queue(long n)
 {
 	int		w;
@@ -418,6 +426,20 @@ metrics_render(struct kore_buf *b)
 	    "mtapi_ratelimit_syncs_total{result=\"failed\"} %llu\n",
 	    (unsigned long long)metrics_get(&shm->rl_syncs[1]),
 	    (unsigned long long)metrics_get(&shm->rl_syncs[0]));
+
+	kore_buf_appendf(b, "# HELP mtapi_verdict_cache_total API statements "
+	    "by the remembered verdict they were sent: hit (the principal "
+	    "check skipped), miss or changed (the full check ran).\n"
+	    "# TYPE mtapi_verdict_cache_total counter\n"
+	    "mtapi_verdict_cache_total{result=\"hit\"} %llu\n"
+	    "mtapi_verdict_cache_total{result=\"miss\"} %llu\n"
+	    "mtapi_verdict_cache_total{result=\"changed\"} %llu\n",
+	    (unsigned long long)metrics_get(
+	    &shm->verdicts[METRICS_VERDICT_HIT]),
+	    (unsigned long long)metrics_get(
+	    &shm->verdicts[METRICS_VERDICT_MISS]),
+	    (unsigned long long)metrics_get(
+	    &shm->verdicts[METRICS_VERDICT_CHANGED]));
 
 	kore_buf_appendf(b, "# HELP mtapi_login_hashing_queue Password "
 	    "checks queued or running on task threads, all workers.\n"

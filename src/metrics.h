@@ -34,6 +34,11 @@ void		metrics_denied(int, const char *);
 void		metrics_db_slots(u_int32_t, u_int32_t, u_int32_t);
 void		metrics_db_statement(u_int64_t, int);
 void		metrics_ratelimit_sync(int);
+/* A remembered verdict (src/verdict.c) as a statement found it. */
+#define METRICS_VERDICT_HIT	0	/* the epoch sent still held */
+#define METRICS_VERDICT_MISS	1	/* none remembered: full check */
+#define METRICS_VERDICT_CHANGED	2	/* the epoch moved: full check */
+void		metrics_verdict(int);
 void		metrics_login_queue(long);
 void		metrics_argon2(u_int64_t);
 void		metrics_tls_handshake(int);

@@ -33,6 +33,7 @@ static const char *families[] = {
 	"# TYPE mtapi_db_statement_duration_seconds histogram\n",
 	"# TYPE mtapi_db_statement_errors_total counter\n",
 	"# TYPE mtapi_ratelimit_syncs_total counter\n",
+	"# TYPE mtapi_verdict_cache_total counter\n",
 	"# TYPE mtapi_login_hashing_queue gauge\n",
 	"# TYPE mtapi_login_argon2_duration_seconds histogram\n",
 	"# TYPE mtapi_tls_handshakes_total counter\n",
@@ -129,14 +130,18 @@ Test(metrics, values_move_with_requests, .timeout = 60)
 	struct h_tenant	t;
 	struct h_resp	*r;
 	json_t		*a, *b;
+	int		i;
 	long		deadline;
 
 	h_new_tenant("metrics", &t);
 	a = h_metrics(h_ops_url(), NULL);
 
-	r = h_get("/api/v1/projects/", t.access);
-	cr_assert_eq(r->status, 200, "%s", r->body);
-	h_free(r);
+	/* A new principal: a miss on each worker it reaches, then hits. */
+	for (i = 0; i < 5; i++) {
+		r = h_get("/api/v1/projects/", t.access);
+		cr_assert_eq(r->status, 200, "%s", r->body);
+		h_free(r);
+	}
 	r = h_get("/api/v1/projects/1/", NULL);
 	cr_assert_eq(r->status, 401);
 	h_free(r);
@@ -168,6 +173,10 @@ Test(metrics, values_move_with_requests, .timeout = 60)
 	cr_expect_geq(delta(a, b, REQS("/health/live/", "DELETE", "4xx")), 1);
 	cr_expect_geq(delta(a, b, REQS("/api/v1/auth/token/", "POST", "2xx")),
 	    1);
+	cr_expect_geq(delta(a, b, "mtapi_verdict_cache_total{result=\"miss\"}"),
+	    1);
+	cr_expect_geq(delta(a, b, "mtapi_verdict_cache_total{result=\"hit\"}"),
+	    3);
 	cr_expect_geq(delta(a, b, DENIED("401", "not_authenticated")), 1);
 	cr_expect_geq(delta(a, b, DENIED("401", "authentication_failed")), 1);
 	cr_expect_geq(delta(a, b, "mtapi_http_request_duration_seconds_count"

@@ -151,6 +151,11 @@ metrics_db_statement(u_int64_t us, int ok)
 {
 }
 
+__attribute__((weak)) void
+metrics_verdict(int what)
+{
+}
+
 __attribute__((weak)) u_int64_t
 metrics_now_us(void)
 {

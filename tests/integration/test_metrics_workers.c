@@ -37,47 +37,64 @@ static int	hold_one(int);
 static void	live_requests(int);
 static void	held_gone(void);
 
-Test(metrics_workers, both_workers_add_up, .timeout = 120)
+Test(metrics_workers, both_workers_add_up, .timeout = 300)
 {
 	json_t		*a, *b;
 	double		total;
-	int		i, port, busy, made, scrapes, fds[HELD];
+	int		i, try, port, busy, made, scrapes, fds[HELD];
 	long		deadline;
 
 	port = atoi(strrchr(h_base_url(), ':') + 1);
-	a = h_metrics(h_ops_url(), NULL);
-	scrapes = 1;	/* a's own, counted once it was written */
 
-	/* The lock's holder answers these. */
-	live_requests(ROUND);
-	made = ROUND;
+	/*
+	 * Holding makes a worker busy only if the holds all reach the same
+	 * one: Kore also hands the lock on after worker_accept_threshold
+	 * (16) accepts in one turn, so a burst of holds may be split and
+	 * neither worker be busy. Then the next requests may still reach
+	 * one worker only: try again (each try is checked on its own).
+	 */
+	for (try = 1;; try++) {
+		a = h_metrics(h_ops_url(), NULL);
+		scrapes = 1;	/* a's own, counted once it was written */
 
-	for (i = 0; i < HELD; i++)
-		fds[i] = hold_one(port);
-	deadline = h_now_ms() + 20000;
-	for (;;) {
-		b = h_metrics(h_ops_url(), NULL);
-		scrapes++;
-		if (h_metric(b, "mtapi_http_requests_in_flight") >= HELD)
-			break;
-		cr_assert(h_now_ms() < deadline, "%g requests in flight, not "
-		    "%d", h_metric(b, "mtapi_http_requests_in_flight"), HELD);
+		/* The lock's holder answers these. */
+		live_requests(ROUND);
+		made = ROUND;
+
+		for (i = 0; i < HELD; i++)
+			fds[i] = hold_one(port);
+		deadline = h_now_ms() + 20000;
+		for (;;) {
+			b = h_metrics(h_ops_url(), NULL);
+			scrapes++;
+			if (h_metric(b, "mtapi_http_requests_in_flight") >=
+			    HELD)
+				break;
+			cr_assert(h_now_ms() < deadline, "%g requests in "
+			    "flight, not %d",
+			    h_metric(b, "mtapi_http_requests_in_flight"), HELD);
+			json_decref(b);
+			h_sleep_ms(100);
+		}
 		json_decref(b);
-		h_sleep_ms(100);
+
+		/* The holder is busy: the other worker takes these. */
+		live_requests(ROUND);
+		made += ROUND;
+
+		b = h_metrics(h_ops_url(), NULL);
+		for (i = 0; i < HELD; i++)
+			(void)close(fds[i]);
+		total = worker_sum(a, b, &busy);
+		held_gone();
+		if (busy == 2 || try == 8)
+			break;
+		json_decref(a);
+		json_decref(b);
 	}
-	json_decref(b);
 
-	/* The holder is busy: the other worker takes these. */
-	live_requests(ROUND);
-	made += ROUND;
-
-	b = h_metrics(h_ops_url(), NULL);
-	for (i = 0; i < HELD; i++)
-		(void)close(fds[i]);
-	total = worker_sum(a, b, &busy);
-	held_gone();
-
-	cr_assert_eq(busy, 2, "%d workers served requests", busy);
+	cr_assert_eq(busy, 2, "%d workers served requests in %d tries", busy,
+	    try);
 	/* Every answered request between the scrapes: ours and scrapes. */
 	cr_assert_eq(h_metric(b, LIVE) - h_metric(a, LIVE), (double)made,
 	    "%g live requests counted, %d made",

@@ -289,12 +289,14 @@ check_settings(const struct settings *s)
 	int			rc;
 
 	FUZZ_CHECK(s->jwt_alg == SETTINGS_ALG_HS256 ||
-	    s->jwt_alg == SETTINGS_ALG_RS256);
+	    s->jwt_alg == SETTINGS_ALG_RS256 ||
+	    s->jwt_alg == SETTINGS_ALG_ES256);
 	FUZZ_CHECK(s->issuer != NULL && s->audience != NULL &&
 	    s->db_conninfo != NULL && s->db_listen_conninfo != NULL);
 	/* HS256 has a key of its own, never one from the source. */
-	if (s->jwt_alg == SETTINGS_ALG_HS256)
-		FUZZ_CHECK(s->jwt_signing_key != NULL &&
+	/* Without one, the key ring makes its own (JWT_KEY_ENCRYPTION_KEY). */
+	if (s->jwt_alg == SETTINGS_ALG_HS256 && s->jwt_signing_key != NULL)
+		FUZZ_CHECK(
 		    strcmp(s->jwt_signing_key, SETTINGS_DEV_KEY) &&
 		    strncmp(s->jwt_signing_key, "changeme", 8) &&
 		    strncmp(s->jwt_signing_key, "django-insecure", 15));

@@ -247,3 +247,58 @@ BEGIN
 	RETURN src || E'ELSE\n' || p_else || E'\nEND CASE;';
 END
 $$;
+
+-- A resource's detail read, api.<p_name>_get: one SQL function that
+-- PostgreSQL inlines into the prepared statement calling it, so a read
+-- whose remembered verdict epoch still holds is a plain statement (no
+-- PL/pgSQL call): the row %2$s (its body) FROM verdict_epochs e, %3$s
+-- WHERE %4$s, only while the epoch of the tenant's slot is p_verdict.
+-- Else, in the same snapshot, api.<p_name>_get_checked: the full check,
+-- then the row (404 when there is none). PL/pgSQL runs only on a miss.
+CREATE FUNCTION api.define_get(p_name text, p_body text, p_from text,
+    p_where text) RETURNS void
+LANGUAGE plpgsql AS $gen$
+BEGIN
+	EXECUTE format($f$
+CREATE FUNCTION api.%1$s_get_checked(p_tenant uuid, p_kind text,
+    p_sub text, p_sid uuid, p_id bigint)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	pr	record;
+BEGIN
+	pr := api.principal_verdict(p_tenant, p_kind, p_sub, p_sid);
+	IF pr.status <> 0 THEN
+		RETURN QUERY SELECT pr.status, NULL::bigint, pr.body, pr.rpm,
+		    NULL::bigint;
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT 200, NULL::bigint, %2$s, pr.rpm, pr.verdict
+	FROM %3$s WHERE %4$s;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 404, NULL::bigint,
+		    api.err('not_found', 'Not found.'), pr.rpm, pr.verdict;
+	END IF;
+END
+$$;
+
+CREATE FUNCTION api.%1$s_get(p_tenant uuid, p_kind text, p_sub text,
+    p_sid uuid, p_verdict bigint, p_id bigint)
+RETURNS TABLE (status int, total bigint, body text, rpm int,
+    verdict bigint)
+LANGUAGE sql STABLE AS $$
+	WITH hit AS MATERIALIZED (
+		SELECT 200 AS status, NULL::bigint AS total, %2$s AS body,
+		    NULL::int AS rpm, p_verdict AS verdict
+		FROM verdict_epochs e, %3$s
+		WHERE e.n[verdict_slot(p_tenant)] = p_verdict AND %4$s)
+	SELECT * FROM hit
+	UNION ALL
+	SELECT * FROM api.%1$s_get_checked(p_tenant, p_kind, p_sub, p_sid,
+	    p_id)
+	WHERE NOT EXISTS (SELECT FROM hit)
+$$;
+$f$, p_name, p_body, p_from, p_where);
+END
+$gen$;

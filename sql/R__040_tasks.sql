@@ -123,47 +123,13 @@ $f$, api.list_cases($t$
 END
 $gen$;
 
-CREATE FUNCTION api.task_get(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_verdict bigint, p_id bigint)
-RETURNS TABLE (status int, total bigint, body text, rpm int,
-    verdict bigint)
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-	pr		record;
-	ok		boolean := false;
-	v_rpm		int;
-	v_verdict	bigint := p_verdict;
-BEGIN
-	LOOP
-		IF ok OR p_verdict IS NOT NULL THEN
-			-- Retrieve shows the project in full, last.
-			RETURN QUERY SELECT 200, NULL::bigint,
-			    left(COALESCE(t.body, api.task_json(t, p.name)::text),
-			    -1) || ',"project_details":' ||
-			    COALESCE(p.body, api.project_json(p)::text) ||
-			    '}', v_rpm, v_verdict
-			FROM verdict_epochs e, tasks t JOIN projects p
-			    ON p.tenant_id = t.tenant_id AND p.id = t.project_id
-			WHERE (ok OR e.n[verdict_slot(p_tenant)] = p_verdict)
-			AND t.tenant_id = p_tenant AND t.id = p_id;
-			EXIT WHEN FOUND OR ok;
-		END IF;
-		pr := api.principal_verdict(p_tenant, p_kind, p_sub, p_sid);
-		IF pr.status <> 0 THEN
-			RETURN QUERY SELECT pr.status, NULL::bigint, pr.body,
-			    pr.rpm, NULL::bigint;
-			RETURN;
-		END IF;
-		ok := true;
-		v_rpm := pr.rpm;
-		v_verdict := pr.verdict;
-	END LOOP;
-	IF NOT FOUND THEN
-		RETURN QUERY SELECT 404, NULL::bigint,
-		    api.err('not_found', 'Not found.'), v_rpm, v_verdict;
-	END IF;
-END
-$$;
+-- Retrieve shows the project in full, last.
+SELECT api.define_get('task',
+    $b$left(COALESCE(t.body, api.task_json(t, p.name)::text), -1) ||
+    ',"project_details":' || COALESCE(p.body, api.project_json(p)::text) ||
+    '}'$b$,
+    'tasks t JOIN projects p ON p.tenant_id = t.tenant_id AND p.id = t.project_id',
+    't.tenant_id = p_tenant AND t.id = p_id');
 
 CREATE FUNCTION api.task_create(p_tenant uuid, p_kind text, p_sub text,
     p_sid uuid, p_verdict bigint, p_project bigint, p_title text,

@@ -104,45 +104,10 @@ $f$, api.list_cases($t$
 END
 $gen$;
 
-CREATE FUNCTION api.document_get(p_tenant uuid, p_kind text, p_sub text,
-    p_sid uuid, p_verdict bigint, p_id bigint)
-RETURNS TABLE (status int, total bigint, body text, rpm int,
-    verdict bigint)
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-	pr		record;
-	ok		boolean := false;
-	v_rpm		int;
-	v_verdict	bigint := p_verdict;
-BEGIN
-	LOOP
-		IF ok OR p_verdict IS NOT NULL THEN
-			RETURN QUERY SELECT 200, NULL::bigint,
-			    COALESCE(d.body, api.document_json(d, p.name)::text),
-			    v_rpm,
-			    v_verdict
-			FROM verdict_epochs e, documents d LEFT JOIN projects p
-			    ON p.tenant_id = d.tenant_id AND p.id = d.project_id
-			WHERE (ok OR e.n[verdict_slot(p_tenant)] = p_verdict)
-			AND d.tenant_id = p_tenant AND d.id = p_id;
-			EXIT WHEN FOUND OR ok;
-		END IF;
-		pr := api.principal_verdict(p_tenant, p_kind, p_sub, p_sid);
-		IF pr.status <> 0 THEN
-			RETURN QUERY SELECT pr.status, NULL::bigint, pr.body,
-			    pr.rpm, NULL::bigint;
-			RETURN;
-		END IF;
-		ok := true;
-		v_rpm := pr.rpm;
-		v_verdict := pr.verdict;
-	END LOOP;
-	IF NOT FOUND THEN
-		RETURN QUERY SELECT 404, NULL::bigint,
-		    api.err('not_found', 'Not found.'), v_rpm, v_verdict;
-	END IF;
-END
-$$;
+SELECT api.define_get('document',
+    'COALESCE(d.body, api.document_json(d, p.name)::text)',
+    'documents d LEFT JOIN projects p ON p.tenant_id = d.tenant_id AND p.id = d.project_id',
+    'd.tenant_id = p_tenant AND d.id = p_id');
 
 CREATE FUNCTION api.document_create(p_tenant uuid, p_kind text, p_sub text,
     p_sid uuid, p_verdict bigint, p_project bigint, p_name text,

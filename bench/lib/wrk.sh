@@ -37,11 +37,23 @@ server_cpu_key() {
 # After a run, before the next one: the reference has served what it had
 # queued. gunicorn's sync workers serve every request they accepted, those
 # of connections wrk has closed too, and would carry them into whatever
-# runs next (seconds of logins). The project is measured as before.
+# runs next (seconds of logins). The project's task threads likewise
+# still check the passwords of the logins wrk left: wait until its
+# operator listener (the bench servers' port + 10000) shows none queued
+# (a server without that listener is not waited for).
 settle() {
+	local port i=0
 	if [ "$side" = reference ]; then
 		reference_drain
+		return
 	fi
+	port=${url##*:}
+	port=${port%%/*}
+	while curl -s --max-time 2 "http://127.0.0.1:$((port + 10000))/metrics" |
+	    grep -q '^mtapi_login_hashing_queue [1-9]' && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 }
 
 # wrk_run OUT SCRIPT URL SECONDS CONNECTIONS THREADS: OUT gets the JSON

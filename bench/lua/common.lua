@@ -57,6 +57,21 @@ function M.json_headers(t)
 	return h
 end
 
+-- A login of a random tenant's user from a random client address: the
+-- bench servers trust 127.0.0.1 as a proxy (TRUSTED_PROXIES), so the
+-- X-Forwarded-For address is the one the login limits count, and the
+-- load stands for many users at many addresses, not one flooding
+-- address (which the per-address limits rightly refuse).
+function M.login(tenants)
+	local t = tenants[math.random(#tenants)]
+	local h = M.json_headers(nil)
+	h["X-Forwarded-For"] = string.format("10.%d.%d.%d", math.random(0, 255),
+	    math.random(0, 255), math.random(1, 254))
+	return wrk.format("POST", "/api/v1/auth/token/", h,
+	    '{"username":' .. M.json_string(t.username) .. ',"password":' ..
+	    M.json_string(t.password) .. '}')
+end
+
 -- A random project id of tenant t (nil when it has none).
 function M.project_of(t)
 	if #t.projects == 0 then

@@ -38,12 +38,5 @@ function delay()
 end
 
 c.scenario(function(tenants)
-	local reqs = {}
-	for i, t in ipairs(tenants) do
-		reqs[i] = wrk.format("POST", "/api/v1/auth/token/",
-		    c.json_headers(nil), '{"username":' ..
-		    c.json_string(t.username) .. ',"password":' ..
-		    c.json_string(t.password) .. '}')
-	end
-	return function() return reqs[math.random(#reqs)] end
+	return function() return c.login(tenants) end
 end)

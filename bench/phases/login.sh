@@ -5,6 +5,7 @@
 
 dir="$work/small"
 say "login interference: project detail p99 without and with $BENCH_LOGIN_RATE logins/s, $BENCH_RUNS × ${BENCH_DURATION}s each"
+settle
 wrk_run "$dir/li.warm.json" project_detail.lua "$url" "$warm" \
     "$BENCH_CONNECTIONS" "$BENCH_THREADS"
 for i in $(seq 1 "$BENCH_RUNS"); do
@@ -20,6 +21,7 @@ for i in $(seq 1 "$BENCH_RUNS"); do
 	    "$BENCH_DURATION" "$BENCH_CONNECTIONS" "$BENCH_THREADS"
 	rss_sampler_stop "$dir/li.rss.$i" >"$dir/li.rssmax.$i.json"
 	bg_wait "$pacer"
+	settle
 done
 log_check "$log" >"$dir/li.log.json"
 files=()

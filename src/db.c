@@ -5,9 +5,8 @@
  * step function decide: respond, run another statement, or start a task.
  *
  * Statements are parameterised calls of the functions in sql/; values
- * are always bound, never pasted into SQL text. Each is prepared once per
- * connection (named), so that PostgreSQL parses and plans it once, not
- * on every request as for Kore's unnamed statements.
+ * are always bound, never pasted into SQL text. src/prepared.c sends
+ * each as a statement prepared once per connection.
  */
 
 #include <inttypes.h>
@@ -30,19 +29,6 @@
 
 /* Dead idle connections to replace before one statement goes out. */
 #define DB_RESETS_MAX	16
-
-/* Statements that get a name, and connections that remember theirs. */
-#define DB_NAMED_MAX	64
-#define DB_CONNS_MAX	16
-
-struct db_conn_named {
-	struct pgsql_conn	*conn;
-	PGconn			*db;
-	int			pid;
-	int			stale;	/* DEALLOCATE ALL before preparing */
-	u_int64_t		prepared;
-	u_int64_t		used;
-};
 
 static int	db_state_init(struct http_request *);
 static int	db_state_query(struct http_request *);
@@ -68,13 +54,6 @@ static void	db_slot_release(struct api_req *);
 static void	db_slots_report(void);
 static void	db_statement_done(struct api_req *, int);
 
-static int	db_send(struct http_request *, struct api_req *);
-static int	db_named_id(const char *);
-static void	db_named_name(const char *, char *, size_t);
-static int	db_pooled(void);
-static struct db_conn_named	*db_conn_named(struct pgsql_conn *);
-static int	db_prepare(struct db_conn_named *, const char *, const char *);
-static int	db_replan(struct api_req *);
 
 /*
  * Requests get a database connection in the order they asked for one.
@@ -88,13 +67,6 @@ static int	db_replan(struct api_req *);
 static TAILQ_HEAD(, api_req)	db_waiting = TAILQ_HEAD_INITIALIZER(db_waiting);
 static u_int16_t		db_slots_used;
 static u_int32_t		db_waiting_count;
-
-/* The statements by their number (their name: "mtapi_<n>"). */
-static const char		*db_named[DB_NAMED_MAX];
-static int			db_nnamed;
-static struct db_conn_named	db_conns[DB_CONNS_MAX];
-static u_int64_t		db_conns_clock;
-static int			db_pooler_found;
 
 static struct http_state db_states[] = {
 	KORE_HTTP_STATE(db_state_init),
@@ -342,7 +314,7 @@ db_state_query(struct http_request *req)
 		return (HTTP_STATE_CONTINUE);
 	}
 
-	if (!db_send(req, ar)) {
+	if (!prepared_send(req, ar)) {
 		/*
 		 * Nothing reached the server: a connection that died while
 		 * idle (a database restart) is reopened and the statement
@@ -422,7 +394,7 @@ db_state_error(struct http_request *req)
 	int		unavailable;
 
 	/* A prepared statement that no longer fits: prepare it anew. */
-	if (db_replan(ar)) {
+	if (prepared_replan(ar)) {
 		conn_pgsql_cleanup(&ar->sql);
 		ar->sql_active = 0;
 		req->fsm_state = DB_INIT;
@@ -688,228 +660,4 @@ db_release_reset(struct api_req *ar)
 
 	if (conn != NULL && conn->db != NULL)
 		PQreset(conn->db);
-}
-
-/*
- * Send the statement, as a prepared one where it can: prepared on this
- * connection the first time (a round trip that waits, once per statement
- * and connection, as Kore's own connect does), then only executed. Kore
- * has no call for a prepared statement, so after sending, what its
- * sending calls do: wait for the answer on the connection's socket.
- * Anything unusual goes out as Kore's unnamed statement instead, and so
- * does everything through a transaction pooler: PgBouncer before 1.21
- * (Debian 12 ships 1.18) lends a server connection per transaction and
- * keeps no prepared statement for the next one.
- */
-static int
-db_send(struct http_request *req, struct api_req *ar)
-{
-	struct db_conn_named	*cn;
-	PGconn			*db;
-	char			name[32];
-	int			id, fd;
-
-	ar->sql_named = 0;
-	db = ar->sql.conn != NULL ? ar->sql.conn->db : NULL;
-	if (db_pooled() || db == NULL || (fd = PQsocket(db)) < 0 ||
-	    (id = db_named_id(ar->query)) == -1 ||
-	    (cn = db_conn_named(ar->sql.conn)) == NULL)
-		goto unnamed;
-
-	db_named_name(ar->query, name, sizeof(name));
-	if (!(cn->prepared & (1ULL << id))) {
-		if (db_prepare(cn, name, ar->query) == -1)
-			goto unnamed;
-		cn->prepared |= 1ULL << id;
-	}
-
-	if (!PQsendQueryPrepared(db, name, ar->nparams, ar->params, NULL,
-	    NULL, 0)) {
-		kore_free(ar->sql.error);
-		ar->sql.error = kore_strdup(PQerrorMessage(db));
-		ar->sql.state = KORE_PGSQL_STATE_ERROR;
-		return (KORE_RESULT_ERROR);
-	}
-
-	ar->sql_named = 1;
-	kore_platform_schedule_read(fd, ar->sql.conn);
-	ar->sql.state = KORE_PGSQL_STATE_WAIT;
-	ar->sql.flags |= KORE_PGSQL_SCHEDULED;
-	http_request_sleep(req);
-
-	return (KORE_RESULT_OK);
-
-unnamed:
-	return (kore_pgsql_query_param_fields(&ar->sql, ar->query, 0,
-	    ar->nparams, ar->params, NULL, NULL));
-}
-
-/* The statement's number, given at its first use; -1: none left. */
-static int
-db_named_id(const char *sql)
-{
-	int		i;
-
-	for (i = 0; i < db_nnamed; i++) {
-		if (db_named[i] == sql)
-			return (i);
-	}
-	for (i = 0; i < db_nnamed; i++) {
-		if (!strcmp(db_named[i], sql))
-			return (i);
-	}
-	if (db_nnamed == DB_NAMED_MAX)
-		return (-1);
-
-	db_named[db_nnamed] = sql;
-	return (db_nnamed++);
-}
-
-/*
- * A statement's name, from its text: the same name is the same statement
- * in every worker, so a server connection that several of them share
- * (a pooler) never holds another statement under a name (FNV-1a).
- */
-static void
-db_named_name(const char *sql, char *name, size_t len)
-{
-	u_int64_t	h;
-
-	for (h = 0xcbf29ce484222325ULL; *sql != '\0'; sql++)
-		h = (h ^ (u_int8_t)*sql) * 0x100000001b3ULL;
-	(void)snprintf(name, len, "mtapi_%016" PRIx64, h);
-}
-
-/*
- * Does DB go through a pooler? The settings say so when the connection
- * that needs a session of its own (DB_LISTEN_*, docs/scaling.md) goes
- * elsewhere than the others; or a prepared statement went missing (see
- * db_replan()). Every connection of the worker goes the same way.
- */
-static int
-db_pooled(void)
-{
-	if (db_pooler_found)
-		return (1);
-	if (app.s.db_conninfo == NULL || app.s.db_listen_conninfo == NULL)
-		return (0);
-
-	return (strcmp(app.s.db_conninfo, app.s.db_listen_conninfo) != 0);
-}
-
-/*
- * What this connection has prepared. A connection Kore made again, or
- * that PQreset() reconnected, is another backend: nothing prepared. The
- * least recently used entry makes room for a new connection.
- */
-static struct db_conn_named *
-db_conn_named(struct pgsql_conn *conn)
-{
-	struct db_conn_named	*cn, *old;
-	int			i, pid;
-
-	if ((pid = PQbackendPID(conn->db)) == 0)
-		return (NULL);
-
-	old = &db_conns[0];
-	for (i = 0; i < DB_CONNS_MAX; i++) {
-		cn = &db_conns[i];
-		if (cn->conn == conn)
-			break;
-		if (cn->used < old->used)
-			old = cn;
-	}
-	if (i == DB_CONNS_MAX) {
-		cn = old;
-		cn->conn = conn;
-		cn->db = NULL;
-	}
-
-	/*
-	 * Another backend, or one this table forgot: nothing known to be
-	 * prepared (a name that exists already is this worker's own
-	 * statement: names are given once per worker).
-	 */
-	if (cn->db != conn->db || cn->pid != pid) {
-		cn->db = conn->db;
-		cn->pid = pid;
-		cn->prepared = 0;
-		cn->stale = 0;
-	}
-	cn->used = ++db_conns_clock;
-
-	return (cn);
-}
-
-/* Prepare, waiting for the answer; one that exists already is fine. */
-static int
-db_prepare(struct db_conn_named *cn, const char *name, const char *sql)
-{
-	PGresult	*res;
-	const char	*state;
-	int		ok;
-
-	if (cn->stale) {
-		res = PQexec(cn->db, "DEALLOCATE ALL");
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		PQclear(res);
-		if (!ok)
-			return (-1);
-		cn->stale = 0;
-		cn->prepared = 0;
-	}
-
-	res = PQprepare(cn->db, name, sql, 0, NULL);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
-	    ((state = PQresultErrorField(res, PG_DIAG_SQLSTATE)) != NULL &&
-	    !strcmp(state, "42P05"));
-	PQclear(res);
-
-	return (ok ? 0 : -1);
-}
-
-/*
- * Did a prepared statement fail before it ran because it no longer fits
- * (gone, or the API functions were made again with other columns)? Then
- * this connection prepares everything anew and the statement is sent
- * once more. Gone from the backend that prepared it and still connected
- * to the same: a pooler between (settings that do not say so), which
- * lent another server connection; the worker sends unnamed statements
- * from now on.
- */
-static int
-db_replan(struct api_req *ar)
-{
-	struct db_conn_named	*cn;
-	const char		*state, *msg;
-
-	if (!ar->sql_named || ar->sql_replanned || ar->sql.result == NULL ||
-	    ar->sql.conn == NULL)
-		return (0);
-	if ((state = PQresultErrorField(ar->sql.result,
-	    PG_DIAG_SQLSTATE)) == NULL)
-		return (0);
-	msg = PQresultErrorField(ar->sql.result, PG_DIAG_MESSAGE_PRIMARY);
-	if (strcmp(state, "26000") && (strcmp(state, "0A000") ||
-	    msg == NULL || strcmp(msg,
-	    "cached plan must not change result type")))
-		return (0);
-
-	if ((cn = db_conn_named(ar->sql.conn)) != NULL) {
-		if (!strcmp(state, "26000")) {
-			db_pooler_found = 1;
-			log_line(LOG_LEVEL_WARNING, NULL, "rid=%s: a prepared "
-			    "statement is gone (a transaction pooler?): this "
-			    "worker sends unnamed statements", ar->rid);
-		} else {
-			cn->stale = 1;
-			log_line(LOG_LEVEL_INFO, NULL, "rid=%s: prepared "
-			    "statements made again (%s)", ar->rid,
-			    msg != NULL ? msg : state);
-		}
-		cn->prepared = 0;
-	}
-	ar->sql_replanned = 1;
-
-	return (1);
 }

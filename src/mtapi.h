@@ -30,7 +30,9 @@
  *                      (input_*): Host, path ids, query parameters,
  *                      the JSON body, body fields; the route validators.
  *   6. db.c            the database state machine (db_*): statements,
- *                      bound parameters, connection slots, tasks.
+ *                      bound parameters, connection slots, tasks;
+ *      prepared.c      each statement prepared once per connection
+ *                      (prepared_*), called by db.c alone.
  *   7. resource.c      a route's generic parts: detail and write
  *      listing.c       statements (resource_*), lists (listing_*), the
  *      dispatch.c      method and permission checks (dispatch_*), and
@@ -275,6 +277,14 @@ int	db_start(struct http_request *, int);
 int	db_run(struct http_request *);
 int	db_task_start(struct http_request *, struct api_req *,
 	    int (*)(struct kore_task *), const void *, size_t);
+
+/*
+ * 6. src/prepared.c. prepared_send() answers KORE_RESULT_* as the Kore
+ * sending call it stands in for; prepared_replan() 1: send the statement
+ * again, the connection prepares anew.
+ */
+int	prepared_send(struct http_request *, struct api_req *);
+int	prepared_replan(struct api_req *);
 
 /* 7. src/resource.c, src/listing.c, src/dispatch.c, src/auth.c */
 int	resource_by_id(struct http_request *, struct api_req *,

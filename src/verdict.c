@@ -11,8 +11,10 @@
  * would refuse: a wrong or stale epoch only costs the full check.
  *
  * An entry is found by a keyed BLAKE2b digest of the principal (256
- * bits: two principals never share one), in a direct-mapped table; a
- * newer principal takes over a slot.
+ * bits: two principals never share one), in a set of VERDICT_WAYS
+ * entries picked by the digest; a new principal takes the set's least
+ * recently used entry. (Direct-mapped, 10,000 tenants in 16,384 slots
+ * evicted each other on about a quarter of the requests.)
  */
 
 #include <inttypes.h>
@@ -23,20 +25,25 @@
 
 #include "mtapi.h"
 
-#define VERDICT_SLOTS		16384
+/* 32,768 entries of 48 bytes: 1.5 MiB a worker once all are used. */
+#define VERDICT_SETS		4096
+#define VERDICT_WAYS		8
 
 struct verdict {
 	unsigned char	digest[crypto_generichash_BYTES];
 	int64_t		epoch;
-	int		used;
+	u_int64_t	used;		/* last use (verdict_clock); 0: empty */
 };
 
-static struct verdict	verdicts[VERDICT_SLOTS];
+static struct verdict	verdicts[VERDICT_SETS][VERDICT_WAYS];
+static u_int64_t	verdict_clock;
 static unsigned char	verdict_key[crypto_generichash_KEYBYTES];
 static int		verdict_keyed;
 
-static struct verdict	*verdict_slot(const struct principal *,
+static struct verdict	*verdict_set(const struct principal *,
 			    unsigned char *);
+static struct verdict	*verdict_find(struct verdict *,
+			    const unsigned char *);
 
 /* The epoch to send for this principal: 0, or -1 if there is none. */
 int
@@ -45,10 +52,10 @@ verdict_get(const struct principal *p, int64_t *epoch)
 	struct verdict	*v;
 	unsigned char	d[crypto_generichash_BYTES];
 
-	v = verdict_slot(p, d);
-	if (!v->used || sodium_memcmp(v->digest, d, sizeof(d)) != 0)
+	if ((v = verdict_find(verdict_set(p, d), d)) == NULL)
 		return (-1);
 
+	v->used = ++verdict_clock;
 	*epoch = v->epoch;
 	return (0);
 }
@@ -57,28 +64,52 @@ verdict_get(const struct principal *p, int64_t *epoch)
 void
 verdict_learn(const struct principal *p, const char *epoch)
 {
-	struct verdict	*v;
+	struct verdict	*set, *v;
 	unsigned char	d[crypto_generichash_BYTES];
 	int64_t		e;
-	int		err;
+	int		err, i;
 
-	v = verdict_slot(p, d);
+	set = verdict_set(p, d);
+	v = verdict_find(set, d);
 	if (epoch != NULL) {
 		e = (int64_t)kore_strtonum64(epoch, 1, &err);
 		if (err == KORE_RESULT_OK) {
-			memcpy(v->digest, d, sizeof(d));
+			if (v == NULL) {
+				v = &set[0];
+				for (i = 1; i < VERDICT_WAYS; i++) {
+					if (set[i].used < v->used)
+						v = &set[i];
+				}
+				memcpy(v->digest, d, sizeof(d));
+			}
 			v->epoch = e;
-			v->used = 1;
+			v->used = ++verdict_clock;
 			return;
 		}
 	}
 
-	if (v->used && sodium_memcmp(v->digest, d, sizeof(d)) == 0)
+	if (v != NULL)
 		v->used = 0;
 }
 
+/* The entry of digest d in set, or NULL. */
 static struct verdict *
-verdict_slot(const struct principal *p, unsigned char *d)
+verdict_find(struct verdict *set, const unsigned char *d)
+{
+	int	i;
+
+	for (i = 0; i < VERDICT_WAYS; i++) {
+		if (set[i].used != 0 &&
+		    sodium_memcmp(set[i].digest, d, crypto_generichash_BYTES) == 0)
+			return (&set[i]);
+	}
+
+	return (NULL);
+}
+
+/* The set of p's entry; d gets p's digest. */
+static struct verdict *
+verdict_set(const struct principal *p, unsigned char *d)
 {
 	crypto_generichash_state	st;
 	u_int64_t			h;
@@ -104,5 +135,5 @@ verdict_slot(const struct principal *p, unsigned char *d)
 	crypto_generichash_final(&st, d, crypto_generichash_BYTES);
 
 	memcpy(&h, d, sizeof(h));
-	return (&verdicts[h % VERDICT_SLOTS]);
+	return (verdicts[h % VERDICT_SETS]);
 }

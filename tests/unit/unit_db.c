@@ -2,8 +2,8 @@
  * Unit tests for the connection-slot queue of src/db.c: requests get a
  * database connection in the order they asked for one, a released slot
  * goes to the longest waiting request, and one connection of the
- * worker's pgsql_conn_max stays free for its own statements; and the
- * prepared statements' bookkeeping.
+ * worker's pgsql_conn_max stays free for its own statements. (The
+ * prepared statements' bookkeeping: unit_prepared.c.)
  */
 
 #include <criterion/criterion.h>
@@ -21,7 +21,19 @@ static int			nwoken;
 
 static int	acquire(int);
 static int	which(struct http_request *);
-static const char	*num_sql(int);
+
+/* src/prepared.c: not reached by these tests. */
+int
+prepared_send(struct http_request *req, struct api_req *ar)
+{
+	return (KORE_RESULT_ERROR);
+}
+
+int
+prepared_replan(struct api_req *ar)
+{
+	return (0);
+}
 
 void
 http_request_sleep(struct http_request *req)
@@ -163,149 +175,4 @@ Test(db_slots, a_single_connection_is_shared)
 	pgsql_conn_max = 1;
 	cr_expect_eq(acquire(0), 1);
 	cr_expect_eq(acquire(1), 0);
-}
-
-/*
- * Prepared statements: a statement gets one number for its life in the
- * worker (by pointer, else by text), and a connection's prepared set is
- * forgotten when its backend changed (a reconnect, a new connection in
- * the same place).
- */
-static int	fake_pid = 100;
-
-static const char *
-num_sql(int i)
-{
-	static char	buf[32];
-
-	(void)snprintf(buf, sizeof(buf), "SELECT %d + 0", i);
-	return (buf);
-}
-
-int
-PQbackendPID(const PGconn *db)
-{
-	return (db != NULL ? fake_pid : 0);
-}
-
-static void
-named_setup(void)
-{
-	memset(db_named, 0, sizeof(db_named));
-	db_nnamed = 0;
-	memset(db_conns, 0, sizeof(db_conns));
-	db_conns_clock = 0;
-	fake_pid = 100;
-}
-
-TestSuite(db_named, .init = named_setup);
-
-Test(db_named, one_number_per_statement)
-{
-	static const char	a[] = "SELECT 1";
-	char			copy[] = "SELECT 1";
-	int			i;
-
-	cr_expect_eq(db_named_id(a), 0);
-	cr_expect_eq(db_named_id("SELECT 2"), 1);
-	cr_expect_eq(db_named_id(a), 0, "the same statement again");
-	cr_expect_eq(db_named_id(copy), 0, "the same text elsewhere");
-
-	for (i = db_nnamed; i < DB_NAMED_MAX; i++)
-		(void)db_named_id(kore_strdup(num_sql(i)));
-	cr_expect_eq(db_named_id("SELECT 'one too many'"), -1,
-	    "past DB_NAMED_MAX: unnamed");
-	cr_expect_eq(db_named_id(a), 0);
-}
-
-Test(db_named, another_backend_has_nothing_prepared)
-{
-	struct pgsql_conn	conn;
-	struct db_conn_named	*cn;
-	int			fake_db;
-
-	memset(&conn, 0, sizeof(conn));
-	conn.db = (PGconn *)&fake_db;
-
-	cr_assert_not_null(cn = db_conn_named(&conn));
-	cr_expect_eq(cn->prepared, 0);
-	cn->prepared = 0x5;
-	cr_expect_eq(db_conn_named(&conn)->prepared, 0x5, "same backend");
-
-	fake_pid = 101;		/* PQreset(): another backend */
-	cr_expect_eq(db_conn_named(&conn)->prepared, 0, "after a reconnect");
-
-	conn.db = NULL;
-	cr_expect_null(db_conn_named(&conn), "no backend: unnamed");
-}
-
-Test(db_named, the_least_recently_used_makes_room)
-{
-	struct pgsql_conn	conns[DB_CONNS_MAX + 1];
-	int			fake_db, i;
-
-	memset(conns, 0, sizeof(conns));
-	for (i = 0; i <= DB_CONNS_MAX; i++) {
-		conns[i].db = (PGconn *)&fake_db;
-		db_conn_named(&conns[i])->prepared = 1;
-	}
-	/* The first one was evicted for the last: known again as new. */
-	cr_expect_eq(db_conn_named(&conns[0])->prepared, 0);
-	cr_expect_eq(db_conn_named(&conns[DB_CONNS_MAX])->prepared, 1);
-}
-
-/*
- * A statement's name comes from its text alone: every worker names the
- * same statement alike and two statements differently, so that workers
- * sharing a server connection (a pooler) never run each other's.
- */
-Test(db_named, names_follow_the_text)
-{
-	char	a[32], b[32], c[32];
-	char	copy[] = "SELECT api.project_get($1)";
-
-	db_named_name("SELECT api.project_get($1)", a, sizeof(a));
-	db_named_name(copy, b, sizeof(b));
-	db_named_name("SELECT api.task_get($1)", c, sizeof(c));
-	cr_expect_str_eq(a, b);
-	cr_expect_str_neq(a, c);
-	cr_expect_eq(strncmp(a, "mtapi_", 6), 0);
-	cr_expect_eq(strlen(a), 6 + 16);
-}
-
-/* Through a pooler (DB_LISTEN_* elsewhere): nothing is prepared. */
-Test(db_named, a_pooler_gets_unnamed_statements)
-{
-	char	direct[] = "host=127.0.0.1 port=5432";
-	char	pooler[] = "host=127.0.0.1 port=6432";
-
-	app.s.db_conninfo = NULL;
-	app.s.db_listen_conninfo = NULL;
-	cr_expect_eq(db_pooled(), 0, "no settings");
-
-	app.s.db_conninfo = direct;
-	app.s.db_listen_conninfo = direct;
-	cr_expect_eq(db_pooled(), 0, "one server for both");
-
-	app.s.db_conninfo = pooler;
-	cr_expect_eq(db_pooled(), 1, "DB_PORT the pooler's");
-
-	app.s.db_conninfo = NULL;
-	app.s.db_listen_conninfo = NULL;
-}
-
-/* A pooler found by a missing statement: unnamed from then on. */
-Test(db_named, a_missing_statement_means_a_pooler)
-{
-	char	direct[] = "host=127.0.0.1 port=5432";
-
-	app.s.db_conninfo = direct;
-	app.s.db_listen_conninfo = direct;
-	cr_expect_eq(db_pooled(), 0);
-	db_pooler_found = 1;
-	cr_expect_eq(db_pooled(), 1);
-
-	db_pooler_found = 0;
-	app.s.db_conninfo = NULL;
-	app.s.db_listen_conninfo = NULL;
 }

@@ -39,11 +39,9 @@ KORE_SECCOMP_FILTER("mtapi",
 	KORE_SYSCALL_ALLOW(rseq),
 	/* conn.c: the lingering close shuts the write side first. */
 	KORE_SYSCALL_ALLOW(shutdown),
-	/* login.c: password task threads lower their own priority. */
-	KORE_SYSCALL_ALLOW(gettid),
-	KORE_SYSCALL_ALLOW(setpriority),
 #if defined(__SANITIZE_ADDRESS__)
 	/* The sanitizer runtimes, in the test-asan build. */
+	KORE_SYSCALL_ALLOW(gettid),
 	KORE_SYSCALL_ALLOW(sched_getaffinity),
 #endif
 );

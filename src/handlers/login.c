@@ -23,12 +23,9 @@
  * work.
  */
 
-#include <sys/resource.h>
-
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
@@ -48,13 +45,6 @@
 				"$5, $6)"
 
 /* Where a login is when its statement or task finishes. */
-/*
- * The task threads' nice value: a password check yields the CPU to the
- * workers' event loops (and PostgreSQL), so that logins add less to the
- * other requests' latency; on an idle machine it runs as fast as before.
- */
-#define PASSWORD_TASK_NICE	5
-
 #define PHASE_LOOKUP		1
 #define PHASE_PASSWORD		2
 #define PHASE_AMBIGUOUS		3
@@ -101,7 +91,6 @@ static int	throttled(struct http_request *, const char *);
 static int	inflight_take(struct api_req *, const char *);
 static void	inflight_release(void *);
 static int	password_task(struct kore_task *);
-static void	password_thread_nice(void);
 static void	deny_credentials(struct http_request *);
 
 /* At most as many entries as auth_inflight_worker: a list will do. */
@@ -512,7 +501,6 @@ password_task(struct kore_task *t)
 	u_int64_t		start;
 	u_int8_t		ok;
 
-	password_thread_nice();
 	len = kore_task_channel_read(t, &check, sizeof(check));
 	ok = 0;
 	if (len == sizeof(check)) {
@@ -528,23 +516,6 @@ password_task(struct kore_task *t)
 	kore_task_channel_write(t, &ok, sizeof(ok));
 
 	return (KORE_RESULT_OK);
-}
-
-/*
- * Lower this task thread's priority, once: Linux keeps a nice value per
- * thread, and raising it needs no privilege. Where it fails the thread
- * runs at the worker's priority, as without this (nothing to log from a
- * task thread).
- */
-static void
-password_thread_nice(void)
-{
-	static __thread int	done;
-
-	if (done)
-		return;
-	done = 1;
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), PASSWORD_TASK_NICE);
 }
 
 /* The same answer for every credential failure. */

@@ -9,7 +9,8 @@
  *   - counters: requests per route template x method x status class,
  *     a latency histogram per route template, 401/403/429 per reason,
  *     statement latency, rate limit syncs, argon2id time, TLS
- *     handshakes, requests per worker;
+ *     handshakes, requests per worker, event loop lag (how late each
+ *     worker's 100 ms tick ran: a loop blocked in a call shows here);
  *   - gauges, one row per worker (each worker writes only its own row,
  *     a scrape adds the rows up): database slots in use, waiting and
  *     capacity, logins holding a hashing place, requests in flight
@@ -71,6 +72,7 @@ struct metrics_shm {
 	u_int64_t		verdicts[3];	/* METRICS_VERDICT_* */
 	struct histogram	argon2;
 	u_int64_t		tls[2];		/* failed, ok */
+	struct histogram	loop_lag;
 	u_int64_t		worker_requests[METRICS_WORKERS_MAX];
 	u_int8_t		worker_seen[METRICS_WORKERS_MAX];
 	int64_t			gauges[METRICS_WORKERS_MAX][NGAUGES];
@@ -174,6 +176,11 @@ metrics_parent_init(char *err, size_t errlen)
 }
 
 #define METRICS_TICK_MS		100
+/* A tick this much late is a blocked event loop: logged, once. */
+#define METRICS_STALL_MS	250
+
+/* When this worker's tick last ran (Kore's milliseconds). */
+static u_int64_t	tick_last;
 
 void
 metrics_worker_init(void)
@@ -185,14 +192,31 @@ metrics_worker_init(void)
 	kore_timer_add(metrics_tick, METRICS_TICK_MS, NULL, 0);
 }
 
-/* Kore's own figures, which no call of ours sees change. */
+/*
+ * Kore's own figures, which no call of ours sees change; and how late
+ * this tick runs, which is how long the worker's event loop was kept
+ * from its turn (a blocking call, a long computation, the process not
+ * scheduled): every request of the worker waited as long.
+ */
 static void
 metrics_tick(void *unused, u_int64_t now)
 {
+	u_int64_t	lag;
 	int		w;
 
 	if ((w = metrics_worker()) == -1)
 		return;
+
+	if (tick_last != 0) {
+		lag = now > tick_last + METRICS_TICK_MS ?
+		    now - tick_last - METRICS_TICK_MS : 0;
+		metrics_observe(&shm->loop_lag, lag * 1000);
+		if (lag >= METRICS_STALL_MS)
+			log_line(LOG_LEVEL_WARNING, NULL, "worker %d: its "
+			    "event loop was blocked for %llu ms", w,
+			    (unsigned long long)lag);
+	}
+	tick_last = now;
 
 	__atomic_store_n(&shm->gauges[w][G_IN_FLIGHT],
 	    (int64_t)http_request_count, __ATOMIC_RELAXED);
@@ -459,6 +483,14 @@ metrics_render(struct kore_buf *b)
 	    "mtapi_tls_handshakes_total{result=\"failed\"} %llu\n",
 	    (unsigned long long)metrics_get(&shm->tls[1]),
 	    (unsigned long long)metrics_get(&shm->tls[0]));
+
+	kore_buf_appendf(b, "# HELP mtapi_worker_event_loop_lag_seconds "
+	    "How late each worker's %d ms tick ran: the time its event "
+	    "loop, and every request it holds, was kept waiting.\n"
+	    "# TYPE mtapi_worker_event_loop_lag_seconds histogram\n",
+	    METRICS_TICK_MS);
+	render_histogram(b, "mtapi_worker_event_loop_lag_seconds", NULL,
+	    &shm->loop_lag);
 
 	kore_buf_appendf(b, "# HELP mtapi_worker_requests_total Answered "
 	    "requests by worker (both listeners).\n"

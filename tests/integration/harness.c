@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -1334,4 +1335,78 @@ h_db_query(PGconn *db, const char *sql, int n, const char **params)
 	    sql, PQresultErrorMessage(res));
 
 	return (res);
+}
+
+/* The inode of the socket listening on 127.0.0.1:port, 0 if none. */
+static unsigned long
+listen_inode(int port)
+{
+	FILE		*f;
+	char		line[512];
+	unsigned int	addr, lport, state;
+	unsigned long	inode;
+
+	inode = 0;
+	if ((f = fopen("/proc/net/tcp", "r")) == NULL)
+		return (0);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+		if (sscanf(line, " %*d: %x:%x %*x:%*x %x %*x:%*x %*x:%*x %*x "
+		    "%*u %*u %lu", &addr, &lport, &state, &inode) != 4)
+			continue;
+		if ((int)lport == port && state == 0x0a)
+			break;
+		inode = 0;
+	}
+	fclose(f);
+
+	return (inode);
+}
+
+int
+h_server_workers(int port, pid_t *out, int max)
+{
+	DIR		*proc, *fds;
+	struct dirent	*p, *fd;
+	unsigned long	inode;
+	char		path[600], link[64], want[64], *cmd;
+	ssize_t		n;
+	int		count, held;
+
+	cr_assert_neq((inode = listen_inode(port)), 0, "nothing listens on "
+	    "port %d", port);
+	(void)snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	cr_assert_not_null((proc = opendir("/proc")));
+	count = 0;
+	while (count < max && (p = readdir(proc)) != NULL) {
+		if (!isdigit((unsigned char)p->d_name[0]))
+			continue;
+		(void)snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
+		if ((fds = opendir(path)) == NULL)
+			continue;
+		held = 0;
+		while (!held && (fd = readdir(fds)) != NULL) {
+			(void)snprintf(path, sizeof(path), "/proc/%s/fd/%s",
+			    p->d_name, fd->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n > 0) {
+				link[n] = '\0';
+				held = !strcmp(link, want);
+			}
+		}
+		closedir(fds);
+		if (!held)
+			continue;
+		(void)snprintf(path, sizeof(path), "/proc/%s/cmdline",
+		    p->d_name);
+		/* Kore writes each process's title over its arguments. */
+		if ((cmd = h_read_file(path, NULL)) != NULL) {
+			if (strstr(cmd, "[wrk") != NULL)
+				out[count++] = (pid_t)atoi(p->d_name);
+			free(cmd);
+		}
+	}
+	closedir(proc);
+
+	return (count);
 }

@@ -245,4 +245,11 @@ int		h_metrics_parse(const char *text, json_t *out, char *err,
 		    size_t errlen);
 double		h_metric(json_t *, const char *series);
 
+/*
+ * The worker processes of the server listening on 127.0.0.1:port (the
+ * processes holding its listening socket, Kore's parent left out): up to
+ * max pids into out, how many.
+ */
+int		h_server_workers(int port, pid_t *out, int max);
+
 #endif

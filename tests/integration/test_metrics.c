@@ -7,6 +7,7 @@
  * stopped: test_zz_outage.c.
  */
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ static const char *families[] = {
 	"# TYPE mtapi_login_argon2_duration_seconds histogram\n",
 	"# TYPE mtapi_tls_handshakes_total counter\n",
 	"# TYPE mtapi_worker_requests_total counter\n",
+	"# TYPE mtapi_worker_event_loop_lag_seconds histogram\n",
 };
 
 static double	delta(json_t *, json_t *, const char *);
@@ -198,6 +200,56 @@ Test(metrics, values_move_with_requests, .timeout = 60)
 	cr_expect_geq(h_metric(b, "mtapi_db_slots_waiting"), 0);
 	cr_expect_geq(h_metric(b, "mtapi_login_hashing_queue"), 0);
 
+	json_decref(a);
+	json_decref(b);
+}
+
+/*
+ * A worker whose event loop cannot turn (here: stopped for 700 ms, as a
+ * blocking call would keep it) shows as event loop lag, and says so in
+ * the log: every request it held waited as long.
+ */
+#define LAG_OVER(m) \
+	(h_metric(m, "mtapi_worker_event_loop_lag_seconds_count") - \
+	h_metric(m, "mtapi_worker_event_loop_lag_seconds_bucket{le=\"0.5\"}"))
+
+Test(metrics, a_blocked_worker_is_event_loop_lag, .timeout = 60)
+{
+	json_t		*a, *b;
+	pid_t		pids[16];
+	int		i, n, port;
+	long		deadline;
+	char		*log;
+
+	port = atoi(strrchr(h_base_url(), ':') + 1);
+	n = h_server_workers(port, pids, 16);
+	cr_assert_geq(n, 1, "no worker of port %d found", port);
+
+	a = h_metrics(h_ops_url(), NULL);
+	for (i = 0; i < n; i++)
+		cr_assert_eq(kill(pids[i], SIGSTOP), 0, "%d", pids[i]);
+	h_sleep_ms(700);
+	for (i = 0; i < n; i++)
+		cr_assert_eq(kill(pids[i], SIGCONT), 0, "%d", pids[i]);
+
+	/* Each worker's next tick sees it, a tick (100 ms) later at most. */
+	deadline = h_now_ms() + 10000;
+	for (;;) {
+		b = h_metrics(h_ops_url(), NULL);
+		if (LAG_OVER(b) - LAG_OVER(a) >= n || h_now_ms() > deadline)
+			break;
+		json_decref(b);
+		h_sleep_ms(100);
+	}
+	cr_expect_geq(LAG_OVER(b) - LAG_OVER(a), n, "%g ticks over 0.5 s, "
+	    "%d workers stopped", LAG_OVER(b) - LAG_OVER(a), n);
+	cr_expect_geq(h_metric(b, "mtapi_worker_event_loop_lag_seconds_sum") -
+	    h_metric(a, "mtapi_worker_event_loop_lag_seconds_sum"), 0.5 * n);
+
+	log = h_read_file(h_env("MTAPI_TEST_HTTP_LOG"), NULL);
+	cr_expect(strstr(log, "event loop was blocked for") != NULL,
+	    "no blocked event loop in the log");
+	free(log);
 	json_decref(a);
 	json_decref(b);
 }

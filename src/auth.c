@@ -12,34 +12,15 @@
  * the very next request; src/db.c gives the charge back when it refuses.
  *
  * Clients send the same token for many requests: a token verified once is
- * remembered (per worker, by its exact text) with the principal it gave,
- * until it expires. Same text, same signature, same answer; exp is
- * checked on every request all the same, and so is the key ring's
- * generation (src/keyring.c): once a key is retired, a token it signed is
- * verified again, and refused.
+ * remembered (src/verified.c) with the principal it gave, until it
+ * expires; exp is checked on every request all the same.
  */
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "mtapi.h"
-
-#define VERIFIED_SLOTS		1024
-
-struct verified {
-	u_int64_t		hash;
-	u_int64_t		generation;	/* of the key ring */
-	char			*token;
-	time_t			exp;
-	struct principal	p;
-};
-
-static struct verified	verified[VERIFIED_SLOTS];
-static unsigned char	verified_key[crypto_shorthash_KEYBYTES];
-static int		verified_keyed;
 
 static int		verify(const char *, time_t, struct principal *);
 
@@ -104,27 +85,12 @@ static int
 verify(const char *token, time_t now, struct principal *p)
 {
 	struct token_claims	c;
-	struct verified		*v;
-	u_int64_t		hash;
-	size_t			len;
+	time_t			exp;
 	int			rc;
 
-	if (!verified_keyed) {
-		crypto_shorthash_keygen(verified_key);
-		verified_keyed = 1;
-	}
-
-	len = strlen(token);
-	crypto_shorthash((unsigned char *)&hash, (const unsigned char *)token,
-	    len, verified_key);
-	v = &verified[hash % VERIFIED_SLOTS];
-
-	if (v->token != NULL && v->hash == hash &&
-	    v->generation == keyring_generation() && strlen(v->token) == len &&
-	    sodium_memcmp(v->token, token, len) == 0) {
-		if (now - app.keys.leeway >= v->exp)
+	if (verified_get(token, keyring_generation(), p, &exp) == 0) {
+		if (now - app.keys.leeway >= exp)
 			return (TOKEN_E_EXPIRED);
-		*p = v->p;
 		return (TOKEN_OK);
 	}
 
@@ -133,13 +99,7 @@ verify(const char *token, time_t now, struct principal *p)
 		return (rc);
 
 	perms_principal(&c, p);
-
-	kore_free(v->token);
-	v->token = kore_strdup(token);
-	v->hash = hash;
-	v->generation = keyring_generation();
-	v->exp = c.exp;
-	v->p = *p;
+	verified_put(token, keyring_generation(), p, c.exp);
 
 	return (TOKEN_OK);
 }

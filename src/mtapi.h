@@ -20,8 +20,9 @@
  *   3. bgquery.c       the worker's own services: background statements
  *      ratelimit.c     (bgquery_*), tenant rate limits (ratelimit_*),
  *      usage.c         the API client usage log (usage_*), TLS (tls_*),
- *      tls.c           remembered verdicts (verdict_*), the signing key
- *      verdict.c       ring kept current (keyring_*), the instance's
+ *      tls.c           remembered verdicts (verdict_*), remembered
+ *      verdict.c       verified tokens (verified_*), the signing key
+ *      verified.c      ring kept current (keyring_*), the instance's
  *      keyring.c       metrics, shared by the workers (metrics_*,
  *      metrics.c       src/metrics.h).
  *   4. response.c      everything that leaves (resp_*): headers, access
@@ -236,6 +237,9 @@ void	tls_worker_install(void);
 
 int	verdict_get(const struct principal *, int64_t *);
 void	verdict_learn(const struct principal *, const char *);
+int	verified_get(const char *, u_int64_t, struct principal *, time_t *);
+void	verified_put(const char *, u_int64_t, const struct principal *,
+	    time_t);
 void		keyring_init(void);
 void		keyring_poll(void *, u_int64_t);
 int		keyring_ready(void);

@@ -51,7 +51,11 @@ Test(verified, only_that_text_and_generation)
 	cr_expect_eq(exp, 2000);
 }
 
-/* The scale set: one token for each of 10,000 tenants. */
+/*
+ * The scale set: one token for each of 10,000 tenants. The digest's key
+ * is new each run: about 9,955 stay on average, 9,926 the least of 300
+ * simulated runs; the 1,024 direct-mapped slots before kept 1,024.
+ */
 Test(verified, ten_thousand_tenants_fit)
 {
 	struct principal	p, got;
@@ -71,7 +75,7 @@ Test(verified, ten_thousand_tenants_fit)
 		if (verified_get(tok, 7, &got, &exp) == 0 && exp == i)
 			kept++;
 	}
-	cr_expect_geq(kept, 9950, "%d of 10,000 remembered", kept);
+	cr_expect_geq(kept, 9850, "%d of 10,000 remembered", kept);
 }
 
 /* A full set gives up its least recently used entry. */

@@ -141,6 +141,8 @@ unit: $(UNIT_BIN)
 # $(APPDIR), whose src, conf and assets link back here. kodev does not
 # track headers: a changed header rebuilds everything.
 $(MODULE): $(MODULE_SRC) $(MODULE_HDR) $(ASSETS) conf/build.conf
+	@test -d .keys/tls || { echo "build: no .keys/tls: make run (or" \
+	    "tools/dev/keys.sh) makes the development keys first" >&2; exit 1; }
 	@mkdir -p $(APPDIR)
 	@for d in src conf assets; do \
 		ln -sfn "$(CURDIR)/$$d" "$(APPDIR)/$$d"; done

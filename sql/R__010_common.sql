@@ -112,33 +112,44 @@ $$;
 -- Rate limit reconciliation (src/ratelimit.c): add each worker's new
 -- counts, answer the totals across every worker and server, and the
 -- tenants' limits. A count below zero gives back requests the principal
--- check refused after they were sent. Rows are locked in tenant order so
--- that two workers never deadlock.
+-- check refused after they were sent. Each backend writes rows of its
+-- own (sql/V010), so no two syncs wait for each other.
 CREATE FUNCTION api.ratelimit_sync(p_batch json)
 RETURNS TABLE (tenant_id uuid, window_start bigint, total bigint, rpm int)
 LANGUAGE plpgsql AS $$
 BEGIN
-	DELETE FROM rate_counters rc
-	    WHERE rc.window_start < (extract(epoch FROM now())::bigint / 60) - 2;
+	-- Windows that ended: rows another sync is deleting are its own.
+	DELETE FROM rate_counters rc WHERE rc.ctid IN (
+	    SELECT o.ctid FROM rate_counters o
+	    WHERE o.window_start < (extract(epoch FROM now())::bigint / 60) - 2
+	    FOR UPDATE SKIP LOCKED);
 
+	-- This backend's own rows only (V010): no sync waits for another.
+	-- The total: every writer's row as this snapshot sees it, plus what
+	-- this batch adds (the upsert's own change is not in the snapshot).
 	RETURN QUERY
 	WITH b AS (
 		SELECT (e->>'t')::uuid AS t, (e->>'w')::bigint AS w,
-		    (e->>'n')::bigint AS n
+		    sum((e->>'n')::bigint)::bigint AS n
 		FROM json_array_elements(p_batch) e
+		GROUP BY 1, 2
 	), up AS (
-		INSERT INTO rate_counters AS rc (tenant_id, window_start, count)
-		SELECT b.t, b.w, b.n FROM b WHERE b.n <> 0 ORDER BY b.t, b.w
+		INSERT INTO rate_counters AS rc (tenant_id, window_start,
+		    writer, count)
+		SELECT b.t, b.w, pg_backend_pid(), b.n FROM b WHERE b.n <> 0
+		ORDER BY b.t, b.w
 		ON CONFLICT ON CONSTRAINT rate_counters_pkey
-		    DO UPDATE SET count = greatest(rc.count + excluded.count, 0)
-		RETURNING rc.tenant_id, rc.window_start, rc.count
+		    DO UPDATE SET count = rc.count + excluded.count
+	), cur AS (
+		SELECT c.tenant_id AS t, c.window_start AS w, sum(c.count) AS n
+		FROM rate_counters c JOIN b ON c.tenant_id = b.t
+		    AND c.window_start = b.w
+		GROUP BY 1, 2
 	)
-	SELECT b.t, b.w, greatest(COALESCE(up.count, cur.count, 0), 0)::bigint,
+	SELECT b.t, b.w, greatest(COALESCE(cur.n, 0) + b.n, 0)::bigint,
 	    COALESCE(tn.requests_per_minute, 0)
 	FROM b
-	LEFT JOIN up ON up.tenant_id = b.t AND up.window_start = b.w
-	LEFT JOIN rate_counters cur ON cur.tenant_id = b.t
-	    AND cur.window_start = b.w
+	LEFT JOIN cur ON cur.t = b.t AND cur.w = b.w
 	LEFT JOIN tenants tn ON tn.id = b.t;
 END
 $$;

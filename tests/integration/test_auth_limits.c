@@ -386,6 +386,55 @@ Test(rate_limit, refused_tokens_spend_nothing, .timeout = 120)
  */
 #define ATTEMPTS	3
 
+/*
+ * Two syncs of the same tenant never wait for each other (sql/V010):
+ * while one sync's transaction is still open, another connection's sync
+ * answers at once, and the next one counts both. With one row per tenant
+ * and window, the second waited for the first's commit: at 10,000
+ * tenants, in chains of seconds on the request connections.
+ */
+Test(rate_limit, syncs_of_one_tenant_do_not_wait, .timeout = 60)
+{
+	PGconn		*a, *b;
+	PGresult	*res;
+	const char	*params[1];
+	char		batch[256], tenant[37];
+	long		w;
+
+	/* A tenant of its own: nobody else's count moves. */
+	(void)snprintf(tenant, sizeof(tenant), "%08x-0000-4000-8000-%012lx",
+	    (unsigned int)getpid(), (unsigned long)h_now_ms());
+	w = (long)(time(NULL) / 60);
+	(void)snprintf(batch, sizeof(batch),
+	    "[{\"t\":\"%s\",\"w\":%ld,\"n\":1}]", tenant, w);
+	params[0] = batch;
+
+	a = h_db_open();
+	b = h_db_open();
+	PQclear(h_db_query(a, "BEGIN", 0, NULL));
+	PQclear(h_db_query(a, "SELECT * FROM api.ratelimit_sync($1::json)",
+	    1, params));
+
+	/* The first one's rows are still locked: fail rather than wait. */
+	PQclear(h_db_query(b, "SET lock_timeout = '2s'", 0, NULL));
+	res = h_db_query(b, "SELECT total FROM api.ratelimit_sync($1::json)",
+	    1, params);
+	cr_expect_eq(PQntuples(res), 1);
+	PQclear(res);
+
+	PQclear(h_db_query(a, "COMMIT", 0, NULL));
+	/* Both counted: what b added, what a added, in that window. */
+	(void)snprintf(batch, sizeof(batch),
+	    "[{\"t\":\"%s\",\"w\":%ld,\"n\":0}]", tenant, w);
+	res = h_db_query(b, "SELECT total FROM api.ratelimit_sync($1::json)",
+	    1, params);
+	cr_assert_eq(PQntuples(res), 1);
+	cr_expect_geq(atol(PQgetvalue(res, 0, 0)), 2);
+	PQclear(res);
+	PQfinish(a);
+	PQfinish(b);
+}
+
 static int
 window_changed(time_t start)
 {

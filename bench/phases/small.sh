@@ -14,6 +14,8 @@ if [ "$BENCH_SERVER" = own ]; then
 	if [ "$BENCH_REUSE_DATA" = 1 ] &&
 	    fixture_usable "$db" "$env" "$fixture" "$BENCH_TENANTS"; then
 		say "$db: reusing the data set (BENCH_REUSE_DATA=1)"
+		# The data, not the schema: this tree's migrations apply.
+		"$admin" --env "$env" migrate >/dev/null
 	else
 		make_data "$db" "$env" "$fixture" "$BENCH_TENANTS" \
 		    "$BENCH_PROJECTS" "$BENCH_TASKS" "$url"

@@ -137,7 +137,6 @@ BEGIN
 		INSERT INTO rate_counters AS rc (tenant_id, window_start,
 		    writer, count)
 		SELECT b.t, b.w, pg_backend_pid(), b.n FROM b WHERE b.n <> 0
-		ORDER BY b.t, b.w
 		ON CONFLICT ON CONSTRAINT rate_counters_pkey
 		    DO UPDATE SET count = rc.count + excluded.count
 	), cur AS (

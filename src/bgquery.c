@@ -14,7 +14,6 @@
 #define BG_QUERY_STALE_MS	30000
 
 static void	bgquery_cb(struct kore_pgsql *, void *);
-static void	bgquery_release_reset(struct kore_pgsql *);
 
 int
 bgquery_busy(struct bgquery *bq)
@@ -52,7 +51,7 @@ bgquery_start(struct bgquery *bq, const char *sql, const char *param)
 	 * would fail after the statement was sent: reopen it, try next tick.
 	 */
 	if (conn_pgsql_dead(&bq->sql)) {
-		bgquery_release_reset(&bq->sql);
+		conn_pgsql_reset(&bq->sql);
 		return (-1);
 	}
 
@@ -96,7 +95,7 @@ bgquery_cb(struct kore_pgsql *sql, void *arg)
 			 * Reading on would fail the same way again: release
 			 * (which reports COMPLETE to us), then reconnect.
 			 */
-			bgquery_release_reset(sql);
+			conn_pgsql_reset(sql);
 		} else {
 			kore_pgsql_continue(sql);
 		}
@@ -114,20 +113,4 @@ bgquery_cb(struct kore_pgsql *sql, void *arg)
 		kore_pgsql_continue(sql);
 		break;
 	}
-}
-
-/*
- * Give the connection back to Kore's pool (safely on a lost connection,
- * conn_pgsql_cleanup()), then reconnect it.
- */
-static void
-bgquery_release_reset(struct kore_pgsql *sql)
-{
-	struct pgsql_conn	*conn;
-
-	conn = sql->conn;
-	conn_pgsql_cleanup(sql);
-
-	if (conn != NULL && conn->db != NULL)
-		PQreset(conn->db);
 }

@@ -302,6 +302,24 @@ conn_pgsql_cleanup(struct kore_pgsql *sql)
 }
 
 /*
+ * Give the connection back to Kore's pool, then reconnect it. In that
+ * order: Kore takes its socket out of epoll on release, and PQreset()
+ * replaces the socket. A lost connection's socket libpq has closed
+ * already (which took it out of epoll): Kore must not try, it is fatal.
+ */
+void
+conn_pgsql_reset(struct kore_pgsql *sql)
+{
+	struct pgsql_conn	*conn;
+
+	conn = sql->conn;
+	conn_pgsql_cleanup(sql);
+
+	if (conn != NULL && conn->db != NULL)
+		PQreset(conn->db);
+}
+
+/*
  * Is the pooled connection of sql (set up, nothing sent yet) dead? A
  * server shutting down sends a FATAL message (libpq takes it for a
  * notice on an idle connection) and closes: the second read sees the end

@@ -15,6 +15,7 @@ void	conn_init(void);
 void	conn_respond(struct http_request *, int, const void *, size_t);
 void	conn_drain(void);
 void	conn_pgsql_cleanup(struct kore_pgsql *);
+void	conn_pgsql_reset(struct kore_pgsql *);
 int	conn_pgsql_dead(struct kore_pgsql *);
 
 #endif

@@ -26,6 +26,10 @@
 #define DB_ERROR	4
 #define DB_STEP		5
 #define DB_TASK_WAIT	6
+#define DB_BATCH_WAIT	7	/* in a batch (src/batch.c) */
+#define DB_BATCH_STEP	8	/* its row came */
+#define DB_BATCH_DOWN	9	/* the database failed */
+#define DB_BATCH_NO_ROW	10	/* the batch answered no row for it */
 
 /* Dead idle connections to replace before one statement goes out. */
 #define DB_RESETS_MAX	16
@@ -37,8 +41,14 @@ static int	db_state_read(struct http_request *);
 static int	db_state_error(struct http_request *);
 static int	db_state_step(struct http_request *);
 static int	db_state_task_wait(struct http_request *);
+static int	db_state_batch_wait(struct http_request *);
+static int	db_state_batch_step(struct http_request *);
+static int	db_state_batch_fail(struct http_request *);
 
 static int	db_next(struct http_request *, int);
+static int	db_answered(struct http_request *, struct api_req *);
+static int	db_failed(struct http_request *, struct api_req *, int,
+		    const char *);
 static void	db_params_free(struct api_req *);
 static void	db_verdict_learn(struct api_req *);
 static void	db_cols_free(struct api_req *);
@@ -51,6 +61,10 @@ static void	db_task_done(struct api_req *);
 
 static int	db_slot_acquire(struct http_request *, struct api_req *);
 static void	db_slot_release(struct api_req *);
+static void	db_slot_handover(void);
+static int	db_slot_batch(struct api_req *);
+static void	db_batch_member(struct api_req *, int);
+static void	db_batch_done(void);
 static void	db_slots_report(void);
 static void	db_statement_done(struct api_req *, int);
 
@@ -76,6 +90,10 @@ static struct http_state db_states[] = {
 	KORE_HTTP_STATE(db_state_error),
 	KORE_HTTP_STATE(db_state_step),
 	KORE_HTTP_STATE(db_state_task_wait),
+	KORE_HTTP_STATE(db_state_batch_wait),
+	KORE_HTTP_STATE(db_state_batch_step),
+	KORE_HTTP_STATE(db_state_batch_fail),
+	KORE_HTTP_STATE(db_state_batch_fail),
 };
 
 #define db_states_size	(sizeof(db_states) / sizeof(db_states[0]))
@@ -84,6 +102,7 @@ static struct http_state db_states[] = {
 void
 db_worker_init(void)
 {
+	batch_init();
 	db_slots_report();
 }
 
@@ -93,9 +112,21 @@ db_statement(struct api_req *ar, const char *sql)
 {
 	db_params_free(ar);
 	ar->query = sql;
+	ar->batch_sql = NULL;
 	ar->sql_retried = 0;
 	ar->sql_replanned = 0;
 	ar->verdict_at = 0;
+}
+
+/*
+ * The statement just set up may go out together with other requests' as
+ * sql_batch, its batch form (src/batch.c), when it has to wait for a
+ * connection. Bind its parameters as for the statement itself.
+ */
+void
+db_statement_batch(struct api_req *ar, const char *sql_batch)
+{
+	ar->batch_sql = sql_batch;
 }
 
 /* Bind a value that outlives the statement (NULL binds SQL NULL). */
@@ -227,6 +258,7 @@ db_release(struct api_req *ar)
 static void
 db_free(struct api_req *ar)
 {
+	batch_forget(ar);
 	db_release(ar);
 	if (!ar->task_active || kore_task_finished(&ar->task))
 		db_task_done(ar);
@@ -402,16 +434,24 @@ db_state_error(struct http_request *req)
 	}
 
 	unavailable = db_unavailable(ar);
-	log_line(unavailable ? LOG_LEVEL_WARNING : LOG_LEVEL_ERROR,
-	    ar->authed ? ar->p.tenant_slug : NULL,
-	    "database error rid=%s: %s", ar->rid,
-	    ar->sql.error != NULL ? ar->sql.error : "unknown");
-	db_statement_done(ar, 0);
 
 	/* Reopen a dead connection now so the next request finds it well. */
 	if (db_conn_broken(ar))
 		db_release_reset(ar);
 
+	return (db_failed(req, ar, unavailable, ar->sql.error != NULL ?
+	    ar->sql.error : "unknown"));
+}
+
+/* The request's statement failed (why): log it, answer 503 or 500. */
+static int
+db_failed(struct http_request *req, struct api_req *ar, int unavailable,
+    const char *why)
+{
+	log_line(unavailable ? LOG_LEVEL_WARNING : LOG_LEVEL_ERROR,
+	    ar->authed ? ar->p.tenant_slug : NULL,
+	    "database error rid=%s: %s", ar->rid, why);
+	db_statement_done(ar, 0);
 	db_release(ar);
 	if (ar->m != NULL && ar->m->fail != NULL)
 		ar->m->fail(req, ar, unavailable);
@@ -425,8 +465,6 @@ static int
 db_state_step(struct http_request *req)
 {
 	struct api_req	*ar = http_state_get(req);
-	int		err;
-	long		rpm;
 
 	db_statement_done(ar, 1);
 
@@ -434,6 +472,17 @@ db_state_step(struct http_request *req)
 	conn_pgsql_cleanup(&ar->sql);
 	ar->sql_active = 0;
 	db_slot_release(ar);
+
+	return (db_answered(req, ar));
+}
+
+/* The statement's row is in cols: what it tells, then the route's step. */
+static int
+db_answered(struct http_request *req, struct api_req *ar)
+{
+	int		err;
+	long		rpm;
+
 	db_verdict_learn(ar);
 	db_params_free(ar);
 
@@ -474,6 +523,36 @@ db_state_task_wait(struct http_request *req)
 	db_task_done(ar);
 
 	return (db_next(req, ar->m->step(req, ar)));
+}
+
+/* Woken before its batch ended: sleep on. */
+static int
+db_state_batch_wait(struct http_request *req)
+{
+	http_request_sleep(req);
+	return (HTTP_STATE_RETRY);
+}
+
+static int
+db_state_batch_step(struct http_request *req)
+{
+	struct api_req	*ar = http_state_get(req);
+
+	db_statement_done(ar, 1);
+	return (db_answered(req, ar));
+}
+
+/* src/batch.c logged the statement's error; this is the request's. */
+static int
+db_state_batch_fail(struct http_request *req)
+{
+	struct api_req	*ar = http_state_get(req);
+	int		unavailable;
+
+	unavailable = req->fsm_state == DB_BATCH_DOWN;
+
+	return (db_failed(req, ar, unavailable, unavailable ?
+	    "the batch it was in failed" : "its batch answered no row for it"));
 }
 
 static int
@@ -597,8 +676,6 @@ db_slot_acquire(struct http_request *req, struct api_req *ar)
 static void
 db_slot_release(struct api_req *ar)
 {
-	struct api_req	*next;
-
 	if (ar->db_queued) {
 		TAILQ_REMOVE(&db_waiting, ar, db_wait);
 		ar->db_queued = 0;
@@ -610,16 +687,104 @@ db_slot_release(struct api_req *ar)
 
 	ar->db_slot = 0;
 	db_slots_used--;
+	db_slot_handover();
+	db_slots_report();
+}
 
-	/* Hand the slot over: nobody can take it on the way. */
-	if ((next = TAILQ_FIRST(&db_waiting)) != NULL) {
-		TAILQ_REMOVE(&db_waiting, next, db_wait);
-		db_waiting_count--;
-		next->db_queued = 0;
-		next->db_slot = 1;
-		db_slots_used++;
-		http_request_wakeup(next->owner);
+/*
+ * Hand a free slot over, nobody can take it on the way: to the longest
+ * waiting request, or to a batch of it and the requests waiting with the
+ * same batch form.
+ */
+static void
+db_slot_handover(void)
+{
+	struct api_req	*next;
+
+	if ((next = TAILQ_FIRST(&db_waiting)) == NULL)
+		return;
+
+	TAILQ_REMOVE(&db_waiting, next, db_wait);
+	db_waiting_count--;
+	next->db_queued = 0;
+	if (next->batch_sql != NULL && db_slot_batch(next))
+		return;
+
+	next->db_slot = 1;
+	db_slots_used++;
+	http_request_wakeup(next->owner);
+}
+
+/*
+ * first, and those waiting with its batch form, as one statement on the
+ * free slot; 1 if sent. 0: first alone, the others keep their place.
+ */
+static int
+db_slot_batch(struct api_req *first)
+{
+	struct api_req	*members[BATCH_MAX], *ar, *next;
+	int		i, n;
+
+	n = 0;
+	members[n++] = first;
+	for (ar = TAILQ_FIRST(&db_waiting); ar != NULL && n < BATCH_MAX;
+	    ar = next) {
+		next = TAILQ_NEXT(ar, db_wait);
+		if (ar->batch_sql == first->batch_sql)
+			members[n++] = ar;
 	}
+	if (n == 1)
+		return (0);
+
+	if (batch_run(first->batch_sql, members, n, db_batch_member,
+	    db_batch_done) == -1)
+		return (0);
+
+	/* The slot is the batch's until db_batch_done(). */
+	db_slots_used++;
+	first->owner->fsm_state = DB_BATCH_WAIT;
+	for (i = 1; i < n; i++) {
+		TAILQ_REMOVE(&db_waiting, members[i], db_wait);
+		db_waiting_count--;
+		members[i]->db_queued = 0;
+		members[i]->owner->fsm_state = DB_BATCH_WAIT;
+	}
+
+	return (1);
+}
+
+/* src/batch.c: one member's outcome (BATCH_*). */
+static void
+db_batch_member(struct api_req *ar, int how)
+{
+	struct http_request	*req = ar->owner;
+
+	switch (how) {
+	case BATCH_ROW:
+		req->fsm_state = DB_BATCH_STEP;
+		break;
+	case BATCH_AGAIN:
+		/* Nothing of it ran: on its own, at the end of the line. */
+		ar->batch_sql = NULL;
+		ar->sql_sent = 0;
+		req->fsm_state = DB_INIT;
+		break;
+	case BATCH_UNAVAILABLE:
+		req->fsm_state = DB_BATCH_DOWN;
+		break;
+	default:
+		req->fsm_state = DB_BATCH_NO_ROW;
+		break;
+	}
+	http_request_wakeup(req);
+}
+
+/* src/batch.c: the batch ended, its slot is free. */
+static void
+db_batch_done(void)
+{
+	db_slots_used--;
+	db_slot_handover();
 	db_slots_report();
 }
 
@@ -643,21 +808,10 @@ db_statement_done(struct api_req *ar, int ok)
 	}
 }
 
-/*
- * Give the connection back to Kore's pool, then reconnect it. In that
- * order: Kore takes its socket out of epoll on release, and PQreset()
- * replaces the socket. A lost connection's socket libpq has closed
- * already (which took it out of epoll): Kore must not try, it is fatal.
- */
+/* Give the connection back and reconnect it (src/conn.c). */
 static void
 db_release_reset(struct api_req *ar)
 {
-	struct pgsql_conn	*conn;
-
-	conn = ar->sql.conn;
-	conn_pgsql_cleanup(&ar->sql);
+	conn_pgsql_reset(&ar->sql);
 	ar->sql_active = 0;
-
-	if (conn != NULL && conn->db != NULL)
-		PQreset(conn->db);
 }

@@ -68,6 +68,8 @@ struct metrics_shm {
 	u_int64_t		denied[8];	/* per denials[] */
 	struct histogram	statement;
 	u_int64_t		statement_errors;
+	u_int64_t		batches;	/* src/batch.c */
+	u_int64_t		batched;
 	u_int64_t		rl_syncs[2];	/* failed, ok */
 	u_int64_t		verdicts[3];	/* METRICS_VERDICT_* */
 	struct histogram	argon2;
@@ -304,6 +306,16 @@ metrics_db_statement(u_int64_t us, int ok)
 		metrics_add(&shm->statement_errors, 1);
 }
 
+/* A batch of n request statements sent as one (src/batch.c). */
+void
+metrics_db_batch(u_int32_t n)
+{
+	if (shm == NULL)
+		return;
+	metrics_add(&shm->batches, 1);
+	metrics_add(&shm->batched, n);
+}
+
 void
 metrics_ratelimit_sync(int ok)
 {
@@ -442,6 +454,16 @@ metrics_render(struct kore_buf *b)
 	    "# TYPE mtapi_db_statement_errors_total counter\n"
 	    "mtapi_db_statement_errors_total %llu\n",
 	    (unsigned long long)metrics_get(&shm->statement_errors));
+	kore_buf_appendf(b, "# HELP mtapi_db_batches_total Statements that "
+	    "carried several waiting requests' creates at once.\n"
+	    "# TYPE mtapi_db_batches_total counter\n"
+	    "mtapi_db_batches_total %llu\n"
+	    "# HELP mtapi_db_batched_requests_total Requests whose create went "
+	    "out in such a statement.\n"
+	    "# TYPE mtapi_db_batched_requests_total counter\n"
+	    "mtapi_db_batched_requests_total %llu\n",
+	    (unsigned long long)metrics_get(&shm->batches),
+	    (unsigned long long)metrics_get(&shm->batched));
 
 	kore_buf_appendf(b, "# HELP mtapi_ratelimit_syncs_total Rate limit "
 	    "synchronisations with the database.\n"

@@ -33,6 +33,7 @@ void		metrics_request(struct http_request *, int, u_int64_t);
 void		metrics_denied(int, const char *);
 void		metrics_db_slots(u_int32_t, u_int32_t, u_int32_t);
 void		metrics_db_statement(u_int64_t, int);
+void		metrics_db_batch(u_int32_t);
 void		metrics_ratelimit_sync(int);
 /* A remembered verdict (src/verdict.c) as a statement found it. */
 #define METRICS_VERDICT_HIT	0	/* the epoch sent still held */

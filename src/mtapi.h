@@ -33,7 +33,8 @@
  *   6. db.c            the database state machine (db_*): statements,
  *                      bound parameters, connection slots, tasks;
  *      prepared.c      each statement prepared once per connection
- *                      (prepared_*), called by db.c alone.
+ *                      (prepared_*), and waiting creates sent as one
+ *      batch.c         statement (batch_*), both called by db.c alone.
  *   7. resource.c      a route's generic parts: detail and write
  *      listing.c       statements (resource_*), lists (listing_*), the
  *      dispatch.c      method and permission checks (dispatch_*), and
@@ -92,6 +93,7 @@
 #define STEP_TASK		2	/* db_task_start() started a task */
 
 struct api_req;
+struct batch;
 
 /* A list request's page (src/listing.c). */
 struct api_list {
@@ -126,6 +128,8 @@ struct api_resource {
 	/* principal, id, mask, fields */
 	const char		*sql_update;
 	const char		*sql_delete;	/* principal, id */
+	/* sql_create's batch form (src/batch.c); NULL: none. */
+	const char		*sql_create_batch;
 };
 
 struct api_route {
@@ -177,6 +181,10 @@ struct api_req {
 	char			*cols[API_COLS_MAX];
 	int			ncols;
 	int			nrows;
+
+	/* A statement that may go out with others' (src/batch.c). */
+	const char		*batch_sql;	/* its batch form; NULL: none */
+	struct batch		*batch;		/* the one it is in */
 
 	struct kore_task	task;
 	int			task_active;
@@ -270,6 +278,7 @@ int		input_validate(struct http_request *, struct api_req *,
 /* 6. src/db.c */
 void	db_worker_init(void);
 void	db_statement(struct api_req *, const char *);
+void	db_statement_batch(struct api_req *, const char *);
 void	db_bind(struct api_req *, const char *);
 void	db_bind_owned(struct api_req *, char *);
 void	db_bind_int(struct api_req *, int64_t);
@@ -281,6 +290,19 @@ int	db_start(struct http_request *, int);
 int	db_run(struct http_request *);
 int	db_task_start(struct http_request *, struct api_req *,
 	    int (*)(struct kore_task *), const void *, size_t);
+
+/*
+ * 6. src/batch.c: what batch_run() tells each request (member_done).
+ */
+#define BATCH_MAX		32
+#define BATCH_ROW		0	/* its row is in cols */
+#define BATCH_AGAIN		1	/* nothing ran: run it on its own */
+#define BATCH_UNAVAILABLE	2	/* the database failed (503) */
+#define BATCH_NO_ROW		3	/* the statement answered no row */
+void	batch_init(void);
+int	batch_run(const char *, struct api_req **, int,
+	    void (*)(struct api_req *, int), void (*)(void));
+void	batch_forget(struct api_req *);
 
 /*
  * 6. src/prepared.c. prepared_send() answers KORE_RESULT_* as the Kore

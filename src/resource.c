@@ -52,6 +52,8 @@ resource_create(struct http_request *req, struct api_req *ar)
 		return (STEP_RESPONDED);
 
 	db_statement(ar, res->sql_create);
+	if (res->sql_create_batch != NULL)
+		db_statement_batch(ar, res->sql_create_batch);
 	db_bind_principal(ar);
 	db_bind_fields(ar, res->nrules);
 

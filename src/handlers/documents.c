@@ -37,7 +37,7 @@ static const struct field_rule rules[] = {
 
 static const struct api_resource document = {
 	"/api/v1/documents/", rules, sizeof(rules) / sizeof(rules[0]),
-	SQL_GET, SQL_CREATE, SQL_UPDATE, SQL_DELETE
+	SQL_GET, SQL_CREATE, SQL_UPDATE, SQL_DELETE, NULL
 };
 
 static const struct api_method collection_methods[] = {

@@ -36,7 +36,7 @@ static const struct field_rule rules[] = {
 
 static const struct api_resource project = {
 	"/api/v1/projects/", rules, sizeof(rules) / sizeof(rules[0]),
-	SQL_GET, SQL_CREATE, SQL_UPDATE, SQL_DELETE
+	SQL_GET, SQL_CREATE, SQL_UPDATE, SQL_DELETE, NULL
 };
 
 static const struct api_method collection_methods[] = {

@@ -12,6 +12,8 @@
 #define SQL_GET		"SELECT * FROM api.task_get($1, $2, $3, $4, $5, $6)"
 #define SQL_CREATE	"SELECT * FROM api.task_create($1, $2, $3, $4, $5, " \
 			"$6, $7, $8, $9, $10, $11)"
+/* Several creates at once (src/batch.c): SQL_CREATE's parameters each. */
+#define SQL_CREATE_BATCH	"SELECT * FROM api.task_create_batch($1)"
 #define SQL_UPDATE	"SELECT * FROM api.task_update($1, $2, $3, $4, $5, " \
 			"$6, $7, $8, $9, $10, $11, $12, $13)"
 #define SQL_DELETE	"SELECT * FROM api.task_delete($1, $2, $3, $4, $5, " \
@@ -47,7 +49,7 @@ static const struct field_rule rules[] = {
 
 static const struct api_resource task = {
 	PATH_PREFIX, rules, sizeof(rules) / sizeof(rules[0]),
-	SQL_GET, SQL_CREATE, SQL_UPDATE, SQL_DELETE
+	SQL_GET, SQL_CREATE, SQL_UPDATE, SQL_DELETE, SQL_CREATE_BATCH
 };
 
 static const struct api_method collection_methods[] = {

@@ -364,6 +364,19 @@ h_new_tenant(const char *prefix, struct h_tenant *t)
 	h_free(r);
 }
 
+void
+h_new_tenant_unlimited(const char *prefix, struct h_tenant *t)
+{
+	char		*out;
+	int		rc;
+
+	h_new_tenant(prefix, t);
+	rc = h_admin(h_fmt("set-rate-limit --tenant %s --per-minute 10000000",
+	    t->slug), NULL, &out);
+	cr_assert_eq(rc, 0, "set-rate-limit: %s", out);
+	free(out);
+}
+
 /* A JSON request; takes the reference to body (NULL: no body). */
 struct h_resp *
 h_send_json(const char *method, const char *path, const char *token,
@@ -921,9 +934,17 @@ void
 h_req_parallel(const char *ip, const char *method, const char *path,
     const char *const *bodies, size_t n, struct h_resp **out)
 {
+	h_req_parallel_as(ip, method, path, NULL, bodies, n, out);
+}
+
+void
+h_req_parallel_as(const char *ip, const char *method, const char *path,
+    const char *const *tokens, const char *const *bodies, size_t n,
+    struct h_resp **out)
+{
 	CURLM			*multi;
 	CURL			**easy;
-	struct curl_slist	*hdrs;
+	struct curl_slist	*hdrs, **own;
 	struct h_buf		*b, *h;
 	struct h_resp		*r;
 	CURLMsg			*msg;
@@ -937,9 +958,10 @@ h_req_parallel(const char *ip, const char *method, const char *path,
 	}
 
 	easy = calloc(n, sizeof(*easy));
+	own = calloc(n, sizeof(*own));
 	b = calloc(n, sizeof(*b));
 	h = calloc(n, sizeof(*h));
-	cr_assert(easy != NULL && b != NULL && h != NULL);
+	cr_assert(easy != NULL && own != NULL && b != NULL && h != NULL);
 	cr_assert((multi = curl_multi_init()) != NULL);
 	hdrs = curl_slist_append(NULL, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
@@ -956,7 +978,16 @@ h_req_parallel(const char *ip, const char *method, const char *path,
 			curl_easy_setopt(easy[i], CURLOPT_INTERFACE, iface);
 		curl_easy_setopt(easy[i], CURLOPT_CUSTOMREQUEST, method);
 		curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, bodies[i]);
-		curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hdrs);
+		if (tokens != NULL && tokens[i] != NULL) {
+			own[i] = curl_slist_append(NULL,
+			    "Content-Type: application/json");
+			own[i] = curl_slist_append(own[i], "Expect:");
+			own[i] = curl_slist_append(own[i],
+			    h_fmt("Authorization: Bearer %s", tokens[i]));
+			curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, own[i]);
+		} else {
+			curl_easy_setopt(easy[i], CURLOPT_HTTPHEADER, hdrs);
+		}
 		curl_easy_setopt(easy[i], CURLOPT_WRITEFUNCTION, h_collect);
 		curl_easy_setopt(easy[i], CURLOPT_WRITEDATA, &b[i]);
 		curl_easy_setopt(easy[i], CURLOPT_HEADERFUNCTION, h_collect);
@@ -995,6 +1026,7 @@ h_req_parallel(const char *ip, const char *method, const char *path,
 		out[i] = r;
 		curl_multi_remove_handle(multi, easy[i]);
 		curl_easy_cleanup(easy[i]);
+		curl_slist_free_all(own[i]);
 	}
 
 	curl_multi_cleanup(multi);
@@ -1002,6 +1034,7 @@ h_req_parallel(const char *ip, const char *method, const char *path,
 	free(url);
 	free(iface);
 	free(easy);
+	free(own);
 	free(b);
 	free(h);
 }

@@ -85,6 +85,11 @@ struct h_resp	*h_req_at(CURL *handle, const char *ip, const char *method,
 void		h_req_parallel(const char *ip, const char *method,
 		    const char *path, const char *const *bodies, size_t n,
 		    struct h_resp **out);
+/* The same with bearer tokens[i] (NULL: none) for bodies[i]. */
+void		h_req_parallel_as(const char *ip, const char *method,
+		    const char *path, const char *const *tokens,
+		    const char *const *bodies, size_t n,
+		    struct h_resp **out);
 
 /*
  * A loopback address of this test's own, 127.<octet>.y.z with y.z from
@@ -226,6 +231,8 @@ struct h_tenant {
 	char	refresh[2048];
 };
 void		h_new_tenant(const char *prefix, struct h_tenant *);
+/* The same, with a rate limit no test's burst reaches. */
+void		h_new_tenant_unlimited(const char *prefix, struct h_tenant *);
 
 /* A unique string for names (pid + counter). */
 const char	*h_unique(const char *prefix);

@@ -52,7 +52,6 @@ static void	slot_start(CURLM *, struct slot *, const char *,
 		    const char *, const char *, const char *);
 static void	slot_done(CURLM *, struct slot *);
 static size_t	slot_collect(char *, size_t, size_t, void *);
-static void	fast_tenant(struct h_tenant *);
 static pid_t	spawn_admin(const char *);
 static pid_t	spawn_revoke(const char *);
 
@@ -159,20 +158,6 @@ static void
 slot_done(CURLM *m, struct slot *s)
 {
 	curl_multi_remove_handle(m, s->c);
-}
-
-/* A new tenant whose rate limit the hammering cannot reach. */
-static void
-fast_tenant(struct h_tenant *t)
-{
-	char		*out;
-	int		rc;
-
-	h_new_tenant("kept", t);
-	rc = h_admin(h_fmt("set-rate-limit --tenant %s --per-minute 10000000",
-	    t->slug), NULL, &out);
-	cr_assert_eq(rc, 0, "set-rate-limit: %s", out);
-	free(out);
 }
 
 static pid_t
@@ -328,7 +313,7 @@ Test(kept, deactivation_under_load)
 	long long	pid;
 	int		rc;
 
-	fast_tenant(&t);
+	h_new_tenant_unlimited("kept", &t);
 	r = h_post(PROJECTS, t.access, "{\"name\":\"hammered\"}");
 	cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
 	pid = h_int(r, "id");
@@ -354,7 +339,7 @@ Test(kept, revocation_under_load)
 	struct h_tenant	t;
 	struct h_resp	*r, *other;
 
-	fast_tenant(&t);
+	h_new_tenant_unlimited("kept", &t);
 	other = h_post("/api/v1/auth/token/", NULL, h_fmt("{\"username\":"
 	    "\"%s\",\"password\":\"%s\"}", t.username, t.password));
 	cr_assert_eq(other->status, 200, "%ld %s", other->status, other->body);
@@ -432,7 +417,7 @@ Test(kept, counts_after_concurrent_writes)
 	long		status;
 	int		running, left, i;
 
-	fast_tenant(&t);
+	h_new_tenant_unlimited("kept", &t);
 	memset(&w, 0, sizeof(w));
 	w.token = t.access;
 	for (i = 0; i < NPROJ; i++) {

@@ -123,6 +123,11 @@ STUB(int, kore_task_state, (struct kore_task *a))
 /* The module's other files. */
 STUB(void, conn_pgsql_cleanup, (struct kore_pgsql *a))
 STUB(int, conn_pgsql_dead, (struct kore_pgsql *a))
+STUB(void, conn_pgsql_reset, (struct kore_pgsql *a))
+STUB(int, batch_run, (const char *a, struct api_req **b, int c,
+    void (*d)(struct api_req *, int), void (*e)(void)))
+STUB(void, batch_forget, (struct api_req *a))
+STUB(void, batch_init, (void))
 STUB(void, ratelimit_learn, (const char *a, long b))
 STUB(int, verdict_get, (const struct principal *a, int64_t *b))
 STUB(void, verdict_learn, (const struct principal *a, const char *b))
@@ -153,6 +158,11 @@ metrics_db_statement(u_int64_t us, int ok)
 
 __attribute__((weak)) void
 metrics_verdict(int what)
+{
+}
+
+__attribute__((weak)) void
+metrics_db_batch(u_int32_t n)
 {
 }
 

@@ -2,8 +2,10 @@
  * Unit tests for the connection-slot queue of src/db.c: requests get a
  * database connection in the order they asked for one, a released slot
  * goes to the longest waiting request, and one connection of the
- * worker's pgsql_conn_max stays free for its own statements. (The
- * prepared statements' bookkeeping: unit_prepared.c.)
+ * worker's pgsql_conn_max stays free for its own statements; waiting
+ * requests with the same batch form get a released slot together, as one
+ * batch (src/batch.c, stood in for here). (The prepared statements'
+ * bookkeeping: unit_prepared.c.)
  */
 
 #include <criterion/criterion.h>
@@ -20,7 +22,32 @@ static int			wake_order[NREQ];
 static int			nwoken;
 
 static int	acquire(int);
+static int	acquire_batched(int, const char *);
 static int	which(struct http_request *);
+
+/* batch_run()'s stand-in: what it was given, and what it answers. */
+static int		batch_answer;
+static int		batch_calls;
+static int		batch_members[NREQ];
+static int		batch_n;
+static const char	*batch_sql_seen;
+
+int
+batch_run(const char *sql, struct api_req **members, int n,
+    void (*member_done)(struct api_req *, int), void (*done)(void))
+{
+	int	i;
+
+	batch_calls++;
+	batch_sql_seen = sql;
+	batch_n = n;
+	for (i = 0; i < n; i++)
+		batch_members[i] = (int)(members[i] - ars);
+	cr_assert_eq(member_done, db_batch_member);
+	cr_assert_eq(done, db_batch_done);
+
+	return (batch_answer);
+}
 
 /* src/prepared.c: not reached by these tests. */
 int
@@ -69,6 +96,14 @@ acquire(int i)
 	return (db_slot_acquire(&reqs[i], &ars[i]));
 }
 
+/* Request i waits with the batch form sql (NULL: none). */
+static int
+acquire_batched(int i, const char *sql)
+{
+	ars[i].batch_sql = sql;
+	return (acquire(i));
+}
+
 static void
 setup(void)
 {
@@ -77,6 +112,10 @@ setup(void)
 	memset(slept, 0, sizeof(slept));
 	memset(woken, 0, sizeof(woken));
 	nwoken = 0;
+	batch_answer = 0;
+	batch_calls = 0;
+	batch_n = 0;
+	batch_sql_seen = NULL;
 	db_slots_used = 0;
 	TAILQ_INIT(&db_waiting);
 	pgsql_conn_max = 3;	/* two slots for requests, one kept back */
@@ -175,4 +214,106 @@ Test(db_slots, a_single_connection_is_shared)
 	pgsql_conn_max = 1;
 	cr_expect_eq(acquire(0), 1);
 	cr_expect_eq(acquire(1), 0);
+}
+
+#define BATCH_A	"SELECT * FROM api.a_batch($1)"
+#define BATCH_B	"SELECT * FROM api.b_batch($1)"
+
+/*
+ * A released slot goes to the longest waiting request and every request
+ * waiting with its batch form, as one batch that holds the slot; the
+ * others keep their places.
+ */
+Test(db_slots, waiting_creates_get_a_slot_together)
+{
+	(void)acquire(0);
+	(void)acquire(1);
+	(void)acquire_batched(2, BATCH_A);
+	(void)acquire(3);
+	(void)acquire_batched(4, BATCH_B);
+	(void)acquire_batched(5, BATCH_A);
+
+	db_slot_release(&ars[0]);
+	cr_assert_eq(batch_calls, 1);
+	cr_expect_eq(batch_sql_seen, BATCH_A);
+	cr_assert_eq(batch_n, 2);
+	cr_expect_eq(batch_members[0], 2);
+	cr_expect_eq(batch_members[1], 5);
+	cr_expect_eq(nwoken, 0, "a batch's requests sleep until it ends");
+	cr_expect_eq(reqs[2].fsm_state, DB_BATCH_WAIT);
+	cr_expect_eq(reqs[5].fsm_state, DB_BATCH_WAIT);
+	cr_expect(!ars[2].db_queued && !ars[5].db_queued);
+	cr_expect(!ars[2].db_slot && !ars[5].db_slot);
+	cr_expect_eq(db_slots_used, 2, "the batch holds the slot");
+	cr_expect_eq(TAILQ_FIRST(&db_waiting), &ars[3]);
+	cr_expect_eq(TAILQ_NEXT(&ars[3], db_wait), &ars[4]);
+
+	/* Its end hands the slot on, to the next in line. */
+	db_batch_done();
+	cr_expect_eq(nwoken, 1);
+	cr_expect_eq(wake_order[0], 3);
+	cr_expect(ars[3].db_slot);
+	cr_expect_eq(db_slots_used, 2);
+}
+
+/* A create that waits alone is handed the slot as any request. */
+Test(db_slots, a_lone_create_goes_alone)
+{
+	(void)acquire(0);
+	(void)acquire(1);
+	(void)acquire_batched(2, BATCH_A);
+	(void)acquire(3);
+
+	db_slot_release(&ars[0]);
+	cr_expect_eq(batch_calls, 0);
+	cr_expect_eq(nwoken, 1);
+	cr_expect_eq(wake_order[0], 2);
+	cr_expect(ars[2].db_slot);
+}
+
+/* A batch that could not be sent: the first goes alone, no one is lost. */
+Test(db_slots, an_unsent_batch_leaves_the_line_as_it_was)
+{
+	batch_answer = -1;
+	(void)acquire(0);
+	(void)acquire(1);
+	(void)acquire_batched(2, BATCH_A);
+	(void)acquire_batched(3, BATCH_A);
+
+	db_slot_release(&ars[0]);
+	cr_expect_eq(batch_calls, 1);
+	cr_expect_eq(nwoken, 1);
+	cr_expect_eq(wake_order[0], 2);
+	cr_expect(ars[2].db_slot);
+	cr_expect(ars[3].db_queued);
+	cr_expect_eq(TAILQ_FIRST(&db_waiting), &ars[3]);
+	cr_expect_eq(db_slots_used, 2);
+}
+
+/* Each outcome of batch_run() wakes the request into its next state. */
+Test(db_slots, batch_outcomes)
+{
+	static const struct {
+		int	how;
+		int	state;
+	} cases[] = {
+		{ BATCH_ROW, DB_BATCH_STEP },
+		{ BATCH_AGAIN, DB_INIT },
+		{ BATCH_UNAVAILABLE, DB_BATCH_DOWN },
+		{ BATCH_NO_ROW, DB_BATCH_NO_ROW },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ars[i].owner = &reqs[i];
+		ars[i].batch_sql = BATCH_A;
+		reqs[i].fsm_state = DB_BATCH_WAIT;
+		db_batch_member(&ars[i], cases[i].how);
+		cr_expect_eq(reqs[i].fsm_state, cases[i].state, "outcome %d",
+		    cases[i].how);
+		cr_expect_eq(woken[i], 1);
+	}
+	/* Run again, it runs alone: it does not wait for a batch twice. */
+	cr_expect_null(ars[1].batch_sql);
+	cr_expect_not_null(ars[0].batch_sql);
 }

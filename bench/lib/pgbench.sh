@@ -35,9 +35,12 @@ drop_floor_tables() {
 
 # run_floor PHASE NAME DB: the scenario's SQL through pgbench -M prepared.
 run_floor() {
-	local phase=$1 name=$2 db=$3 dir="$work/$1" i f secs
+	local phase=$1 name=$2 db=$3 dir="$work/$1" i f secs per
 	f="$bench/pgbench/$name.sql"
 	[ -f "$f" ] || return 0
+	# A script whose transaction does several requests' work says so.
+	per=$(sed -n 's/^-- creates per transaction: \([0-9][0-9]*\)$/\1/p' "$f")
+	per=${per:-1}
 	say "$phase: database floor of $name: pgbench -M prepared -c $BENCH_PGBENCH_CLIENTS -j $BENCH_PGBENCH_THREADS, $BENCH_RUNS × ${BENCH_DURATION}s"
 	for i in $(seq 0 "$BENCH_RUNS"); do
 		# Run 0 is the warm-up (plans cached in the connections, data
@@ -57,8 +60,8 @@ run_floor() {
 		fi
 	done
 	for i in $(seq 1 "$BENCH_RUNS"); do
-		awk '
-		/^tps = / { tps = $3 }
+		awk -v per="$per" '
+		/^tps = / { tps = $3 * per }
 		/^latency average = / { lat = $4 }
 		/^number of failed transactions: / { failed = $5 }
 		/^number of transactions actually processed: / { n = $6 }

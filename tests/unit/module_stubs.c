@@ -109,6 +109,12 @@ STUB(int, kore_pgsql_ntuples, (struct kore_pgsql *a))
 STUB(int, kore_pgsql_query_param_fields, (struct kore_pgsql *a,
     const void *b, int c, int d, const char **e, int *f, int *g))
 STUB(int, kore_pgsql_setup, (struct kore_pgsql *a, const char *b, int c))
+STUB(void, kore_pgsql_bind_callback, (struct kore_pgsql *a,
+    void (*b)(struct kore_pgsql *, void *), void *c))
+STUB(int, kore_pgsql_query_params, (struct kore_pgsql *a, const void *b,
+    int c, int d, ...))
+STUB(struct kore_timer *, kore_timer_add, (void (*a)(void *, u_int64_t),
+    u_int64_t b, void *c, int d))
 STUB(void, kore_task_bind_request, (struct kore_task *a,
     struct http_request *b))
 STUB(void, kore_task_channel_write, (struct kore_task *a, void *b,

@@ -25,8 +25,12 @@ bgquery_busy(struct bgquery *bq)
 
 	log_line(LOG_LEVEL_WARNING, NULL, "%s: abandoning a statement that "
 	    "never finished", bq->name);
-	conn_pgsql_cleanup(&bq->sql);
+	/* Not busy first: the cleanup's COMPLETE is not a statement done. */
 	bq->busy = 0;
+	conn_pgsql_cleanup(&bq->sql);
+	bq->failed = 1;
+	if (bq->on_done != NULL)
+		bq->on_done(0, bq->arg);
 
 	return (0);
 }
@@ -55,18 +59,22 @@ bgquery_start(struct bgquery *bq, const char *sql, const char *param)
 		return (-1);
 	}
 
-	bq->busy = 1;
-	bq->failed = 0;
-	bq->started = kore_time_ms();
-
+	/*
+	 * Busy only once sent: the cleanup of a statement that never went
+	 * out reports COMPLETE, which is not the statement done (before,
+	 * it told on_done that it ran, and the caller dropped what it sent).
+	 */
 	if (!kore_pgsql_query_params(&bq->sql, sql, 0, 1,
 	    KORE_PGSQL_PARAM_TEXT(param))) {
 		log_line(LOG_LEVEL_WARNING, NULL, "%s: %s", bq->name,
 		    bq->sql.error != NULL ? bq->sql.error : "send failed");
 		conn_pgsql_cleanup(&bq->sql);
-		bq->busy = 0;
 		return (-1);
 	}
+
+	bq->busy = 1;
+	bq->failed = 0;
+	bq->started = kore_time_ms();
 
 	return (0);
 }

@@ -20,7 +20,10 @@ struct bgquery {
 	void			*arg;
 };
 
-/* Is a statement in flight? (One stuck for long is abandoned.) */
+/*
+ * Is a statement in flight? One stuck for long is abandoned: on_done is
+ * told it failed.
+ */
 int	bgquery_busy(struct bgquery *);
 
 /* Send sql with one text parameter; 0 if sent, -1 if not (retry later). */

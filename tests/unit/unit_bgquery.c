@@ -1,0 +1,124 @@
+/*
+ * Unit tests for src/bgquery.c: on_done is told once that a statement
+ * ran or failed, and never for one that was not sent. Kore reports
+ * COMPLETE to the callback whenever a connection goes back to its pool,
+ * sent or not; the stand-ins below do the same.
+ */
+
+#include <criterion/criterion.h>
+
+#include "../../src/bgquery.c"
+
+static void		(*bound_cb)(struct kore_pgsql *, void *);
+static void		*bound_arg;
+static int		send_ok;
+static u_int64_t	now_ms;
+
+static struct bgquery	bq;
+static int		done_calls;
+static int		done_ok;
+
+void
+kore_pgsql_init(struct kore_pgsql *sql)
+{
+	memset(sql, 0, sizeof(*sql));
+}
+
+void
+kore_pgsql_bind_callback(struct kore_pgsql *sql,
+    void (*cb)(struct kore_pgsql *, void *), void *arg)
+{
+	bound_cb = cb;
+	bound_arg = arg;
+}
+
+int
+kore_pgsql_setup(struct kore_pgsql *sql, const char *db, int flags)
+{
+	return (KORE_RESULT_OK);
+}
+
+int
+conn_pgsql_dead(struct kore_pgsql *sql)
+{
+	return (0);
+}
+
+int
+kore_pgsql_query_params(struct kore_pgsql *sql, const void *q, int r,
+    int n, ...)
+{
+	return (send_ok);
+}
+
+/* As Kore's release: the connection goes back, COMPLETE is reported. */
+void
+conn_pgsql_cleanup(struct kore_pgsql *sql)
+{
+	sql->state = KORE_PGSQL_STATE_COMPLETE;
+	bound_cb(sql, bound_arg);
+}
+
+u_int64_t
+kore_time_ms(void)
+{
+	return (now_ms);
+}
+
+static void
+on_done(int ok, void *arg)
+{
+	done_calls++;
+	done_ok = ok;
+}
+
+static void
+setup(void)
+{
+	memset(&bq, 0, sizeof(bq));
+	bq.name = "test";
+	bq.on_done = on_done;
+	done_calls = 0;
+	done_ok = -1;
+	send_ok = KORE_RESULT_OK;
+	now_ms = 1000;
+}
+
+TestSuite(bgquery, .init = setup);
+
+Test(bgquery, a_statement_that_ran_is_done_once)
+{
+	cr_assert_eq(bgquery_start(&bq, "SELECT 1", "x"), 0);
+	cr_expect_eq(bgquery_busy(&bq), 1);
+
+	bq.sql.state = KORE_PGSQL_STATE_COMPLETE;
+	bound_cb(&bq.sql, bound_arg);
+	cr_expect_eq(done_calls, 1);
+	cr_expect_eq(done_ok, 1);
+	cr_expect_eq(bgquery_busy(&bq), 0);
+}
+
+/* Its connection given back unsent is not the statement done. */
+Test(bgquery, a_statement_not_sent_is_not_done)
+{
+	send_ok = KORE_RESULT_ERROR;
+	cr_expect_eq(bgquery_start(&bq, "SELECT 1", "x"), -1);
+	cr_expect_eq(done_calls, 0, "on_done(%d) for nothing sent", done_ok);
+	cr_expect_eq(bgquery_busy(&bq), 0);
+}
+
+/* Abandoned after 30 s: failed, once (whether it ran is not known). */
+Test(bgquery, an_abandoned_statement_is_done_as_failed)
+{
+	cr_assert_eq(bgquery_start(&bq, "SELECT 1", "x"), 0);
+	now_ms += BG_QUERY_STALE_MS - 1;
+	cr_expect_eq(bgquery_busy(&bq), 1);
+	cr_expect_eq(done_calls, 0);
+
+	now_ms += 1;
+	cr_expect_eq(bgquery_busy(&bq), 0);
+	cr_expect_eq(done_calls, 1);
+	cr_expect_eq(done_ok, 0);
+	cr_expect_eq(bgquery_busy(&bq), 0);
+	cr_expect_eq(done_calls, 1);
+}

@@ -14,9 +14,11 @@
  *
  * Outcomes for each request (BATCH_*): its row; nothing ran (not sent,
  * or an error that rolled the statement back), so it runs again on its
- * own; the database unavailable (a lost connection: whether it committed
- * is not known, as for a single statement that loses its connection);
- * or no row for it (an error).
+ * own; the database unavailable (a lost connection, or a statement that
+ * never ended, abandoned: whether it committed is not known, as for a
+ * single statement that loses its connection); or no row for it (an
+ * error). The statement runs as a background statement of the worker
+ * (src/bgquery.c), which owns its connection.
  */
 
 #include <string.h>
@@ -24,24 +26,21 @@
 #include <libpq-fe.h>
 
 #include "mtapi.h"
-#include "conn.h"
+#include "bgquery.h"
 #include "metrics.h"
 
 /* Batches in flight at once, per worker (each holds a db.c slot). */
 #define BATCH_RUNNING_MAX	8
 
-/* Kore drops a statement silently if its socket errors: give up on it. */
-#define BATCH_STALE_MS		30000
+/* How often a batch that never ends is looked for (bgquery_busy()). */
 #define BATCH_TICK_MS		1000
 
 struct batch {
 	int			busy;
-	int			sent;
 	int			ended;		/* to be answered (batch_kick) */
 	int			failed;
 	int			unavailable;
-	u_int64_t		started;	/* ms */
-	struct kore_pgsql	sql;
+	struct bgquery		bq;
 	char			*json;
 	struct api_req		*members[BATCH_MAX];
 	int			answered[BATCH_MAX];
@@ -51,11 +50,11 @@ struct batch {
 };
 
 static char	*batch_json(struct api_req **, int);
-static void	batch_cb(struct kore_pgsql *, void *);
+static void	batch_result(struct kore_pgsql *, void *);
 static void	batch_read(struct batch *);
-static void	batch_end(struct batch *);
+static void	batch_end(int, void *);
 static void	batch_kick(void *, u_int64_t);
-static void	batch_finish(struct batch *, int);
+static void	batch_finish(struct batch *);
 static void	batch_stale(void *, u_int64_t);
 
 static struct batch	batches[BATCH_RUNNING_MAX];
@@ -63,6 +62,14 @@ static struct batch	batches[BATCH_RUNNING_MAX];
 void
 batch_init(void)
 {
+	int		i;
+
+	for (i = 0; i < BATCH_RUNNING_MAX; i++) {
+		batches[i].bq.name = "batch";
+		batches[i].bq.on_result = batch_result;
+		batches[i].bq.on_done = batch_end;
+		batches[i].bq.arg = &batches[i];
+	}
 	kore_timer_add(batch_stale, BATCH_TICK_MS, NULL, 0);
 }
 
@@ -87,34 +94,17 @@ batch_run(const char *sql, struct api_req **members, int n,
 		return (-1);
 	b = &batches[i];
 
-	kore_pgsql_init(&b->sql);
-	kore_pgsql_bind_callback(&b->sql, batch_cb, b);
-	if (!kore_pgsql_setup(&b->sql, API_DB, KORE_PGSQL_ASYNC)) {
-		conn_pgsql_cleanup(&b->sql);
-		return (-1);
-	}
-	if (conn_pgsql_dead(&b->sql)) {
-		conn_pgsql_reset(&b->sql);
-		return (-1);
-	}
-
 	b->json = batch_json(members, n);
-	if (!kore_pgsql_query_params(&b->sql, sql, 0, 1,
-	    KORE_PGSQL_PARAM_TEXT(b->json))) {
-		log_line(LOG_LEVEL_WARNING, NULL, "batch of %d: %s", n,
-		    b->sql.error != NULL ? b->sql.error : "send failed");
-		conn_pgsql_cleanup(&b->sql);
+	if (bgquery_start(&b->bq, sql, b->json) == -1) {
 		kore_free(b->json);
 		b->json = NULL;
 		return (-1);
 	}
 
 	b->busy = 1;
-	b->sent = 1;
 	b->ended = 0;
 	b->failed = 0;
 	b->unavailable = 0;
-	b->started = kore_time_ms();
 	b->n = n;
 	b->member_done = member_done;
 	b->done = done;
@@ -179,45 +169,9 @@ batch_json(struct api_req **members, int n)
 }
 
 static void
-batch_cb(struct kore_pgsql *sql, void *arg)
+batch_result(struct kore_pgsql *sql, void *arg)
 {
-	struct batch		*b = arg;
-	struct pgsql_conn	*conn;
-	const char		*state;
-
-	switch (sql->state) {
-	case KORE_PGSQL_STATE_WAIT:
-		break;
-	case KORE_PGSQL_STATE_RESULT:
-		batch_read(b);
-		kore_pgsql_continue(sql);
-		break;
-	case KORE_PGSQL_STATE_ERROR:
-		b->failed = 1;
-		state = sql->result != NULL ? PQresultErrorField(sql->result,
-		    PG_DIAG_SQLSTATE) : NULL;
-		b->unavailable = state == NULL || !strncmp(state, "08", 2) ||
-		    !strncmp(state, "57", 2) || !strncmp(state, "53", 2);
-		log_line(LOG_LEVEL_WARNING, NULL, "batch of %d: %s", b->n,
-		    sql->error != NULL ? sql->error : "unknown error");
-		conn = sql->conn;
-		if (conn != NULL && PQstatus(conn->db) == CONNECTION_BAD) {
-			b->unavailable = 1;
-			/* Release (which reports COMPLETE), then reconnect. */
-			conn_pgsql_reset(sql);
-		} else {
-			kore_pgsql_continue(sql);
-		}
-		break;
-	case KORE_PGSQL_STATE_COMPLETE:
-		/* Released by Kore: nothing left to clean up here. */
-		if (b->busy && b->sent)
-			batch_end(b);
-		break;
-	default:
-		kore_pgsql_continue(sql);
-		break;
-	}
+	batch_read(arg);
 }
 
 /* Each row to its member: the single statement's columns, then i. */
@@ -227,13 +181,13 @@ batch_read(struct batch *b)
 	struct api_req	*ar;
 	int		row, rows, cols, i, k, err;
 
-	rows = kore_pgsql_ntuples(&b->sql);
-	cols = kore_pgsql_nfields(&b->sql) - 1;
+	rows = kore_pgsql_ntuples(&b->bq.sql);
+	cols = kore_pgsql_nfields(&b->bq.sql) - 1;
 	if (cols < 1 || cols > API_COLS_MAX)
 		return;
 
 	for (row = 0; row < rows; row++) {
-		i = (int)kore_strtonum(kore_pgsql_getvalue(&b->sql, row, cols),
+		i = (int)kore_strtonum(kore_pgsql_getvalue(&b->bq.sql, row, cols),
 		    10, 1, b->n, &err);
 		if (err != KORE_RESULT_OK || b->answered[--i])
 			continue;
@@ -245,9 +199,9 @@ batch_read(struct batch *b)
 			ar->cols[k] = NULL;
 		}
 		for (k = 0; k < cols; k++) {
-			if (!PQgetisnull(b->sql.result, row, k))
+			if (!PQgetisnull(b->bq.sql.result, row, k))
 				ar->cols[k] = kore_strdup(
-				    kore_pgsql_getvalue(&b->sql, row, k));
+				    kore_pgsql_getvalue(&b->bq.sql, row, k));
 		}
 		ar->nrows = 1;
 		ar->ncols = cols;
@@ -255,14 +209,17 @@ batch_read(struct batch *b)
 }
 
 /*
- * Kore reports the end from inside its own release of the connection:
- * the members are answered (and the next batch may start, on that very
- * connection) from the event loop's next turn instead.
+ * bgquery reports the end from inside Kore's own release of the
+ * connection: the members are answered (and the next batch may start,
+ * on that very connection) from the event loop's next turn instead.
  */
 static void
-batch_end(struct batch *b)
+batch_end(int ok, void *arg)
 {
-	b->sent = 0;
+	struct batch	*b = arg;
+
+	b->failed = !ok;
+	b->unavailable = b->bq.unavailable;
 	b->ended = 1;
 	(void)kore_timer_add(batch_kick, 0, NULL, KORE_TIMER_ONESHOT);
 }
@@ -274,19 +231,18 @@ batch_kick(void *unused, u_int64_t now)
 
 	for (i = 0; i < BATCH_RUNNING_MAX; i++) {
 		if (batches[i].busy && batches[i].ended)
-			batch_finish(&batches[i], 0);
+			batch_finish(&batches[i]);
 	}
 }
 
 /* Answer every member still there, then give the batch back. */
 static void
-batch_finish(struct batch *b, int stale)
+batch_finish(struct batch *b)
 {
 	struct api_req	*ar;
 	int		i, how;
 
 	b->busy = 0;
-	b->sent = 0;
 	b->ended = 0;
 	kore_free(b->json);
 	b->json = NULL;
@@ -296,7 +252,7 @@ batch_finish(struct batch *b, int stale)
 			continue;
 		b->members[i] = NULL;
 		ar->batch = NULL;
-		if (stale || b->unavailable)
+		if (b->unavailable)
 			how = BATCH_UNAVAILABLE;
 		else if (b->failed)
 			how = BATCH_AGAIN;
@@ -309,21 +265,14 @@ batch_finish(struct batch *b, int stale)
 	b->done();
 }
 
+/* A statement that never ends is abandoned by bgquery: unavailable. */
 static void
 batch_stale(void *unused, u_int64_t now)
 {
-	struct batch	*b;
 	int		i;
 
 	for (i = 0; i < BATCH_RUNNING_MAX; i++) {
-		b = &batches[i];
-		if (!b->busy || b->ended || now - b->started < BATCH_STALE_MS)
-			continue;
-		log_line(LOG_LEVEL_WARNING, NULL, "batch of %d: abandoning a "
-		    "statement that never finished", b->n);
-		/* Cleanup reports COMPLETE: not ours any more by then. */
-		b->sent = 0;
-		conn_pgsql_cleanup(&b->sql);
-		batch_finish(b, 1);
+		if (batches[i].busy && !batches[i].ended)
+			(void)bgquery_busy(&batches[i].bq);
 	}
 }

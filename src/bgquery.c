@@ -29,6 +29,7 @@ bgquery_busy(struct bgquery *bq)
 	bq->busy = 0;
 	conn_pgsql_cleanup(&bq->sql);
 	bq->failed = 1;
+	bq->unavailable = 1;
 	if (bq->on_done != NULL)
 		bq->on_done(0, bq->arg);
 
@@ -74,6 +75,7 @@ bgquery_start(struct bgquery *bq, const char *sql, const char *param)
 
 	bq->busy = 1;
 	bq->failed = 0;
+	bq->unavailable = 0;
 	bq->started = kore_time_ms();
 
 	return (0);
@@ -95,10 +97,12 @@ bgquery_cb(struct kore_pgsql *sql, void *arg)
 		break;
 	case KORE_PGSQL_STATE_ERROR:
 		bq->failed = 1;
+		bq->unavailable = conn_pgsql_unavailable(sql);
 		log_line(LOG_LEVEL_WARNING, NULL, "%s: %s", bq->name,
 		    sql->error != NULL ? sql->error : "unknown error");
 		conn = sql->conn;
 		if (conn != NULL && PQstatus(conn->db) == CONNECTION_BAD) {
+			bq->unavailable = 1;
 			/*
 			 * Reading on would fail the same way again: release
 			 * (which reports COMPLETE to us), then reconnect.

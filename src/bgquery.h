@@ -14,6 +14,7 @@ struct bgquery {
 	struct kore_pgsql	sql;
 	int			busy;
 	int			failed;
+	int			unavailable;	/* it failed for the database */
 	u_int64_t		started;
 	void			(*on_result)(struct kore_pgsql *, void *);
 	void			(*on_done)(int, void *);

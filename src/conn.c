@@ -302,6 +302,26 @@ conn_pgsql_cleanup(struct kore_pgsql *sql)
 }
 
 /*
+ * Did sql's statement fail for the database's sake, not its own:
+ * connection trouble, a server shutting down or out of resources (503,
+ * where an error of the statement is 500)?
+ */
+int
+conn_pgsql_unavailable(struct kore_pgsql *sql)
+{
+	const char	*state;
+
+	if (sql->result == NULL)
+		return (1);
+	if ((state = PQresultErrorField(sql->result,
+	    PG_DIAG_SQLSTATE)) == NULL)
+		return (1);
+
+	return (!strncmp(state, "08", 2) || !strncmp(state, "57", 2) ||
+	    !strncmp(state, "53", 2));
+}
+
+/*
  * Give the connection back to Kore's pool, then reconnect it. In that
  * order: Kore takes its socket out of epoll on release, and PQreset()
  * replaces the socket. A lost connection's socket libpq has closed

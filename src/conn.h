@@ -17,5 +17,6 @@ void	conn_drain(void);
 void	conn_pgsql_cleanup(struct kore_pgsql *);
 void	conn_pgsql_reset(struct kore_pgsql *);
 int	conn_pgsql_dead(struct kore_pgsql *);
+int	conn_pgsql_unavailable(struct kore_pgsql *);
 
 #endif

@@ -52,7 +52,6 @@ static int	db_failed(struct http_request *, struct api_req *, int,
 static void	db_params_free(struct api_req *);
 static void	db_verdict_learn(struct api_req *);
 static void	db_cols_free(struct api_req *);
-static int	db_unavailable(struct api_req *);
 static int	db_conn_broken(struct api_req *);
 static void	db_release_reset(struct api_req *);
 static void	db_release(struct api_req *);
@@ -433,7 +432,7 @@ db_state_error(struct http_request *req)
 		return (HTTP_STATE_CONTINUE);
 	}
 
-	unavailable = db_unavailable(ar);
+	unavailable = conn_pgsql_unavailable(&ar->sql);
 
 	/* Reopen a dead connection now so the next request finds it well. */
 	if (db_conn_broken(ar))
@@ -619,22 +618,6 @@ db_cols_free(struct api_req *ar)
 	}
 	ar->ncols = 0;
 	ar->nrows = 0;
-}
-
-/* Connection trouble, a server shutting down or out of resources. */
-static int
-db_unavailable(struct api_req *ar)
-{
-	const char	*state;
-
-	if (ar->sql.result == NULL)
-		return (1);
-	if ((state = PQresultErrorField(ar->sql.result,
-	    PG_DIAG_SQLSTATE)) == NULL)
-		return (1);
-
-	return (!strncmp(state, "08", 2) || !strncmp(state, "57", 2) ||
-	    !strncmp(state, "53", 2));
 }
 
 static int

@@ -13,6 +13,7 @@
 #include "mtapi.h"
 #include "conn.h"
 #include "metrics.h"
+#include "bgquery.h"
 
 #define STUB(ret, name, args)					\
 	__attribute__((weak)) ret name args			\
@@ -129,6 +130,9 @@ STUB(int, kore_task_state, (struct kore_task *a))
 /* The module's other files. */
 STUB(void, conn_pgsql_cleanup, (struct kore_pgsql *a))
 STUB(int, conn_pgsql_dead, (struct kore_pgsql *a))
+STUB(int, conn_pgsql_unavailable, (struct kore_pgsql *a))
+STUB(int, bgquery_start, (struct bgquery *a, const char *b, const char *c))
+STUB(int, bgquery_busy, (struct bgquery *a))
 STUB(void, conn_pgsql_reset, (struct kore_pgsql *a))
 STUB(int, batch_run, (const char *a, struct api_req **b, int c,
     void (*d)(struct api_req *, int), void (*e)(void)))

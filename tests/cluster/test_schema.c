@@ -53,7 +53,7 @@ static const struct {
 	{ "documents",		DIST },
 	{ "service_tokens",	DIST },
 	{ "audit_events",	DIST },	/* no tenant: the nil uuid */
-	{ "tenant_counts",	DIST },	/* kept counts (sql/V008) */
+	{ "tenant_count_parts", DIST },	/* kept counts (sql/V012) */
 	/* Small, read on every request or login, written rarely. */
 	{ "tenants",		REF },
 	{ "users",		REF },	/* usernames are global */

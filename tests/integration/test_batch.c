@@ -5,10 +5,10 @@
  * project; a batch that fails runs each of its requests alone; a client
  * that leaves takes nothing from the others.
  *
- * To make the line form, a test holds its tenants' tenant_counts rows
- * locked for a moment (the count trigger of every task insert waits for
- * them): the first creates to arrive hold every connection of their
- * worker, the others wait and then go out together. Tasks created by
+ * To make the line form, a test holds its tenants' projects locked for
+ * a moment (the foreign key check of every task insert waits for them):
+ * the first creates to arrive hold every connection of their worker, the
+ * others wait and then go out together. Tasks created by
  * one statement share its transaction id (xmin): fewer distinct ones
  * than tasks is the proof that a batch ran.
  */
@@ -29,17 +29,17 @@
 #define PROJECTS	"/api/v1/projects/"
 #define N		24
 
-static PGconn	*lock_counts(const char *, const char *, double);
+static PGconn	*lock_projects(const char *, const char *, double);
 static void	lock_wait(PGconn *);
 static long long db_count(PGconn *, const char *, const char *);
 static char	*title_body(long long, const char *, int);
 
 /*
- * Lock the tenant_counts rows of tenants a and b (b may be NULL) for
+ * Lock the projects of tenants a and b (b may be NULL) for
  * secs, on a connection of its own; lock_wait() ends it.
  */
 static PGconn *
-lock_counts(const char *a, const char *b, double secs)
+lock_projects(const char *a, const char *b, double secs)
 {
 	PGconn		*db;
 	const char	*params[2];
@@ -48,7 +48,7 @@ lock_counts(const char *a, const char *b, double secs)
 	params[0] = a;
 	params[1] = b != NULL ? b : a;
 	PQclear(h_db_query(db, "BEGIN", 0, NULL));
-	PQclear(h_db_query(db, "SELECT 1 FROM tenant_counts WHERE tenant_id "
+	PQclear(h_db_query(db, "SELECT 1 FROM projects WHERE tenant_id "
 	    "IN ($1::uuid, $2::uuid) FOR UPDATE", 2, params));
 	cr_assert(PQsendQuery(db, h_fmt("SELECT pg_sleep(%.3f); COMMIT",
 	    secs)) == 1, "%s", PQerrorMessage(db));
@@ -126,7 +126,7 @@ Test(batch, waiting_creates_go_out_together, .timeout = 120)
 		tokens[i] = mine ? a.access : b.access;
 		bodies[i] = title_body(mine ? pa : pb, prefix, i);
 	}
-	lk = lock_counts(a.id, b.id, 1.0);
+	lk = lock_projects(a.id, b.id, 1.0);
 	h_req_parallel_as(NULL, "POST", TASKS, tokens,
 	    (const char *const *)bodies, N, r);
 	lock_wait(lk);
@@ -203,7 +203,7 @@ Test(batch, each_element_is_checked_alone, .timeout = 120)
 		tokens[i] = a.access;
 		bodies[i] = title_body(i % 4 == 3 ? pb : pa, prefix, i);
 	}
-	lk = lock_counts(a.id, NULL, 1.0);
+	lk = lock_projects(a.id, NULL, 1.0);
 	h_req_parallel_as(NULL, "POST", TASKS, tokens,
 	    (const char *const *)bodies, N, r);
 	lock_wait(lk);
@@ -269,7 +269,7 @@ Test(batch, a_failed_batch_runs_each_alone, .timeout = 120)
 		tokens[i] = a.access;
 		bodies[i] = title_body(pa, prefix, i);
 	}
-	lk = lock_counts(a.id, NULL, 1.0);
+	lk = lock_projects(a.id, NULL, 1.0);
 	h_req_parallel_as(NULL, "POST", TASKS, tokens,
 	    (const char *const *)bodies, N, r);
 	lock_wait(lk);
@@ -345,7 +345,7 @@ Test(batch, clients_that_leave, .timeout = 120)
 		curl_multi_add_handle(multi, easy[i]);
 	}
 
-	lk = lock_counts(a.id, NULL, 1.0);
+	lk = lock_projects(a.id, NULL, 1.0);
 	do {
 		cr_assert(curl_multi_perform(multi, &running) == CURLM_OK);
 		if (running > 0)

@@ -93,6 +93,8 @@ CREATE TYPE tenant_count_delta AS (
 
 -- Add the changes to this transaction's part, tenants in key order (two
 -- writers that share a part, when all are held, wait; never deadlock).
+-- The UPDATE of one row per tenant this replaces matched nothing for a
+-- tenant already deleted; an insert would break the foreign key.
 CREATE FUNCTION tenant_counts_add(d tenant_count_delta[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -115,6 +117,8 @@ BEGIN
 	    FROM unnest(d) AS c GROUP BY c.tenant_id) x
 	WHERE (x.pa, x.pc, x.par, x.pw, x.tt, x.tip, x.td, x.doc) <>
 	    (0, 0, 0, 0, 0, 0, 0, 0)
+	    -- A tenant being deleted (its rows go with it): nothing to count.
+	    AND EXISTS (SELECT 1 FROM tenants tn WHERE tn.id = x.tenant_id)
 	ORDER BY x.tenant_id
 	ON CONFLICT (tenant_id, part) DO UPDATE SET
 	    projects_active = k.projects_active + excluded.projects_active,

@@ -65,7 +65,6 @@ struct conn_linger {
 
 static size_t	conn_leftover(struct http_request *, const u_int8_t **);
 static void	conn_feed(struct connection *, const u_int8_t *, size_t);
-static void	conn_kick(void *, u_int64_t);
 static int	conn_close_idle(void);
 static void	conn_accept(void *, int);
 static void	conn_linger_start(struct connection *);
@@ -423,12 +422,7 @@ conn_feed(struct connection *c, const u_int8_t *data, size_t len)
 	}
 
 	/* A request made here runs after Kore's next wait: make it short. */
-	(void)kore_timer_add(conn_kick, 0, NULL, KORE_TIMER_ONESHOT);
-}
-
-static void
-conn_kick(void *arg, u_int64_t now)
-{
+	request_kick();
 }
 
 /* Close the connections that wait for nothing; count the others. */

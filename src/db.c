@@ -695,7 +695,7 @@ db_slot_handover(void)
 
 	next->db_slot = 1;
 	db_slots_used++;
-	http_request_wakeup(next->owner);
+	request_wakeup(next->owner);
 }
 
 /*
@@ -759,7 +759,7 @@ db_batch_member(struct api_req *ar, int how)
 		req->fsm_state = DB_BATCH_NO_ROW;
 		break;
 	}
-	http_request_wakeup(req);
+	request_wakeup(req);
 }
 
 /* src/batch.c: the batch ended, its slot is free. */

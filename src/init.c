@@ -51,6 +51,7 @@ struct app	app;
 static void	init_fail(const char *, const char *) __attribute__((noreturn));
 static void	init_keys(void);
 static void	init_self_test(void);
+static void	init_check_jit(PGconn *);
 
 void
 kore_parent_configure(int argc, char **argv)
@@ -156,6 +157,7 @@ init_keys(void)
 		return;
 	}
 	PQclear(PQexec(db, "SET client_min_messages TO warning"));
+	init_check_jit(db);
 	rc = keystore_load(db, &app.s, app.kek, &app.ring, err, sizeof(err));
 	PQfinish(db);
 	if (rc == -1)
@@ -165,6 +167,28 @@ init_keys(void)
 	log_line(LOG_LEVEL_INFO, NULL, "key ring: %zu %s key(s), current %s",
 	    app.ring.count, settings_alg_name(app.s.jwt_alg),
 	    keyset_current(&app.ring)->kid);
+}
+
+/*
+ * The database's sessions must not JIT-compile (sql/V013__no_jit.sql): a
+ * statement whose estimate is far off compiles for seconds, holding one
+ * of its worker's connections. A restored database lost that setting.
+ */
+static void
+init_check_jit(PGconn *db)
+{
+	PGresult	*res;
+
+	res = PQexec(db, "SHOW jit");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    !strcmp(PQgetvalue(res, 0, 0), "on")) {
+		log_line(LOG_LEVEL_WARNING, NULL, "database: jit is on for "
+		    "this database's sessions: a statement may spend seconds "
+		    "compiling itself; ALTER DATABASE %s SET jit = off "
+		    "(sql/V013__no_jit.sql, docs/operations.md)",
+		    PQdb(db));
+	}
+	PQclear(res);
 }
 
 /* A key that cannot sign and verify must stop the start, not every login. */

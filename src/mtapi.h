@@ -13,7 +13,7 @@
  *                      paging, logs.
  *   2. request.c       the per-request context (request_*): created
  *                      once, freed by Kore with the request, with hooks
- *                      for what higher layers keep in it.
+ *                      for what higher layers keep in it; its wakeup.
  *      conn.c          connections where Kore 4.1 falls short (conn_*,
  *                      src/conn.h): pipelining, the drain on stop, a
  *                      database connection that breaks.
@@ -226,6 +226,8 @@ extern struct app	app;
 /* 2. src/request.c */
 struct api_req	*request_get(struct http_request *);
 const char	*request_client_ip(struct http_request *, char *, size_t);
+void		request_wakeup(struct http_request *);
+void		request_kick(void);
 
 /* 3. src/ratelimit.c, src/usage.c, src/tls.c, src/verdict.c, src/keyring.c
  *    (bgquery.h) */

@@ -18,6 +18,9 @@
 static void	request_free(struct http_request *);
 static int	rid_acceptable(const char *);
 static const char	*last_forwarded_for(struct http_request *);
+static void	request_kicked(void *, u_int64_t);
+
+static int	request_kick_due;
 
 struct api_req *
 request_get(struct http_request *req)
@@ -72,6 +75,39 @@ request_client_ip(struct http_request *req, char *buf, size_t len)
 	return (proxies_client(app.s.trusted_proxies,
 	    app.s.trusted_proxies_count, peer, last_forwarded_for(req),
 	    buf, len));
+}
+
+/*
+ * Wake a sleeping request, to run in the worker loop's next turn. Kore
+ * 4.1 runs woken requests in http_process(), and one woken during that
+ * pass after it went by (by the last request of the pass, releasing a
+ * database slot) waits for the loop's next event or timer: with every
+ * client waiting for an answer, for the next 1 s tick.
+ */
+void
+request_wakeup(struct http_request *req)
+{
+	http_request_wakeup(req);
+	request_kick();
+}
+
+/*
+ * Make the worker loop's next wait end at once: it waits until its
+ * first timer is due. One timer due now at most, however many ask.
+ */
+void
+request_kick(void)
+{
+	if (request_kick_due)
+		return;
+	request_kick_due = 1;
+	(void)kore_timer_add(request_kicked, 0, NULL, KORE_TIMER_ONESHOT);
+}
+
+static void
+request_kicked(void *unused, u_int64_t now)
+{
+	request_kick_due = 0;
 }
 
 /*

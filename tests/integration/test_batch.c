@@ -386,3 +386,29 @@ Test(batch, clients_that_leave, .timeout = 120)
 	cr_expect_eq(db_count(db, "count(DISTINCT title)", prefix), made);
 	PQfinish(db);
 }
+
+/*
+ * The API's sessions do not JIT-compile (sql/V013): a batch whose
+ * estimate was far off (verdict_epochs not yet analysed) spent 1 to 3 s
+ * compiling itself, and its worker's other requests waited for it.
+ */
+Test(batch, sessions_do_not_jit)
+{
+	PGconn		*db;
+	PGresult	*res;
+	int		i;
+
+	db = h_db_open();
+	res = h_db_query(db, "SELECT current_setting('jit')", 0, NULL);
+	cr_expect_str_eq(PQgetvalue(res, 0, 0), "off");
+	PQclear(res);
+
+	/* Estimated far above jit_optimize_above_cost: no JIT in its plan. */
+	res = h_db_query(db, "EXPLAIN SELECT sum(i) FROM "
+	    "generate_series(1, 100000000) i", 0, NULL);
+	for (i = 0; i < PQntuples(res); i++)
+		cr_expect_null(strstr(PQgetvalue(res, i, 0), "JIT"), "%s",
+		    PQgetvalue(res, i, 0));
+	PQclear(res);
+	PQfinish(db);
+}

@@ -209,7 +209,7 @@ hammer_through(const char *path_in, const char *token, pid_t (*change)(
 	CURLMsg		*msg;
 	struct slot	*s;
 	json_t		*j;
-	double		done_at, deadline, last_ok;
+	double		done_at, deadline, last_ok, took, slowest;
 	long		status;
 	pid_t		pid;
 	int		running, i, left, wst, before, after, refused;
@@ -231,6 +231,7 @@ hammer_through(const char *path_in, const char *token, pid_t (*change)(
 	done_at = -1;
 	last_ok = -1;
 	before = after = refused = 0;
+	slowest = 0;
 	deadline = now_ms() + 20000;
 	for (;;) {
 		cr_assert_eq(curl_multi_perform(m, &running), CURLM_OK);
@@ -244,6 +245,9 @@ hammer_through(const char *path_in, const char *token, pid_t (*change)(
 			curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE,
 			    &status);
 			slot_done(m, s);
+			took = now_ms() - s->started;
+			if (done_at >= 0 && took > slowest)
+				slowest = took;
 
 			if (status == 200) {
 				if (s->started > last_ok)
@@ -284,7 +288,8 @@ hammer_through(const char *path_in, const char *token, pid_t (*change)(
 	}
 
 	cr_assert_geq(before, 2 * CONNS, "served before the change");
-	cr_assert_gt(after, CONNS, "requests after the change: %d", after);
+	cr_assert_gt(after, CONNS, "requests after the change: %d (the "
+	    "slowest answer since took %.1f ms)", after, slowest);
 	/*
 	 * The figure: the last served request started this long before.
 	 * On stderr, into the suite's .build/test/test_kept.out.

@@ -150,6 +150,8 @@ STUB(void, resp_send, (struct http_request *a, int b, const void *c,
 STUB(struct api_req *, request_get, (struct http_request *a))
 STUB(const char *, request_client_ip, (struct http_request *a, char *b,
     size_t c))
+STUB(void, request_wakeup, (struct http_request *a))
+STUB(void, request_kick, (void))
 STUB(int, input_admit, (struct http_request *a, struct api_req *b))
 STUB(int, input_body, (struct http_request *a, struct api_req *b))
 STUB(int, db_run, (struct http_request *a))

@@ -69,7 +69,7 @@ http_request_sleep(struct http_request *req)
 }
 
 void
-http_request_wakeup(struct http_request *req)
+request_wakeup(struct http_request *req)
 {
 	int	i = which(req);
 

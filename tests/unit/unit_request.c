@@ -1,7 +1,8 @@
 /*
  * Unit tests for src/request.c: which X-Request-ID a client may set (it
- * is echoed in every response and written to the logs), and the client
- * address behind a trusted proxy.
+ * is echoed in every response and written to the logs), the client
+ * address behind a trusted proxy, and that a woken request does not wait
+ * for the worker loop's next timer.
  */
 
 #include <criterion/criterion.h>
@@ -82,4 +83,58 @@ Test(request, client_ip_behind_proxy)
 
 	c.family = AF_UNIX;
 	cr_expect_str_eq(request_client_ip(&req, ip, sizeof(ip)), "unix");
+}
+
+/* Kore's side of a wakeup, as request_wakeup() drives it. */
+static struct http_request	*woken;
+static int			 nwoken;
+static void			(*timer_cb)(void *, u_int64_t);
+static u_int64_t		 timer_interval;
+static int			 timer_flags;
+static int			 ntimers;
+
+void
+http_request_wakeup(struct http_request *req)
+{
+	woken = req;
+	nwoken++;
+}
+
+struct kore_timer *
+kore_timer_add(void (*cb)(void *, u_int64_t), u_int64_t interval, void *arg,
+    int flags)
+{
+	timer_cb = cb;
+	timer_interval = interval;
+	timer_flags = flags;
+	ntimers++;
+	return (NULL);
+}
+
+/*
+ * Kore 4.1's worker loop waits until its first timer is due before it
+ * runs a request woken after its pass went by (a slot handed over by the
+ * pass's last request): a wakeup must leave a timer due now.
+ */
+Test(request, wakeup_ends_the_next_wait)
+{
+	struct http_request	a, b;
+
+	request_wakeup(&a);
+	cr_assert_eq(woken, &a);
+	cr_assert_eq(ntimers, 1, "no timer: the wait lasts to the next tick");
+	cr_expect_eq(timer_interval, 0);
+	cr_expect_eq(timer_flags, KORE_TIMER_ONESHOT);
+
+	/* Before it ran: that one timer serves every wakeup. */
+	request_wakeup(&b);
+	request_kick();
+	cr_assert_eq(nwoken, 2);
+	cr_assert_eq(woken, &b);
+	cr_expect_eq(ntimers, 1, "one timer due now at a time");
+
+	/* Once it ran, the next wakeup needs one again. */
+	timer_cb(NULL, 0);
+	request_wakeup(&a);
+	cr_expect_eq(ntimers, 2);
 }

@@ -38,6 +38,7 @@ check() {	# NAME OK MESSAGE
 		printf '%-40s ok: %s\n' "cluster: $1" "$3"
 	else
 		failed=$((failed + 1))
+		note_failure "cluster: $1"
 		printf '%-40s FAILED: %s\n' "cluster: $1" "$3"
 		printf 'cluster: %s FAILED: %s\n' "$1" "$3" >&2
 	fi

@@ -271,6 +271,13 @@ export MTAPI_TEST_ES256_KEY="$t/es256-private.pem"
 
 passed=0
 failed=0
+# What failed, one line each: printed again after the totals, since a
+# CI log may keep only its tail.
+failures=""
+note_failure() {
+	failures="$failures$1
+"
+}
 
 # Run one Criterion binary; add its synthesis line to the totals.
 run_suite() {
@@ -280,16 +287,19 @@ run_suite() {
 	line=$(grep -a 'Synthesis:' "$out" | tail -n 1)
 	p=$(echo "$line" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
 	f=$(echo "$line" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
-	c=$(echo "$line" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
 	p=${p:-0}
-	f=$((${f:-0} + ${c:-0}))
+	f=${f:-0}	# Criterion's Failing already counts the crashes
 	if [ "$ok" = 0 ] && [ "$f" = 0 ]; then
 		f=1
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
 	if [ "$f" -gt 0 ]; then
-		grep -a -v '^\[----\]' "$out" | tail -n 60 >&2
+		# The assertions' own lines too, without their blank ones.
+		grep -a -v '^\[----\] *$' "$out" | tail -n 60 >&2
+		names=$(grep -a -E '^\[(FAIL|CRASH)\]' "$out" | \
+		    sed 's/^\[[A-Z]*\] *//; s/: .*//' | sort -u | tr '\n' ' ')
+		note_failure "$name: ${names:-exit status, no failing test named}"
 	fi
 	printf '%-40s %s\n' "$name" "${line:-no result}"
 }
@@ -315,6 +325,7 @@ fuzz_replay() {
 	else
 		ff=$((ff + 1))
 		cat "$t/fuzz-rules.out" >&2
+		note_failure "fuzz: tests/fuzz/rules-check.sh"
 	fi
 	for bin in .build/fuzz/replay/fuzz_*; do
 		h=${bin##*/fuzz_}
@@ -331,6 +342,7 @@ fuzz_replay() {
 				ff=$((ff + 1))
 				last=$(grep -a '^replay: ' "$out" | tail -n 1)
 				echo "test: fuzz_$h fails on ${last#replay: }" >&2
+				note_failure "fuzz_$h: $input"
 				grep -a -v '^replay: ' "$out" | head -n 40 >&2
 			fi
 		done
@@ -359,7 +371,11 @@ if [ -x tests/docs/run.sh ] && wanted docs; then
 	[ "$ok" = 0 ] && [ "$f" = 0 ] && f=1
 	passed=$((passed + p))
 	failed=$((failed + f))
-	[ "$f" -gt 0 ] && tail -n 60 "$t/docs.out" >&2
+	if [ "$f" -gt 0 ]; then
+		tail -n 60 "$t/docs.out" >&2
+		note_failure "docs: $(grep -a -E '^(not ok|FAIL)' "$t/docs.out" | \
+		    head -n 5 | tr '\n' ' ')"
+	fi
 	printf '%-40s %s\n' "docs" "${line:-no result}"
 fi
 
@@ -381,9 +397,14 @@ for log in "$t/http.log" "$t/tls.log" "$t/rs256.log" "$t/es256.log" \
 		grep -a -E -B2 -A20 'sandbox violation|AddressSanitizer|runtime error:|LeakSanitizer|died|exited with status' \
 		    "$log" | head -n 80 >&2
 		failed=$((failed + 1))
+		note_failure "server log: $log"
 	fi
 done
 
 echo
+if [ -n "$failures" ]; then
+	echo "failed:"
+	printf '%s' "$failures" | sed 's/^/  /'
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

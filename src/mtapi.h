@@ -171,7 +171,9 @@ struct api_req {
 	/* A place in the line for a database connection (src/db.c). */
 	struct http_request	*owner;
 	int			db_slot;
+	int			db_batchable;	/* its slot, with a batch form */
 	int			db_queued;
+	int			db_plain;	/* waits, without a batch form */
 	TAILQ_ENTRY(api_req)	db_wait;
 	const char		*query;
 	const char		*params[API_PARAMS_MAX];

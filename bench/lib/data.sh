@@ -18,6 +18,9 @@ make_data() {	# DB ENVFILE FIXTURE TENANTS PROJECTS TASKS BASEURL
 	    --rate-limit 100000000 \
 	    --base-url "$7" --out "$fixture" >/dev/null
 	psql_su "$db" -c 'VACUUM (ANALYZE)'
+	# The load's dirty pages written now, not by checkpoints under the
+	# first scenarios (the scale set's came 10 s apart for a minute).
+	psql_su "$db" -c 'CHECKPOINT' >/dev/null
 }
 
 # When the first tenant's access token of FIXTURE expires (Unix time).

@@ -60,6 +60,7 @@ static void	db_task_done(struct api_req *);
 
 static int	db_slot_acquire(struct http_request *, struct api_req *);
 static void	db_slot_release(struct api_req *);
+static int	db_slot_allowed(const struct api_req *);
 static void	db_slot_take(struct api_req *);
 static void	db_slot_unqueue(struct api_req *);
 static void	db_slot_handover(void);
@@ -651,9 +652,7 @@ db_slot_acquire(struct http_request *req, struct api_req *ar)
 		return (1);
 
 	slots = pgsql_conn_max > 1 ? pgsql_conn_max - 1 : 1;
-	if (!ar->db_queued && db_slots_used < slots && (ar->batch_sql == NULL ?
-	    db_waiting_plain == 0 : TAILQ_EMPTY(&db_waiting) &&
-	    db_batchable_running < DB_BATCHABLE_MAX)) {
+	if (!ar->db_queued && db_slots_used < slots && db_slot_allowed(ar)) {
 		db_slot_take(ar);
 		db_slots_report();
 		return (1);
@@ -691,6 +690,21 @@ db_slot_release(struct api_req *ar)
 	}
 	db_slot_handover();
 	db_slots_report();
+}
+
+/*
+ * May ar take a free slot? Past the line's waiting creates if it has no
+ * batch form; a create, only with no one in line and fewer than
+ * DB_BATCHABLE_MAX creates in flight.
+ */
+static int
+db_slot_allowed(const struct api_req *ar)
+{
+	if (ar->batch_sql == NULL)
+		return (db_waiting_plain == 0);
+
+	return (TAILQ_EMPTY(&db_waiting) &&
+	    db_batchable_running < DB_BATCHABLE_MAX);
 }
 
 /* A slot for ar's statement alone. */

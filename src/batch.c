@@ -66,6 +66,7 @@ batch_init(void)
 
 	for (i = 0; i < BATCH_RUNNING_MAX; i++) {
 		batches[i].bq.name = "batch";
+		batches[i].bq.on_slot = 1;
 		batches[i].bq.on_result = batch_result;
 		batches[i].bq.on_done = batch_end;
 		batches[i].bq.arg = &batches[i];

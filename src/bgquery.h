@@ -1,6 +1,7 @@
 /*
  * A statement run on Kore's async pgsql for the worker itself, not for a
- * request: the rate limit sync and the usage log flush.
+ * request: the rate limit sync, the usage log flush, the key ring, and
+ * (on a request slot src/db.c holds for it) a batch of creates.
  */
 
 #ifndef MTAPI_BGQUERY_H
@@ -15,6 +16,7 @@ struct bgquery {
 	int			busy;
 	int			failed;
 	int			unavailable;	/* it failed for the database */
+	int			on_slot;	/* a batch, on a request slot */
 	u_int64_t		started;
 	void			(*on_result)(struct kore_pgsql *, void *);
 	void			(*on_done)(int, void *);
@@ -27,7 +29,11 @@ struct bgquery {
  */
 int	bgquery_busy(struct bgquery *);
 
-/* Send sql with one text parameter; 0 if sent, -1 if not (retry later). */
+/*
+ * Send sql with one text parameter; 0 if sent, -1 if not (retry later).
+ * The worker's own statements (all but on_slot ones) go one at a time:
+ * they share the one connection src/db.c keeps back from requests.
+ */
 int	bgquery_start(struct bgquery *, const char *, const char *);
 
 #endif

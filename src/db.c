@@ -78,7 +78,8 @@ static void	db_statement_done(struct api_req *, int);
  * connection and the woken one goes to the back of the queue again:
  * under load some requests waited for seconds. Here a released slot is
  * handed to the longest waiting request. One connection stays free for
- * the worker's own statements (rate limits, usage log).
+ * the worker's own statements (rate limits, usage log, key ring), which
+ * src/bgquery.c sends one at a time.
  */
 static TAILQ_HEAD(, api_req)	db_waiting = TAILQ_HEAD_INITIALIZER(db_waiting);
 static u_int16_t		db_slots_used;

@@ -1,20 +1,22 @@
 /*
  * Unit tests for src/bgquery.c: on_done is told once that a statement
- * ran or failed, and never for one that was not sent. Kore reports
- * COMPLETE to the callback whenever a connection goes back to its pool,
- * sent or not; the stand-ins below do the same.
+ * ran or failed, and never for one that was not sent; the worker's own
+ * statements go one at a time. Kore reports COMPLETE to the callback
+ * whenever a connection goes back to its pool, sent or not; the
+ * stand-ins below do the same.
  */
 
 #include <criterion/criterion.h>
 
 #include "../../src/bgquery.c"
 
+/* The callback bound to each statement's sql (its bgquery is its arg). */
 static void		(*bound_cb)(struct kore_pgsql *, void *);
 static void		*bound_arg;
 static int		send_ok;
 static u_int64_t	now_ms;
 
-static struct bgquery	bq;
+static struct bgquery	bq, bq2, batch_bq;
 static int		done_calls;
 static int		done_ok;
 
@@ -78,6 +80,12 @@ setup(void)
 	memset(&bq, 0, sizeof(bq));
 	bq.name = "test";
 	bq.on_done = on_done;
+	bq2 = bq;
+	bq2.name = "other";
+	batch_bq = bq;
+	batch_bq.name = "batch";
+	batch_bq.on_slot = 1;
+	bg_own_running = 0;
 	done_calls = 0;
 	done_ok = -1;
 	send_ok = KORE_RESULT_OK;
@@ -121,4 +129,45 @@ Test(bgquery, an_abandoned_statement_is_done_as_failed)
 	cr_expect_eq(done_ok, 0);
 	cr_expect_eq(bgquery_busy(&bq), 0);
 	cr_expect_eq(done_calls, 1);
+}
+
+/* Kore's COMPLETE for q's statement: it ran. */
+static void
+complete(struct bgquery *q)
+{
+	q->sql.state = KORE_PGSQL_STATE_COMPLETE;
+	bgquery_cb(&q->sql, q);
+}
+
+/*
+ * The worker's own statements share the one connection src/db.c keeps
+ * back: a second waits for the first's end. (Two at once took a
+ * connection a request had been handed a slot for: that request waited
+ * in Kore's queue, up to 5 s at 10,000 tenants.) A batch runs on a
+ * request's slot, beside them.
+ */
+Test(bgquery, own_statements_go_one_at_a_time)
+{
+	cr_assert_eq(bgquery_start(&bq, "SELECT 1", "x"), 0);
+	cr_expect_eq(bgquery_start(&bq2, "SELECT 2", "y"), -1,
+	    "a second own statement while one runs");
+	cr_expect_eq(bgquery_busy(&bq2), 0);
+	cr_expect_eq(bgquery_start(&batch_bq, "SELECT 3", "z"), 0,
+	    "a batch, on its own slot");
+
+	complete(&bq);
+	cr_expect_eq(bgquery_start(&bq2, "SELECT 2", "y"), 0);
+	complete(&batch_bq);
+	complete(&bq2);
+	cr_expect_eq(bg_own_running, 0);
+}
+
+/* An abandoned statement gives the connection's turn back too. */
+Test(bgquery, an_abandoned_statement_frees_the_turn)
+{
+	cr_assert_eq(bgquery_start(&bq, "SELECT 1", "x"), 0);
+	now_ms += BG_QUERY_STALE_MS;
+	cr_expect_eq(bgquery_start(&bq2, "SELECT 2", "y"), -1);
+	cr_expect_eq(bgquery_busy(&bq), 0, "abandoned");
+	cr_expect_eq(bgquery_start(&bq2, "SELECT 2", "y"), 0);
 }

@@ -1,7 +1,8 @@
 /*
  * Background statements, driven by pgsql callbacks instead of a request's
- * state machine. One in flight per bg_query; a caller whose statement is
- * still running simply tries again at its next timer tick.
+ * state machine. One in flight per bgquery; a caller whose statement
+ * cannot go now (its own still runs, or another of the worker's own
+ * statements has the turn) simply tries again at its next timer tick.
  */
 
 #include <libpq-fe.h>
@@ -14,44 +15,39 @@
 #define BG_QUERY_STALE_MS	30000
 
 /*
- * The worker's own statements in flight, at most one: src/db.c hands
- * requests all the worker's connections but one. A second one took the
- * connection a request had just been handed a slot for, and that
- * request waited in Kore's own queue, where new requests pass it: up to
- * 5 s at 10,000 tenants, while a rate limit sync ran (bench/RESULTS.md).
+ * How long the first statement turned away keeps the next turn once it
+ * is free: longer than the slowest caller's tick (USAGE_FLUSH_MS).
  */
-static u_int32_t	bg_own_running;
+#define BG_TURN_MS		1500
 
+/*
+ * The worker's own statements (all but on_slot ones) take turns: src/db.c
+ * keeps one of the worker's connections back from requests for them, and
+ * a second own statement at once took a connection a request had just
+ * been handed a slot for; that request waited in Kore's own queue, which
+ * new requests overtake (seen at 10,000 tenants, bench/RESULTS.md). The
+ * first turned away goes next, so that a long rate limit sync does not
+ * leave the usage log or the key ring behind for good.
+ */
+static struct bgquery	*bg_own;	/* the own statement in flight */
+static struct bgquery	*bg_next;	/* the first turned away */
+static u_int64_t	bg_turn_freed;	/* when bg_own last ended */
+
+static int	bgquery_running(struct bgquery *);
+static int	bgquery_turn_taken(struct bgquery *);
 static void	bgquery_cb(struct kore_pgsql *, void *);
 static void	bgquery_end(struct bgquery *);
 
 int
 bgquery_busy(struct bgquery *bq)
 {
-	if (!bq->busy)
-		return (0);
-	if (kore_time_ms() - bq->started < BG_QUERY_STALE_MS)
-		return (1);
-
-	log_line(LOG_LEVEL_WARNING, NULL, "%s: abandoning a statement that "
-	    "never finished", bq->name);
-	/* Not busy first: the cleanup's COMPLETE is not a statement done. */
-	bgquery_end(bq);
-	conn_pgsql_cleanup(&bq->sql);
-	bq->failed = 1;
-	bq->unavailable = 1;
-	if (bq->on_done != NULL)
-		bq->on_done(0, bq->arg);
-
-	return (0);
+	return (bgquery_running(bq) || bgquery_turn_taken(bq));
 }
 
 int
 bgquery_start(struct bgquery *bq, const char *sql, const char *param)
 {
 	if (bgquery_busy(bq))
-		return (-1);
-	if (!bq->on_slot && bg_own_running > 0)
 		return (-1);
 
 	kore_pgsql_init(&bq->sql);
@@ -86,8 +82,11 @@ bgquery_start(struct bgquery *bq, const char *sql, const char *param)
 	}
 
 	bq->busy = 1;
-	if (!bq->on_slot)
-		bg_own_running++;
+	if (!bq->on_slot) {
+		bg_own = bq;
+		if (bg_next == bq)
+			bg_next = NULL;
+	}
 	bq->failed = 0;
 	bq->unavailable = 0;
 	bq->started = kore_time_ms();
@@ -141,11 +140,61 @@ bgquery_cb(struct kore_pgsql *sql, void *arg)
 	}
 }
 
-/* Not in flight any more. */
+/* Is bq's statement in flight? One stuck for long is abandoned. */
+static int
+bgquery_running(struct bgquery *bq)
+{
+	if (!bq->busy)
+		return (0);
+	if (kore_time_ms() - bq->started < BG_QUERY_STALE_MS)
+		return (1);
+
+	log_line(LOG_LEVEL_WARNING, NULL, "%s: abandoning a statement that "
+	    "never finished", bq->name);
+	/* Not busy first: the cleanup's COMPLETE is not a statement done. */
+	bgquery_end(bq);
+	conn_pgsql_cleanup(&bq->sql);
+	bq->failed = 1;
+	bq->unavailable = 1;
+	if (bq->on_done != NULL)
+		bq->on_done(0, bq->arg);
+
+	return (0);
+}
+
+/*
+ * Is the turn of the worker's own statements another's: one in flight
+ * (abandoned here if stuck), or the first turned away waiting for it?
+ */
+static int
+bgquery_turn_taken(struct bgquery *bq)
+{
+	if (bq->on_slot)
+		return (0);
+
+	if (bg_own != NULL && bg_own != bq && bgquery_running(bg_own)) {
+		if (bg_next == NULL)
+			bg_next = bq;
+		return (1);
+	}
+
+	/* The turn is free: the first turned away's, for a while. */
+	if (bg_next != NULL && bg_next != bq) {
+		if (kore_time_ms() - bg_turn_freed < BG_TURN_MS)
+			return (1);
+		bg_next = NULL;
+	}
+
+	return (0);
+}
+
+/* Not in flight any more: the turn is free. */
 static void
 bgquery_end(struct bgquery *bq)
 {
 	bq->busy = 0;
-	if (!bq->on_slot)
-		bg_own_running--;
+	if (bg_own == bq) {
+		bg_own = NULL;
+		bg_turn_freed = kore_time_ms();
+	}
 }

@@ -16,7 +16,7 @@ struct bgquery {
 	int			busy;
 	int			failed;
 	int			unavailable;	/* it failed for the database */
-	int			on_slot;	/* a batch, on a request slot */
+	int			on_slot;	/* on a db.c slot: no turns */
 	u_int64_t		started;
 	void			(*on_result)(struct kore_pgsql *, void *);
 	void			(*on_done)(int, void *);
@@ -24,15 +24,17 @@ struct bgquery {
 };
 
 /*
- * Is a statement in flight? One stuck for long is abandoned: on_done is
- * told it failed.
+ * Must bq wait: its statement in flight, or, for the worker's own
+ * statements, another's turn (one in flight, or the first turned away,
+ * which goes next)? One stuck for long is abandoned: on_done is told it
+ * failed.
  */
 int	bgquery_busy(struct bgquery *);
 
 /*
  * Send sql with one text parameter; 0 if sent, -1 if not (retry later).
- * The worker's own statements (all but on_slot ones) go one at a time:
- * they share the one connection src/db.c keeps back from requests.
+ * The worker's own statements (all but on_slot ones) take turns, one in
+ * flight at a time: src/db.c keeps one connection back for them.
  */
 int	bgquery_start(struct bgquery *, const char *, const char *);
 

@@ -11,9 +11,11 @@
  * first request after the poll that saw the retirement.
  *
  * The bound: a key retired at time t signs nothing after t, and its
- * tokens pass until t + JWT_KEYS_POLL_SECONDS + one statement's time at
- * the most (a tick that finds the worker's connections all busy tries
- * again KEYRING_TICK_MS later). While the database is down the worker
+ * tokens pass until t + JWT_KEYS_POLL_SECONDS + one statement's time,
+ * plus the wait for its turn among the worker's own statements (one
+ * other statement's time: the first turned away goes next,
+ * src/bgquery.c); a tick that finds no connection free tries again
+ * KEYRING_TICK_MS later. While the database is down the worker
  * keeps the ring it has, but nothing is served then: every request's
  * principal is checked in the database.
  */

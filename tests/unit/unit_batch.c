@@ -223,3 +223,17 @@ Test(batch, an_abandoned_batch_is_503_for_each)
 	cr_expect_eq(told[1], BATCH_UNAVAILABLE);
 	cr_expect_null(ars[0].batch);
 }
+
+/*
+ * A batch runs on the request slot src/db.c holds for it, not in the
+ * turns of the worker's own statements (src/bgquery.c): it must not
+ * wait behind a rate limit sync, nor hold one up.
+ */
+Test(batch, batches_run_on_their_slot)
+{
+	int	i;
+
+	batch_init();
+	for (i = 0; i < BATCH_RUNNING_MAX; i++)
+		cr_expect(batches[i].bq.on_slot, "batch %d", i);
+}

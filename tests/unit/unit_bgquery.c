@@ -76,6 +76,7 @@ on_done(int ok, void *arg)
 static void
 complete(struct bgquery *q)
 {
+	cr_assert_not_null(q->sql.cb, "%s was never sent", q->name);
 	q->sql.state = KORE_PGSQL_STATE_COMPLETE;
 	q->sql.cb(&q->sql, q->sql.arg);
 }

@@ -79,7 +79,7 @@ static void	db_statement_done(struct api_req *, int);
  * under load some requests waited for seconds. Here a released slot is
  * handed to the longest waiting request. One connection stays free for
  * the worker's own statements (rate limits, usage log, key ring), which
- * src/bgquery.c sends one at a time.
+ * take turns in src/bgquery.c.
  */
 static TAILQ_HEAD(, api_req)	db_waiting = TAILQ_HEAD_INITIALIZER(db_waiting);
 static u_int16_t		db_slots_used;

@@ -11,7 +11,9 @@
  * limit, so the limit holds to within what other workers admit in one
  * sync interval. That interval is RL_SYNC_MS while some tenant has used
  * half its limit, RL_SYNC_IDLE_MS otherwise: far from every limit,
- * precision buys nothing and the statement costs the database.
+ * precision buys nothing and the statement costs the database. (A sync
+ * may also wait for one other of the worker's own statements: they take
+ * turns, src/bgquery.c.)
  *
  * The limit itself also comes back with every API statement's result
  * (ratelimit_learn), so a tenant's limit is known after its first request.

@@ -82,11 +82,8 @@ bgquery_start(struct bgquery *bq, const char *sql, const char *param)
 	}
 
 	bq->busy = 1;
-	if (!bq->on_slot) {
+	if (!bq->on_slot)
 		bg_own = bq;
-		if (bg_next == bq)
-			bg_next = NULL;
-	}
 	bq->failed = 0;
 	bq->unavailable = 0;
 	bq->started = kore_time_ms();
@@ -178,12 +175,15 @@ bgquery_turn_taken(struct bgquery *bq)
 		return (1);
 	}
 
-	/* The turn is free: the first turned away's, for a while. */
-	if (bg_next != NULL && bg_next != bq) {
-		if (kore_time_ms() - bg_turn_freed < BG_TURN_MS)
-			return (1);
-		bg_next = NULL;
-	}
+	/*
+	 * The turn is free: the first turned away's, for a while. Given to
+	 * it now: it sends in this same pass of the loop, or not at all
+	 * (a rate limit sync with nothing to send), and then it is free.
+	 */
+	if (bg_next != NULL && bg_next != bq &&
+	    kore_time_ms() - bg_turn_freed < BG_TURN_MS)
+		return (1);
+	bg_next = NULL;
 
 	return (0);
 }

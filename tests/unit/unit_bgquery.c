@@ -205,3 +205,17 @@ Test(bgquery, a_stuck_statement_gives_up_the_turn)
 	cr_expect_eq(bgquery_busy(&bq), 1, "bq2 has the turn now");
 	cr_expect_eq(bg_own, &bq2);
 }
+
+/*
+ * A turn its holder does not use is free: the rate limit sync asks on
+ * every tick, and often has nothing to send.
+ */
+Test(bgquery, a_turn_not_used_is_free)
+{
+	cr_assert_eq(bgquery_start(&bq, "SELECT 1", "x"), 0);
+	cr_expect_eq(bgquery_busy(&bq2), 1, "turned away: it goes next");
+	complete(&bq);
+	cr_expect_eq(bgquery_busy(&bq2), 0, "its turn; it sends nothing");
+	cr_expect_eq(bgquery_start(&bq, "SELECT 1", "x"), 0,
+	    "the turn it did not use");
+}

@@ -58,12 +58,15 @@ static void	db_release(struct api_req *);
 static void	db_free(struct api_req *);
 static void	db_task_done(struct api_req *);
 
+static u_int16_t	db_slots(void);
 static int	db_slot_acquire(struct http_request *, struct api_req *);
 static void	db_slot_release(struct api_req *);
 static int	db_slot_allowed(const struct api_req *);
 static void	db_slot_take(struct api_req *);
 static void	db_slot_unqueue(struct api_req *);
 static void	db_slot_handover(void);
+static void	db_slot_fill(void);
+static void	db_slot_turn(void *, u_int64_t);
 static int	db_slot_batch(struct api_req *);
 static void	db_batch_member(struct api_req *, int);
 static void	db_batch_done(void);
@@ -86,17 +89,22 @@ static u_int16_t		db_slots_used;
 static u_int32_t		db_waiting_count;
 /*
  * Statements with a batch form in flight (alone or as a batch), and the
- * waiting requests without one. A create that finds a slot free while
- * DB_BATCHABLE_MAX creates are in flight waits for one's end instead, to
- * go out with the others that come meanwhile: alone, a create cost the
- * database 3.2 times what it costs in a batch (bench/RESULTS.md), and a
- * fifth of them went alone. (With 1, a worker's creates were capped at
- * BATCH_MAX a commit.) Requests without a batch form pass such waiting
- * creates to a free slot: only those creates wait with a slot free.
+ * waiting requests without one. A create never takes a free slot at
+ * once: it waits for the event loop's next turn (db_slot_turn()), and
+ * goes out then with the creates that came in the same turn; one that
+ * finds DB_BATCHABLE_MAX creates in flight waits for one's end. Alone, a
+ * create cost the database 3.2 times what it costs in a batch
+ * (bench/RESULTS.md); taken at once, the first two of each round of a
+ * worker's clients went alone. The creates waiting when slots are free
+ * are shared out between them (db_slot_batch()): two batches at once,
+ * so that one's commit overlaps the other's work. (With 1, a worker's
+ * creates were capped at BATCH_MAX a commit.) Requests without a batch
+ * form pass waiting creates to a free slot at once.
  */
 #define DB_BATCHABLE_MAX	2
 static u_int16_t		db_batchable_running;
 static u_int32_t		db_waiting_plain;
+static int			db_turn_armed;
 
 static struct http_state db_states[] = {
 	KORE_HTTP_STATE(db_state_init),
@@ -644,6 +652,13 @@ db_conn_broken(struct api_req *ar)
 	    PQstatus(ar->sql.conn->db) == CONNECTION_BAD);
 }
 
+/* The worker's slots for requests: all its connections but one. */
+static u_int16_t
+db_slots(void)
+{
+	return (pgsql_conn_max > 1 ? pgsql_conn_max - 1 : 1);
+}
+
 static int
 db_slot_acquire(struct http_request *req, struct api_req *ar)
 {
@@ -652,11 +667,18 @@ db_slot_acquire(struct http_request *req, struct api_req *ar)
 	if (ar->db_slot)
 		return (1);
 
-	slots = pgsql_conn_max > 1 ? pgsql_conn_max - 1 : 1;
+	slots = db_slots();
 	if (!ar->db_queued && db_slots_used < slots && db_slot_allowed(ar)) {
-		db_slot_take(ar);
-		db_slots_report();
-		return (1);
+		if (ar->batch_sql == NULL) {
+			db_slot_take(ar);
+			db_slots_report();
+			return (1);
+		}
+		if (!db_turn_armed) {
+			db_turn_armed = 1;
+			(void)kore_timer_add(db_slot_turn, 0, NULL,
+			    KORE_TIMER_ONESHOT);
+		}
 	}
 
 	if (!ar->db_queued) {
@@ -690,6 +712,7 @@ db_slot_release(struct api_req *ar)
 		db_batchable_running--;
 	}
 	db_slot_handover();
+	db_slot_fill();
 	db_slots_report();
 }
 
@@ -753,18 +776,60 @@ db_slot_handover(void)
 }
 
 /*
+ * Hand over the other free slots while the line's head may take one (a
+ * create: while fewer than DB_BATCHABLE_MAX are in flight).
+ */
+static void
+db_slot_fill(void)
+{
+	struct api_req	*next;
+
+	while (db_slots_used < db_slots() &&
+	    (next = TAILQ_FIRST(&db_waiting)) != NULL) {
+		if (next->batch_sql != NULL &&
+		    db_batchable_running >= DB_BATCHABLE_MAX)
+			break;
+		db_slot_handover();
+	}
+}
+
+/* The turn after creates came to free slots: they go out now. */
+static void
+db_slot_turn(void *unused, u_int64_t now)
+{
+	db_turn_armed = 0;
+	db_slot_fill();
+	db_slots_report();
+}
+
+/*
  * first, and those waiting with its batch form, as one statement on the
  * free slot; 1 if sent. 0: first alone, the others keep their place.
+ * With more places free for creates (free slots, fewer than
+ * DB_BATCHABLE_MAX in flight), it takes its share of the waiting creates
+ * and leaves the rest to the next place (db_slot_fill()).
  */
 static int
 db_slot_batch(struct api_req *first)
 {
 	struct api_req	*members[BATCH_MAX], *ar, *next;
-	int		i, n;
+	int		i, n, waiting, places, share;
+
+	waiting = 1;
+	TAILQ_FOREACH(ar, &db_waiting, db_wait)
+		waiting += ar->batch_sql == first->batch_sql;
+	places = db_slots() - db_slots_used;
+	if (places > DB_BATCHABLE_MAX - db_batchable_running)
+		places = DB_BATCHABLE_MAX - db_batchable_running;
+	if (places < 1)
+		places = 1;
+	share = (waiting + places - 1) / places;
+	if (share > BATCH_MAX)
+		share = BATCH_MAX;
 
 	n = 0;
 	members[n++] = first;
-	for (ar = TAILQ_FIRST(&db_waiting); ar != NULL && n < BATCH_MAX;
+	for (ar = TAILQ_FIRST(&db_waiting); ar != NULL && n < share;
 	    ar = next) {
 		next = TAILQ_NEXT(ar, db_wait);
 		if (ar->batch_sql == first->batch_sql)
@@ -822,6 +887,7 @@ db_batch_done(void)
 	db_slots_used--;
 	db_batchable_running--;
 	db_slot_handover();
+	db_slot_fill();
 	db_slots_report();
 }
 
@@ -829,8 +895,7 @@ db_batch_done(void)
 static void
 db_slots_report(void)
 {
-	metrics_db_slots(db_slots_used, db_waiting_count,
-	    pgsql_conn_max > 1 ? pgsql_conn_max - 1 : 1);
+	metrics_db_slots(db_slots_used, db_waiting_count, db_slots());
 }
 
 /* A statement that was sent ended (a connection that failed: no time). */

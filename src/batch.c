@@ -1,11 +1,11 @@
 /*
  * Several requests' statements as one (src/db.c decides when): creates
- * that wait for a database connection while the worker's connections are
- * busy go out together, as one call of the statement's batch form with
- * every request's parameters, in one transaction and one commit. Each
- * element is checked and answered on its own (its principal, its
- * project); they share the commit, and with it the flush to disk, the
- * statement's round trip and the count triggers' run.
+ * that wait for a database connection (each waits at least until the
+ * event loop's next turn) go out together, as one call of the statement's
+ * batch form with every request's parameters, in one transaction and one
+ * commit. Each element is checked and answered on its own (its
+ * principal, its project); they share the commit, and with it the flush
+ * to disk, the statement's round trip and the count triggers' run.
  *
  * The batch, not any of its requests, owns the statement: a client that
  * leaves does not take it away from the others, and nobody is answered

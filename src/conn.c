@@ -135,7 +135,7 @@ conn_respond(struct http_request *req, int status, const void *body,
 void
 conn_drain(void)
 {
-	u_int64_t	now, end, check;
+	u_int64_t	now, end, check, wait;
 	int		busy;
 
 	conn_draining = 1;
@@ -149,7 +149,9 @@ conn_drain(void)
 	 * first; then idle connections close, busy ones once answered.
 	 */
 	for (;;) {
-		kore_platform_event_wait(10);
+		/* A timer due sooner (src/db.c's turn for creates) is kept. */
+		wait = kore_timer_next_run(now);
+		kore_platform_event_wait(wait < 10 ? wait : 10);
 		now = kore_time_ms();
 		kore_timer_run(now);
 		http_process();

@@ -58,12 +58,13 @@ static void	db_release(struct api_req *);
 static void	db_free(struct api_req *);
 static void	db_task_done(struct api_req *);
 
-static u_int16_t	db_slots(void);
+static int	db_slots(void);
 static int	db_slot_acquire(struct http_request *, struct api_req *);
 static void	db_slot_release(struct api_req *);
 static int	db_slot_allowed(const struct api_req *);
 static void	db_slot_take(struct api_req *);
 static void	db_slot_unqueue(struct api_req *);
+static void	db_slot_freed(void);
 static void	db_slot_handover(void);
 static void	db_slot_fill(void);
 static void	db_slot_turn(void *, u_int64_t);
@@ -96,12 +97,16 @@ static u_int32_t		db_waiting_count;
  * create cost the database 3.2 times what it costs in a batch
  * (bench/RESULTS.md); taken at once, the first two of each round of a
  * worker's clients went alone. The creates waiting when slots are free
- * are shared out between them (db_slot_batch()): two batches at once,
- * so that one's commit overlaps the other's work. (With 1, a worker's
- * creates were capped at BATCH_MAX a commit.) Requests without a batch
- * form pass waiting creates to a free slot at once.
+ * are shared out between them, DB_BATCH_SHARE_MIN at least a batch
+ * (db_slot_batch()): two batches at once, so that one's commit overlaps
+ * the other's work. (With 1 in flight, a worker's creates were capped at
+ * BATCH_MAX a commit.) Requests without a batch form pass waiting
+ * creates to a free slot at once. The limit holds for the creates that
+ * take a free slot; a slot handed over on its release goes to the head
+ * of the line, whatever it is (db_slot_handover()).
  */
 #define DB_BATCHABLE_MAX	2
+#define DB_BATCH_SHARE_MIN	4
 static u_int16_t		db_batchable_running;
 static u_int32_t		db_waiting_plain;
 static int			db_turn_armed;
@@ -144,8 +149,9 @@ db_statement(struct api_req *ar, const char *sql)
 
 /*
  * The statement just set up may go out together with other requests' as
- * sql_batch, its batch form (src/batch.c), when it has to wait for a
- * connection. Bind its parameters as for the statement itself.
+ * sql_batch, its batch form (src/batch.c): it waits for a connection at
+ * least until the event loop's next turn, to go out with the others of
+ * that turn. Bind its parameters as for the statement itself.
  */
 void
 db_statement_batch(struct api_req *ar, const char *sql_batch)
@@ -653,7 +659,7 @@ db_conn_broken(struct api_req *ar)
 }
 
 /* The worker's slots for requests: all its connections but one. */
-static u_int16_t
+static int
 db_slots(void)
 {
 	return (pgsql_conn_max > 1 ? pgsql_conn_max - 1 : 1);
@@ -662,13 +668,11 @@ db_slots(void)
 static int
 db_slot_acquire(struct http_request *req, struct api_req *ar)
 {
-	u_int16_t	slots;
-
 	if (ar->db_slot)
 		return (1);
 
-	slots = db_slots();
-	if (!ar->db_queued && db_slots_used < slots && db_slot_allowed(ar)) {
+	if (!ar->db_queued && db_slots_used < db_slots() &&
+	    db_slot_allowed(ar)) {
 		if (ar->batch_sql == NULL) {
 			db_slot_take(ar);
 			db_slots_report();
@@ -711,15 +715,13 @@ db_slot_release(struct api_req *ar)
 		ar->db_batchable = 0;
 		db_batchable_running--;
 	}
-	db_slot_handover();
-	db_slot_fill();
-	db_slots_report();
+	db_slot_freed();
 }
 
 /*
  * May ar take a free slot? Past the line's waiting creates if it has no
- * batch form; a create, only with no one in line and fewer than
- * DB_BATCHABLE_MAX creates in flight.
+ * batch form. A create may have one at the next turn (db_slot_turn()),
+ * with no one in line and fewer than DB_BATCHABLE_MAX creates in flight.
  */
 static int
 db_slot_allowed(const struct api_req *ar)
@@ -776,8 +778,24 @@ db_slot_handover(void)
 }
 
 /*
- * Hand over the other free slots while the line's head may take one (a
- * create: while fewer than DB_BATCHABLE_MAX are in flight).
+ * A slot was released: handed over at once, unless creates wait for the
+ * turn already armed, which hands it out with theirs. (At once, a read's
+ * release in the same pass would send the first of them alone.)
+ */
+static void
+db_slot_freed(void)
+{
+	if (!db_turn_armed) {
+		db_slot_handover();
+		db_slot_fill();
+	}
+	db_slots_report();
+}
+
+/*
+ * Hand over the free slots: to the line's head, a create while fewer
+ * than DB_BATCHABLE_MAX are in flight; past creates held back by that,
+ * to the first request without a batch form.
  */
 static void
 db_slot_fill(void)
@@ -786,10 +804,18 @@ db_slot_fill(void)
 
 	while (db_slots_used < db_slots() &&
 	    (next = TAILQ_FIRST(&db_waiting)) != NULL) {
-		if (next->batch_sql != NULL &&
-		    db_batchable_running >= DB_BATCHABLE_MAX)
+		if (next->batch_sql == NULL ||
+		    db_batchable_running < DB_BATCHABLE_MAX) {
+			db_slot_handover();
+			continue;
+		}
+		while (next != NULL && next->batch_sql != NULL)
+			next = TAILQ_NEXT(next, db_wait);
+		if (next == NULL)
 			break;
-		db_slot_handover();
+		db_slot_unqueue(next);
+		db_slot_take(next);
+		request_wakeup(next->owner);
 	}
 }
 
@@ -807,7 +833,8 @@ db_slot_turn(void *unused, u_int64_t now)
  * free slot; 1 if sent. 0: first alone, the others keep their place.
  * With more places free for creates (free slots, fewer than
  * DB_BATCHABLE_MAX in flight), it takes its share of the waiting creates
- * and leaves the rest to the next place (db_slot_fill()).
+ * (DB_BATCH_SHARE_MIN at least) and leaves the rest to the next place
+ * (db_slot_fill()).
  */
 static int
 db_slot_batch(struct api_req *first)
@@ -815,12 +842,19 @@ db_slot_batch(struct api_req *first)
 	struct api_req	*members[BATCH_MAX], *ar, *next;
 	int		i, n, waiting, places, share;
 
+	/* Counted up to what all places could take. */
 	waiting = 1;
-	TAILQ_FOREACH(ar, &db_waiting, db_wait)
-		waiting += ar->batch_sql == first->batch_sql;
+	TAILQ_FOREACH(ar, &db_waiting, db_wait) {
+		if (waiting == DB_BATCHABLE_MAX * BATCH_MAX)
+			break;
+		if (ar->batch_sql == first->batch_sql)
+			waiting++;
+	}
 	places = db_slots() - db_slots_used;
 	if (places > DB_BATCHABLE_MAX - db_batchable_running)
 		places = DB_BATCHABLE_MAX - db_batchable_running;
+	if (places > waiting / DB_BATCH_SHARE_MIN)
+		places = waiting / DB_BATCH_SHARE_MIN;
 	if (places < 1)
 		places = 1;
 	share = (waiting + places - 1) / places;
@@ -886,9 +920,7 @@ db_batch_done(void)
 {
 	db_slots_used--;
 	db_batchable_running--;
-	db_slot_handover();
-	db_slot_fill();
-	db_slots_report();
+	db_slot_freed();
 }
 
 /* This worker's slots for the metrics (src/metrics.c sums the workers). */

@@ -270,6 +270,7 @@ Test(db_slots, waiting_creates_get_a_slot_together)
 	(void)acquire(3);
 	(void)acquire_batched(4, BATCH_B);
 	(void)acquire_batched(5, BATCH_A);
+	cr_expect_eq(timer_calls, 0, "no turn: no slot free");
 
 	db_slot_release(&ars[0]);
 	cr_assert_eq(batch_calls, 1);
@@ -324,32 +325,29 @@ Test(db_slots, creates_wait_for_the_next_turn)
 	cr_expect_eq(timer_calls, 1);
 	cr_expect_eq(acquire_batched(1, BATCH_A), 0);
 	cr_expect_eq(acquire_batched(2, BATCH_A), 0);
-	cr_expect_eq(timer_calls, 1, "one turn for them all");
 	cr_expect_eq(acquire(3), 1, "a read passes them to a free slot");
 	cr_expect_eq(db_slots_used, 1);
 	cr_expect_eq(nwoken, 0);
 
-	/* Two places for creates: a batch of two, and one alone. */
+	/* Too few to share: one batch, though two places are free. */
 	turn();
 	cr_assert_eq(batch_calls, 1);
-	cr_expect_eq(batch_sizes[0], 2);
+	cr_expect_eq(batch_sizes[0], 3);
 	cr_expect_eq(batch_members[0], 0);
-	cr_expect_eq(batch_members[1], 1);
-	cr_expect_eq(nwoken, 1);
-	cr_expect_eq(wake_order[0], 2);
-	cr_expect(ars[2].db_slot);
+	cr_expect_eq(batch_members[2], 2);
+	cr_expect_eq(nwoken, 0);
 	cr_expect(TAILQ_EMPTY(&db_waiting));
-	cr_expect_eq(db_batchable_running, DB_BATCHABLE_MAX);
-	cr_expect_eq(db_slots_used, 3);
+	cr_expect_eq(db_batchable_running, 1);
+	cr_expect_eq(db_slots_used, 2);
 	cr_expect(!db_turn_armed);
 
 	/* A lone create, with a place free: alone, at the next turn. */
-	db_slot_release(&ars[2]);
 	cr_expect_eq(acquire_batched(4, BATCH_A), 0);
+	cr_expect_eq(timer_calls, 2);
 	turn();
 	cr_expect_eq(batch_calls, 1);
-	cr_expect_eq(nwoken, 2);
-	cr_expect_eq(wake_order[1], 4);
+	cr_expect_eq(nwoken, 1);
+	cr_expect_eq(wake_order[0], 4);
 	cr_expect(ars[4].db_slot);
 }
 
@@ -363,14 +361,15 @@ Test(db_slots, a_create_waits_for_the_creates_in_flight)
 
 	cr_assert_eq(DB_BATCHABLE_MAX, 2, "the test's line is laid out for 2");
 	pgsql_conn_max = 5;	/* four slots */
-	for (i = 0; i < DB_BATCHABLE_MAX; i++)
+	for (i = 0; i < DB_BATCHABLE_MAX; i++) {
 		(void)acquire_batched(i, BATCH_A);
-	turn();
+		turn();
+	}
 	cr_assert_eq(db_batchable_running, DB_BATCHABLE_MAX);
 	cr_assert(ars[0].db_slot && ars[1].db_slot);
 
 	cr_expect_eq(acquire_batched(2, BATCH_A), 0, "creates in flight");
-	cr_expect_eq(timer_calls, 1, "no turn: no place to take");
+	cr_expect_eq(timer_calls, 2, "no turn: no place to take");
 	cr_expect_eq(acquire(3), 1, "a read passes it to the free slot");
 	cr_expect_eq(acquire_batched(4, BATCH_A), 0);
 	cr_expect_eq(db_slots_used, 3);
@@ -396,34 +395,123 @@ Test(db_slots, a_create_waits_for_the_creates_in_flight)
 /*
  * The creates waiting when several places are free are shared between
  * them: two batches at once, not one twice as large while the other
- * place stays idle.
+ * place stays idle; and every slot comes back.
  */
 Test(db_slots, waiting_creates_are_shared_between_free_places)
 {
 	int	i;
 
 	pgsql_conn_max = 5;	/* four slots */
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 9; i++)
 		(void)acquire_batched(i, BATCH_A);
 	turn();
 	cr_assert_eq(batch_calls, 2);
-	cr_expect_eq(batch_sizes[0], 4);
-	cr_expect_eq(batch_sizes[1], 3);
-	cr_expect_eq(batch_members[0], 4, "the second batch, in line order");
+	cr_expect_eq(batch_sizes[0], 5);
+	cr_expect_eq(batch_sizes[1], 4);
+	cr_expect_eq(batch_members[0], 5, "the second batch, in line order");
 	cr_expect(TAILQ_EMPTY(&db_waiting));
 	cr_expect_eq(db_slots_used, 2);
 	cr_expect_eq(db_batchable_running, 2);
 
 	/* One place free at a batch's end: it takes every waiting create. */
-	(void)acquire_batched(7, BATCH_A);
-	cr_expect_eq(acquire(8), 1);
 	(void)acquire_batched(9, BATCH_A);
+	cr_expect_eq(acquire(10), 1);
+	(void)acquire_batched(11, BATCH_A);
 	cr_expect_eq(timer_calls, 1);
 	db_batch_done();
 	cr_assert_eq(batch_calls, 3);
 	cr_expect_eq(batch_sizes[2], 2);
-	cr_expect_eq(batch_members[0], 7);
-	cr_expect_eq(batch_members[1], 9);
+	cr_expect_eq(batch_members[0], 9);
+	cr_expect_eq(batch_members[1], 11);
+
+	db_batch_done();
+	db_batch_done();
+	db_slot_release(&ars[10]);
+	cr_expect_eq(db_slots_used, 0);
+	cr_expect_eq(db_batchable_running, 0);
+	cr_expect(TAILQ_EMPTY(&db_waiting));
+}
+
+/*
+ * A slot released while creates wait for their turn is theirs at the
+ * turn, not the first one's alone at once (a read's end in the same
+ * pass of the event loop).
+ */
+Test(db_slots, a_release_before_the_turn_leaves_the_slot_to_it)
+{
+	cr_expect_eq(acquire(0), 1);
+	cr_expect_eq(acquire_batched(1, BATCH_A), 0);
+	db_slot_release(&ars[0]);
+	cr_expect_eq(nwoken, 0);
+	cr_expect_eq(batch_calls, 0);
+	cr_expect(ars[1].db_queued);
+	(void)acquire_batched(2, BATCH_A);
+
+	turn();
+	cr_assert_eq(batch_calls, 1);
+	cr_expect_eq(batch_sizes[0], 2);
+	cr_expect_eq(db_slots_used, 1);
+}
+
+/* A turn that finds every slot taken leaves the creates in line. */
+Test(db_slots, a_turn_with_no_slot_free)
+{
+	(void)acquire_batched(0, BATCH_A);
+	cr_expect_eq(acquire(1), 1);
+	cr_expect_eq(acquire(2), 1);
+	turn();
+	cr_expect(!db_turn_armed);
+	cr_expect(ars[0].db_queued);
+	cr_expect_eq(nwoken, 0);
+
+	db_slot_release(&ars[1]);
+	cr_expect_eq(nwoken, 1);
+	cr_expect_eq(wake_order[0], 0);
+	cr_expect(ars[0].db_slot);
+}
+
+/* A create gone before its turn: the turn finds nothing to do. */
+Test(db_slots, a_create_gone_before_its_turn)
+{
+	(void)acquire_batched(0, BATCH_A);
+	db_slot_release(&ars[0]);
+	cr_expect(TAILQ_EMPTY(&db_waiting));
+	turn();
+	cr_expect(!db_turn_armed);
+	cr_expect_eq(db_slots_used, 0);
+	cr_expect_eq(db_batchable_running, 0);
+	cr_expect_eq(nwoken, 0);
+	cr_expect_eq(batch_calls, 0);
+}
+
+/*
+ * At the turn, a read behind creates held back by DB_BATCHABLE_MAX gets
+ * a free slot: it is not kept waiting by creates that cannot go.
+ */
+Test(db_slots, a_read_passes_creates_held_back_at_the_turn)
+{
+	int	i;
+
+	pgsql_conn_max = 6;	/* five slots */
+	(void)acquire_batched(0, BATCH_A);
+	turn();
+	cr_assert(ars[0].db_slot);
+	cr_expect_eq(acquire_batched(1, BATCH_A), 0);
+	cr_expect_eq(acquire_batched(2, BATCH_B), 0);
+	for (i = 3; i < 7; i++)
+		cr_expect_eq(acquire(i), 1, "read %d", i);
+	cr_expect_eq(acquire(7), 0, "the slots are full");
+	db_slot_release(&ars[3]);
+	db_slot_release(&ars[4]);
+	cr_expect_eq(nwoken, 0, "the turn hands them out");
+
+	turn();
+	cr_expect(ars[1].db_slot, "the first create, alone");
+	cr_expect(ars[7].db_slot, "the read, past the create held back");
+	cr_expect(ars[2].db_queued);
+	cr_expect_eq(TAILQ_FIRST(&db_waiting), &ars[2]);
+	cr_expect_eq(db_batchable_running, DB_BATCHABLE_MAX);
+	cr_expect_eq(db_slots_used, 5);
 }
 
 /* A request without a batch form that waits keeps its place. */

@@ -175,7 +175,11 @@ stop_servers() {
 		kill -TERM "$pid" 2>/dev/null || true
 	done
 	# Kore drains and exits; a server still there after 20 s is killed
-	# and reported.
+	# and reported. Under the sanitizers (make test-asan) a worker can
+	# hang in exit(): libp11-kit's destructor (libpq → libldap → gnutls)
+	# waits in freelocale() on glibc's locale lock, whose reader count
+	# has gone below zero (seen with gdb on 2026-12-03; never without
+	# the sanitizers' preload).
 	i=0
 	while [ "$i" -lt 100 ]; do
 		alive=0

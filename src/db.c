@@ -65,7 +65,7 @@ static int	db_slot_allowed(const struct api_req *);
 static void	db_slot_take(struct api_req *);
 static void	db_slot_unqueue(struct api_req *);
 static void	db_slot_freed(void);
-static void	db_slot_handover(void);
+static void	db_slot_handover(struct api_req *);
 static void	db_slot_fill(void);
 static void	db_slot_turn(void *, u_int64_t);
 static int	db_slot_batch(struct api_req *);
@@ -757,16 +757,14 @@ db_slot_unqueue(struct api_req *ar)
 }
 
 /*
- * Hand a free slot over, nobody can take it on the way: to the longest
- * waiting request, or to a batch of it and the requests waiting with the
- * same batch form.
+ * Hand a free slot over, nobody can take it on the way: to next, a
+ * waiting request (NULL: nobody waits), or to a batch of it and the
+ * requests waiting with the same batch form.
  */
 static void
-db_slot_handover(void)
+db_slot_handover(struct api_req *next)
 {
-	struct api_req	*next;
-
-	if ((next = TAILQ_FIRST(&db_waiting)) == NULL)
+	if (next == NULL)
 		return;
 
 	db_slot_unqueue(next);
@@ -786,7 +784,7 @@ static void
 db_slot_freed(void)
 {
 	if (!db_turn_armed) {
-		db_slot_handover();
+		db_slot_handover(TAILQ_FIRST(&db_waiting));
 		db_slot_fill();
 	}
 	db_slots_report();
@@ -804,18 +802,12 @@ db_slot_fill(void)
 
 	while (db_slots_used < db_slots() &&
 	    (next = TAILQ_FIRST(&db_waiting)) != NULL) {
-		if (next->batch_sql == NULL ||
-		    db_batchable_running < DB_BATCHABLE_MAX) {
-			db_slot_handover();
-			continue;
-		}
-		while (next != NULL && next->batch_sql != NULL)
+		while (next != NULL && next->batch_sql != NULL &&
+		    db_batchable_running >= DB_BATCHABLE_MAX)
 			next = TAILQ_NEXT(next, db_wait);
 		if (next == NULL)
 			break;
-		db_slot_unqueue(next);
-		db_slot_take(next);
-		request_wakeup(next->owner);
+		db_slot_handover(next);
 	}
 }
 

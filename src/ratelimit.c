@@ -13,7 +13,11 @@
  * half its limit, RL_SYNC_IDLE_MS otherwise: far from every limit,
  * precision buys nothing and the statement costs the database. (A sync
  * may also wait for one other of the worker's own statements: they take
- * turns, src/bgquery.c.)
+ * turns, src/bgquery.c.) A sync sends at most RL_BATCH_MAX tenants: the
+ * next one starts where it stopped, and goes at the next tick. (Each
+ * batch used to start at the first bucket: at 10,000 tenants, those past
+ * the first 2,000 with new counts were never sent while the load went
+ * on, and each worker held their limit alone; bench/RESULTS.md.)
  *
  * The limit itself also comes back with every API statement's result
  * (ratelimit_learn), so a tenant's limit is known after its first request.
@@ -25,11 +29,14 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "mtapi.h"
 #include "bgquery.h"
 #include "metrics.h"
 
-#define RL_BUCKETS		1024
+/* 10,000 tenants in 1,024 buckets made chains of ten, on every request. */
+#define RL_BUCKETS		16384
 #define RL_SYNC_MS		200
 #define RL_SYNC_IDLE_MS		1000
 #define RL_IDLE_SECONDS		180
@@ -55,10 +62,16 @@ LIST_HEAD(rl_bucket, rl_entry);
 static struct rl_bucket		rl_table[RL_BUCKETS];
 static struct bgquery		rl_sync_query;
 static u_int64_t		rl_last_sync;
+static size_t			rl_cursor;	/* the next batch's first bucket */
+static int			rl_behind;	/* the last batch was full */
+static int			rl_near;	/* a tenant used half its limit */
+static int			rl_writer;	/* this worker's rows (sql/) */
 
 static struct rl_entry	*rl_lookup(const char *, int);
 static u_int32_t	rl_hash(const char *);
 static void		rl_window_roll(struct rl_entry *, int64_t);
+static void		rl_sweep(time_t);
+static int		rl_is_near(const struct rl_entry *);
 static void		rl_sync_row(struct kore_pgsql *, void *);
 static void		rl_sync_done(int, void *);
 
@@ -73,6 +86,12 @@ ratelimit_init(void)
 	rl_sync_query.name = "ratelimit sync";
 	rl_sync_query.on_result = rl_sync_row;
 	rl_sync_query.on_done = rl_sync_done;
+
+	/*
+	 * The rows this worker writes, whichever of its connections runs the
+	 * sync: random, so that no other worker of any server writes them.
+	 */
+	rl_writer = (int)randombytes_uniform(INT32_MAX) + 1;
 
 	kore_timer_add(ratelimit_sync, RL_SYNC_MS, NULL, 0);
 }
@@ -105,6 +124,8 @@ ratelimit_take(const char *tenant, long *limit, long *remaining, long *retry)
 
 	e->pending++;
 	*remaining = e->limit - used - 1;
+	if (rl_is_near(e))
+		rl_near = 1;
 
 	return (0);
 }
@@ -142,44 +163,35 @@ ratelimit_learn(const char *tenant, long rpm)
 void
 ratelimit_sync(void *unused, u_int64_t now_ms)
 {
-	struct rl_entry	*e, *next;
-	json_t		*batch;
+	struct rl_entry	*e;
+	json_t		*batch, *counts;
 	char		*text;
-	time_t		now;
-	size_t		i, n;
-	int		near;
+	size_t		b, k, n;
 
 	if (bgquery_busy(&rl_sync_query))
 		return;
 
-	now = time(NULL);
-	near = 0;
-	for (i = 0; i < RL_BUCKETS; i++) {
-		for (e = LIST_FIRST(&rl_table[i]); e != NULL; e = next) {
-			next = LIST_NEXT(e, list);
-			if (now - e->last_used > RL_IDLE_SECONDS &&
-			    e->pending == 0) {
-				LIST_REMOVE(e, list);
-				kore_free(e);
-				continue;
-			}
-			rl_window_roll(e, now / 60);
-			if (2 * (e->total + e->pending) >= e->limit)
-				near = 1;
-		}
-	}
+	/* Each tick costs the table walk only when a sync is due. */
+	if (!rl_near && !rl_behind &&
+	    now_ms - rl_last_sync < RL_SYNC_IDLE_MS)
+		return;
 
-	if (!near && now_ms - rl_last_sync < RL_SYNC_IDLE_MS)
+	rl_sweep(time(NULL));
+	if (!rl_near && !rl_behind &&
+	    now_ms - rl_last_sync < RL_SYNC_IDLE_MS)
 		return;
 
 	/* New counts only: a tenant with none has nothing to learn yet. */
-	batch = json_array();
+	counts = json_array();
 	n = 0;
-	for (i = 0; i < RL_BUCKETS && n < RL_BATCH_MAX; i++) {
-		LIST_FOREACH(e, &rl_table[i], list) {
-			if (e->pending == 0 || n == RL_BATCH_MAX)
+	for (k = 0; k < RL_BUCKETS && n < RL_BATCH_MAX; k++) {
+		b = (rl_cursor + k) % RL_BUCKETS;
+		LIST_FOREACH(e, &rl_table[b], list) {
+			if (n == RL_BATCH_MAX)
+				break;
+			if (e->pending == 0)
 				continue;
-			json_array_append_new(batch,
+			json_array_append_new(counts,
 			    json_pack("{s:s, s:I, s:I}", "t", e->tenant,
 			    "w", (json_int_t)e->window,
 			    "n", (json_int_t)e->pending));
@@ -190,13 +202,19 @@ ratelimit_sync(void *unused, u_int64_t now_ms)
 		}
 	}
 
+	/* Full: the next batch starts at the bucket this one stopped in. */
+	rl_behind = (n == RL_BATCH_MAX);
+	if (rl_behind)
+		rl_cursor = (rl_cursor + k - 1) % RL_BUCKETS;
+
 	rl_last_sync = now_ms;
 	if (n == 0) {
-		json_decref(batch);
+		json_decref(counts);
 		return;
 	}
 
-	text = json_dumps(batch, JSON_COMPACT);
+	batch = json_pack("{s:i, s:o}", "writer", rl_writer, "counts", counts);
+	text = batch != NULL ? json_dumps(batch, JSON_COMPACT) : NULL;
 	json_decref(batch);
 
 	if (text == NULL || bgquery_start(&rl_sync_query, RL_SQL, text) == -1)
@@ -234,6 +252,8 @@ rl_sync_row(struct kore_pgsql *sql, void *arg)
 		/* The total now includes what was in flight. */
 		e->total = total;
 		e->inflight = 0;
+		if (rl_is_near(e))
+			rl_near = 1;
 	}
 }
 
@@ -280,6 +300,40 @@ rl_lookup(const char *tenant, int create)
 	LIST_INSERT_HEAD(&rl_table[h], e, list);
 
 	return (e);
+}
+
+/*
+ * Before a sync: forget tenants idle for RL_IDLE_SECONDS, start the new
+ * window of the others, and find again whether one is near its limit.
+ */
+static void
+rl_sweep(time_t now)
+{
+	struct rl_entry	*e, *next;
+	size_t		i;
+
+	rl_near = 0;
+	for (i = 0; i < RL_BUCKETS; i++) {
+		for (e = LIST_FIRST(&rl_table[i]); e != NULL; e = next) {
+			next = LIST_NEXT(e, list);
+			if (now - e->last_used > RL_IDLE_SECONDS &&
+			    e->pending == 0) {
+				LIST_REMOVE(e, list);
+				kore_free(e);
+				continue;
+			}
+			rl_window_roll(e, now / 60);
+			if (rl_is_near(e))
+				rl_near = 1;
+		}
+	}
+}
+
+/* Half the limit used: precision starts to matter. */
+static int
+rl_is_near(const struct rl_entry *e)
+{
+	return (2 * (e->total + e->pending) >= e->limit);
 }
 
 static void

@@ -34,6 +34,7 @@ fi
 : "${BENCH_SCALE_PROJECTS:=20}"
 : "${BENCH_SCALE_TASKS:=5}"
 : "${BENCH_SCALE_REBUILD:=0}"
+: "${BENCH_SCALE_PAIRS:=1}"	# the scale ratios from adjacent runs too
 : "${BENCH_TENANTS:=50}"
 : "${BENCH_PROJECTS:=100}"
 : "${BENCH_TASKS:=5}"

@@ -147,6 +147,42 @@ run_scenario() {
 	    "$dir/$name.json" >&2
 }
 
+# run_pairs NAME SMALL_URL SMALL_DATA: the scenario on the small set's
+# server and on the scale set's ($url, $data) in adjacent runs, a warm-up
+# of each then BENCH_RUNS pairs; writes $work/scale/NAME.pairs.json with
+# each pair's req/s and the median of the pairs' ratios. The two phases'
+# own figures are minutes apart, and this machine's speed drifts more
+# than that ratio's margin in minutes: a pair shares the machine's state.
+run_pairs() {
+	local name=$1 surl=$2 sdata=$3 lurl=$url ldata=$data dir="$work/scale"
+	local def script method path kind i secs
+	def=$(scenario_def "$name")
+	read -r script method path kind <<<"$def"
+	say "scale: $name, small set then scale set in adjacent runs, $BENCH_RUNS pairs of ${BENCH_DURATION}s"
+	for i in $(seq 0 "$BENCH_RUNS"); do
+		secs=$BENCH_DURATION
+		if [ "$i" = 0 ]; then
+			[ "$BENCH_WARMUP" -gt 0 ] || continue
+			secs=$BENCH_WARMUP
+		fi
+		url=$surl data=$sdata
+		wrk_run "$dir/$name.pair.$i.small.json" "$script" "$url" \
+		    "$secs" "$BENCH_CONNECTIONS" "$BENCH_THREADS"
+		settle
+		url=$lurl data=$ldata
+		wrk_run "$dir/$name.pair.$i.scale.json" "$script" "$url" \
+		    "$secs" "$BENCH_CONNECTIONS" "$BENCH_THREADS"
+		settle
+	done
+	for i in $(seq 1 "$BENCH_RUNS"); do
+		jq -s '{small: .[0].rps, scale: .[1].rps, ratio: (.[1].rps / .[0].rps)}' \
+		    "$dir/$name.pair.$i.small.json" "$dir/$name.pair.$i.scale.json"
+	done | jq -s "$jq_median"'{pairs: ., ratio: (map(.ratio) | median)}' \
+	    >"$dir/$name.pairs.json"
+	jq -r --arg n "$name" '"  \($n): scale / small in adjacent runs \(.pairs | map(.ratio * 100 | round / 100 | tostring) | join(", ")), median \(.ratio * 100 | round / 100)"' \
+	    "$dir/$name.pairs.json" >&2
+}
+
 # The HTTP status of one request: http_status OUT CURL-ARGS... (OUT gets
 # the body).
 http_status() {

@@ -38,6 +38,19 @@ for s in $read_scenarios; do
 	run_scenario scale "$s"
 done
 pgss_top "$sdb" "$work/scale/pgss_reads.json"
+# The ratios to the small set from adjacent runs (run_pairs): the small
+# set's server again, next to this one.
+if [ "$BENCH_SCALE_PAIRS" = 1 ] && [ "$BENCH_SERVER" = own ]; then
+	start_server small "$env" "$BENCH_PORT"
+	pairs_pid=$server_pid
+	for s in projects_list project_detail; do
+		case " $read_scenarios " in *" $s "*)
+			run_pairs "$s" "http://127.0.0.1:$BENCH_PORT" \
+			    "$work/small/data.tsv" ;;
+		esac
+	done
+	stop_server "$pairs_pid"
+fi
 if [ "$BENCH_FLOORS" = 1 ]; then
 	for s in $read_scenarios; do
 		run_floor scale "$s" "$sdb"

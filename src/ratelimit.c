@@ -65,7 +65,7 @@ static u_int64_t		rl_last_sync;
 static size_t			rl_cursor;	/* the next batch's first bucket */
 static int			rl_behind;	/* the last batch was full */
 static int			rl_near;	/* a tenant used half its limit */
-static int			rl_writer;	/* this worker's rows (sql/) */
+static int			rl_writer;	/* this worker's rows (sql/R__010) */
 
 static struct rl_entry	*rl_lookup(const char *, int);
 static u_int32_t	rl_hash(const char *);

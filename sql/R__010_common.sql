@@ -122,10 +122,9 @@ CREATE FUNCTION api.ratelimit_sync(p_batch json)
 RETURNS TABLE (tenant_id uuid, window_start bigint, total bigint, rpm int)
 LANGUAGE plpgsql AS $$
 DECLARE
-	v_counts	json := CASE json_typeof(p_batch)
-	    WHEN 'array' THEN p_batch ELSE p_batch->'counts' END;
-	v_writer	int := COALESCE((CASE json_typeof(p_batch)
-	    WHEN 'object' THEN p_batch->>'writer' END)::int,
+	-- A key of an array is NULL: a bare array is its own counts.
+	v_counts	json := COALESCE(p_batch->'counts', p_batch);
+	v_writer	int := COALESCE((p_batch->>'writer')::int,
 	    pg_backend_pid());
 BEGIN
 	-- Windows that ended: rows another sync is deleting are its own.

@@ -70,6 +70,7 @@ static int			rl_writer;	/* this worker's rows (sql/R__010) */
 static struct rl_entry	*rl_lookup(const char *, int);
 static u_int32_t	rl_hash(const char *);
 static void		rl_window_roll(struct rl_entry *, int64_t);
+static int		rl_sync_due(u_int64_t);
 static void		rl_sweep(time_t);
 static int		rl_is_near(const struct rl_entry *);
 static void		rl_sync_row(struct kore_pgsql *, void *);
@@ -172,13 +173,10 @@ ratelimit_sync(void *unused, u_int64_t now_ms)
 		return;
 
 	/* Each tick costs the table walk only when a sync is due. */
-	if (!rl_near && !rl_behind &&
-	    now_ms - rl_last_sync < RL_SYNC_IDLE_MS)
+	if (!rl_sync_due(now_ms))
 		return;
-
 	rl_sweep(time(NULL));
-	if (!rl_near && !rl_behind &&
-	    now_ms - rl_last_sync < RL_SYNC_IDLE_MS)
+	if (!rl_sync_due(now_ms))
 		return;
 
 	/* New counts only: a tenant with none has nothing to learn yet. */
@@ -300,6 +298,14 @@ rl_lookup(const char *tenant, int create)
 	LIST_INSERT_HEAD(&rl_table[h], e, list);
 
 	return (e);
+}
+
+/* Near a limit, a full batch behind, or the idle interval over. */
+static int
+rl_sync_due(u_int64_t now_ms)
+{
+	return (rl_near || rl_behind ||
+	    now_ms - rl_last_sync >= RL_SYNC_IDLE_MS);
 }
 
 /*

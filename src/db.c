@@ -59,6 +59,7 @@ static void	db_free(struct api_req *);
 static void	db_task_done(struct api_req *);
 
 static int	db_slots(void);
+static int	db_batchable_places(void);
 static int	db_slot_acquire(struct http_request *, struct api_req *);
 static void	db_slot_release(struct api_req *);
 static int	db_slot_allowed(const struct api_req *);
@@ -665,6 +666,13 @@ db_slots(void)
 	return (pgsql_conn_max > 1 ? pgsql_conn_max - 1 : 1);
 }
 
+/* How many more creates may be in flight (DB_BATCHABLE_MAX). */
+static int
+db_batchable_places(void)
+{
+	return (DB_BATCHABLE_MAX - db_batchable_running);
+}
+
 static int
 db_slot_acquire(struct http_request *req, struct api_req *ar)
 {
@@ -729,8 +737,7 @@ db_slot_allowed(const struct api_req *ar)
 	if (ar->batch_sql == NULL)
 		return (db_waiting_plain == 0);
 
-	return (TAILQ_EMPTY(&db_waiting) &&
-	    db_batchable_running < DB_BATCHABLE_MAX);
+	return (TAILQ_EMPTY(&db_waiting) && db_batchable_places() > 0);
 }
 
 /* A slot for ar's statement alone. */
@@ -803,7 +810,7 @@ db_slot_fill(void)
 	while (db_slots_used < db_slots() &&
 	    (next = TAILQ_FIRST(&db_waiting)) != NULL) {
 		while (next != NULL && next->batch_sql != NULL &&
-		    db_batchable_running >= DB_BATCHABLE_MAX)
+		    db_batchable_places() <= 0)
 			next = TAILQ_NEXT(next, db_wait);
 		if (next == NULL)
 			break;
@@ -843,8 +850,8 @@ db_slot_batch(struct api_req *first)
 			waiting++;
 	}
 	places = db_slots() - db_slots_used;
-	if (places > DB_BATCHABLE_MAX - db_batchable_running)
-		places = DB_BATCHABLE_MAX - db_batchable_running;
+	if (places > db_batchable_places())
+		places = db_batchable_places();
 	if (places > waiting / DB_BATCH_SHARE_MIN)
 		places = waiting / DB_BATCH_SHARE_MIN;
 	if (places < 1)

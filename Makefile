@@ -158,7 +158,14 @@ $(MODULE): $(MODULE_SRC) $(MODULE_HDR) $(ASSETS) conf/build.conf
 	    { grep -v '^compiling' "$(CURDIR)/$(BUILD)/kodev.log"; exit 1; }
 	@echo "built $(MODULE)"
 
-$(BUILD)/gen/migrations.c: $(SQL) tools/admin/gen-migrations.sh
+# The names of sql/'s files, rewritten only when one comes or goes: a
+# file removed leaves every other one older than migrations.c, which must
+# be made again all the same (it embeds each file by name).
+SQL_LIST	:= $(BUILD)/gen/sql.list
+$(shell mkdir -p $(BUILD)/gen && { echo '$(SQL)' | cmp -s - $(SQL_LIST) || \
+    echo '$(SQL)' >$(SQL_LIST); })
+
+$(BUILD)/gen/migrations.c: $(SQL) $(SQL_LIST) tools/admin/gen-migrations.sh
 	@mkdir -p $(dir $@)
 	tools/admin/gen-migrations.sh sql > $@
 

@@ -46,13 +46,29 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	    '_', '\_') || '%'
 $$;
 
--- The ORDER BY of a list: p_ordering ("name", "-created_at", ...) if it
--- is one of p_fields, as "x.<column> ASC|DESC, x.id ASC|DESC"; anything
--- else (the route's validator already refused it) gets the default order.
--- The column name comes from p_fields, never from the client's text.
-CREATE FUNCTION api.order_by(p_ordering text, p_fields text[]) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-	SELECT COALESCE((SELECT format('x.%I %s, x.id %2$s', f,
+-- The ORDER BY of the column f of p_table in the direction dir (ASC or
+-- DESC), its ties in the same direction: by creation (created_at, then
+-- id) for a column of an enum type, a status or a priority, whose few
+-- values make ties the rule, and whose one-filter list's index
+-- (tenant_id, f, created_at, id) then serves the ordering too; by id for
+-- the others. f comes from an ordering whitelist, never from the client.
+CREATE FUNCTION api.order_key(p_table regclass, f text, dir text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+	SELECT format(CASE WHEN t.typtype = 'e'
+	    THEN 'x.%1$I %2$s, x.created_at %2$s, x.id %2$s'
+	    ELSE 'x.%1$I %2$s, x.id %2$s' END, f, dir)
+	FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+	WHERE a.attrelid = p_table AND a.attname = f AND NOT a.attisdropped
+$$;
+
+-- The ORDER BY of a list of p_table: p_ordering ("name", "-created_at",
+-- ...) if it is one of p_fields (api.order_key); anything else (the
+-- route's validator already refused it) gets the default order.
+CREATE FUNCTION api.order_by(p_ordering text, p_fields text[],
+    p_table regclass) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+	SELECT COALESCE((SELECT api.order_key(p_table, f,
 	    CASE WHEN left(p_ordering, 1) = '-' THEN 'DESC' ELSE 'ASC' END)
 	    FROM unnest(p_fields) AS f WHERE f = ltrim(p_ordering, '-')),
 	    'x.created_at DESC, x.id DESC')
@@ -224,12 +240,12 @@ BEGIN
 END
 $$;
 
--- The ORDER BY of each whitelisted ordering of a list, either direction,
--- with the id as the tie-break in the same direction (api.order_by).
-CREATE FUNCTION api.orderings(p_fields text[])
+-- The ORDER BY of each whitelisted ordering of a list of p_table, either
+-- direction (api.order_key).
+CREATE FUNCTION api.orderings(p_fields text[], p_table regclass)
 RETURNS TABLE (ordering text, order_by text)
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT d.p || f, format('x.%I %s, x.id %2$s', f, d.dir)
+LANGUAGE sql STABLE AS $$
+	SELECT d.p || f, api.order_key(p_table, f, d.dir)
 	FROM unnest(p_fields) WITH ORDINALITY AS u(f, i),
 	    (VALUES ('', 'ASC', 1), ('-', 'DESC', 2)) AS d(p, dir, k)
 	ORDER BY u.i, d.k
@@ -241,10 +257,12 @@ $$;
 -- x, %2$s the ORDER BY and %3$s the shape's count; anything else goes to
 -- p_else. Each statement gets its own plan, which PL/pgSQL keeps for the
 -- connection's life: the lists are planned once, not per request. The
--- default order (-created_at) is every CASE's ELSE.
+-- default order (-created_at) is every CASE's ELSE. p_fields: the
+-- ordering whitelist of p_table.
 CREATE FUNCTION api.list_cases(p_template text, p_conds text[],
-    p_counts text[], p_fields text[], p_else text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE AS $$
+    p_counts text[], p_fields text[], p_else text, p_table regclass)
+RETURNS text
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
 	src	text := E'CASE shape\n';
 	o	record;
@@ -252,7 +270,7 @@ DECLARE
 BEGIN
 	FOR i IN 1 .. cardinality(p_conds) LOOP
 		src := src || format(E'WHEN %s THEN\nCASE p_ordering\n', i);
-		FOR o IN SELECT * FROM api.orderings(p_fields)
+		FOR o IN SELECT * FROM api.orderings(p_fields, p_table)
 		    WHERE ordering <> '-created_at' LOOP
 			src := src || format(E'WHEN %L THEN RETURN QUERY %s;\n',
 			    o.ordering, format(p_template, p_conds[i],

@@ -98,9 +98,9 @@ $f$, api.list_cases($t$
 		$6, $7
 	    FROM verdict_epochs e
 	    WHERE $8 OR e.n[verdict_slot($1)] = $7
-	    $q$, api.order_by(p_ordering, %L))
+	    $q$, api.order_by(p_ordering, %L, 'projects'))
 	USING p_tenant, p_status, api.contains(p_search), p_limit, p_offset,
-	    v_rpm, v_verdict, ok;$e$, orderings)));
+	    v_rpm, v_verdict, ok;$e$, orderings), 'projects'));
 END
 $gen$;
 

@@ -116,10 +116,10 @@ $f$, api.list_cases($t$
 	    WHERE ($10 OR e.n[verdict_slot($1)] = $9)
 	    AND (NOT $11 OR EXISTS (SELECT 1 FROM projects p
 		WHERE p.tenant_id = $1 AND p.id = $2))
-	    $q$, api.order_by(p_ordering, %L))
+	    $q$, api.order_by(p_ordering, %L, 'tasks'))
 	USING p_tenant, p_project, p_status, p_priority,
 	    api.contains(p_search), p_limit, p_offset, v_rpm, v_verdict, ok,
-	    p_in_project;$e$, orderings)));
+	    p_in_project;$e$, orderings), 'tasks'));
 END
 $gen$;
 

@@ -98,9 +98,10 @@ $f$, api.list_cases($t$
 		$7, $8
 	    FROM verdict_epochs e
 	    WHERE $9 OR e.n[verdict_slot($1)] = $8
-	    $q$, api.order_by(p_ordering, %L))
+	    $q$, api.order_by(p_ordering, %L, 'documents'))
 	USING p_tenant, p_project, p_content_type, api.contains(p_search),
-	    p_limit, p_offset, v_rpm, v_verdict, ok;$e$, orderings)));
+	    p_limit, p_offset, v_rpm, v_verdict, ok;$e$, orderings),
+	'documents'));
 END
 $gen$;
 

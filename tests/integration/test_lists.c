@@ -75,6 +75,8 @@ static void	check_ordering(const char *, const char *,
 		    const struct field *, size_t, size_t);
 static void	assert_count(const char *, const char *, long long);
 static const char	*port_of(const char *);
+static void	assert_ids(const char *, const char *, const long long *,
+		    size_t);
 
 /* A PATCH that changes nothing but updated_at. */
 static void
@@ -199,6 +201,26 @@ assert_count(const char *path, const char *token, long long n)
 	    "GET %s: %s", path, json_dumps(j, JSON_COMPACT));
 	cr_assert_eq(json_array_size(json_object_get(j, "results")),
 	    (size_t)(n > 20 ? 20 : n));
+	json_decref(j);
+}
+
+/* The ids of GET path's results, in order, are want[0..n-1]. */
+static void
+assert_ids(const char *path, const char *token, const long long *want,
+    size_t n)
+{
+	json_t		*j, *rows;
+	size_t		i;
+
+	j = h_get_json(path, token);
+	rows = json_object_get(j, "results");
+	cr_assert_eq(json_array_size(rows), n, "GET %s: %s", path,
+	    json_dumps(j, JSON_COMPACT));
+	for (i = 0; i < n; i++)
+		cr_assert_eq(json_integer_value(json_object_get(
+		    json_array_get(rows, i), "id")), want[i],
+		    "GET %s: row %zu is not %lld: %s", path, i, want[i],
+		    json_dumps(j, JSON_COMPACT));
 	json_decref(j);
 }
 
@@ -517,6 +539,75 @@ Test(lists, tasks_order_by_every_field)
 	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(
 	    json_object_get(rows, "results"), 0), "title")), "kilo");
 	json_decref(rows);
+}
+
+/*
+ * Rows equal in an enum field (a status, a priority) follow their
+ * creation, created_at then id, in the ordering's direction; here
+ * against their ids' order. Both the statements PL/pgSQL keeps (no
+ * filter, one filter, a project's tasks) and the EXECUTE of a search.
+ */
+Test(lists, ties_of_a_status_or_priority_follow_creation)
+{
+	static const char *const ago[] = { "0", "2 days", "1 day" };
+	static const char *const ords[] = { "status", "priority" };
+	struct h_tenant	t;
+	long long	pid, pids[3], ids[3], asc[3], desc[3];
+	size_t		i;
+
+	h_new_tenant("tie", &t);
+	pid = h_create(PROJECTS, t.access, json_pack("{s:s}", "name",
+	    "tie 3"));
+	pids[0] = pid;
+	for (i = 0; i < 3; i++) {
+		if (i > 0)
+			pids[i] = h_create(PROJECTS, t.access, json_pack(
+			    "{s:s}", "name", h_fmt("tie %zu", 3 - i)));
+		ids[i] = h_create(TASKS, t.access, json_pack("{s:I, s:s}",
+		    "project", (json_int_t)pid, "title", h_fmt("tie %zu", i)));
+	}
+	/* Made in the order 1, 2, 0: not the ids' order. */
+	for (i = 0; i < 3; i++) {
+		cr_assert_eq(h_sql(h_fmt("UPDATE tasks SET created_at = "
+		    "now() - interval '%s' WHERE tenant_id = '%s' AND id = %lld",
+		    ago[i], t.id, ids[i]), NULL), 0);
+		cr_assert_eq(h_sql(h_fmt("UPDATE projects SET created_at = "
+		    "now() - interval '%s' WHERE tenant_id = '%s' AND id = %lld",
+		    ago[i], t.id, pids[i]), NULL), 0);
+	}
+
+	asc[0] = ids[1], asc[1] = ids[2], asc[2] = ids[0];
+	desc[0] = ids[0], desc[1] = ids[2], desc[2] = ids[1];
+	for (i = 0; i < NELEM(ords); i++) {
+		assert_ids(h_fmt(TASKS "?ordering=%s", ords[i]), t.access,
+		    asc, 3);
+		assert_ids(h_fmt(TASKS "?ordering=-%s", ords[i]), t.access,
+		    desc, 3);
+		assert_ids(h_fmt(TASKS "?status=todo&ordering=%s", ords[i]),
+		    t.access, asc, 3);
+		assert_ids(h_fmt(TASKS "?priority=medium&ordering=-%s",
+		    ords[i]), t.access, desc, 3);
+		assert_ids(h_fmt(PROJECTS "%lld/tasks/?ordering=%s", pid,
+		    ords[i]), t.access, asc, 3);
+		assert_ids(h_fmt(TASKS "by-status/?status=todo&ordering=-%s",
+		    ords[i]), t.access, desc, 3);
+		assert_ids(h_fmt(TASKS "?search=tie&ordering=%s", ords[i]),
+		    t.access, asc, 3);
+		assert_ids(h_fmt(TASKS "?search=tie&status=todo&ordering=-%s",
+		    ords[i]), t.access, desc, 3);
+	}
+
+	asc[0] = pids[1], asc[1] = pids[2], asc[2] = pids[0];
+	desc[0] = pids[0], desc[1] = pids[2], desc[2] = pids[1];
+	assert_ids(PROJECTS "?ordering=status", t.access, asc, 3);
+	assert_ids(PROJECTS "?ordering=-status", t.access, desc, 3);
+	assert_ids(PROJECTS "?status=active&ordering=status", t.access, asc, 3);
+	assert_ids(PROJECTS "?search=tie&ordering=-status", t.access, desc, 3);
+
+	/* Other fields' ties go by id: the tasks have no due date. */
+	assert_ids(TASKS "?ordering=due_date", t.access, ids, 3);
+	desc[0] = ids[2], desc[1] = ids[1], desc[2] = ids[0];
+	assert_ids(TASKS "?ordering=-due_date", t.access, desc, 3);
 }
 
 Test(lists, documents_order_by_every_field)

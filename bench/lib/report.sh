@@ -45,6 +45,7 @@ report_json() {	# OUT
 	    --arg host "$(uname -srm)" --arg cpus "$(nproc)" \
 	    --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
 	    --arg autogroup "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo unknown)" \
+	    --arg thp "$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)" \
 	    --arg mode "$BENCH_SERVER" \
 	    --argjson pg "$(cat "$work/postgres.json")" \
 	    --argjson small "$(phase_json small "$work/reference")" \
@@ -80,7 +81,8 @@ report_json() {	# OUT
 		      tasks_per_project: ($sk|tonumber)}}')" \
 	    '{started: $stamp, commit: ($commit + (if $dirty != "" then "+dirty" else "" end)),
 	      machine: {kernel: $host, cpus: ($cpus|tonumber), loadavg_at_end: $load,
-		  sched_autogroup: $autogroup},
+		  sched_autogroup: $autogroup,
+		  transparent_hugepage: (if $thp == "" then "unknown" else $thp end)},
 	      server: $mode, postgres: $pg, config: $cfg, reference: $reference,
 	      small: $small, login_interference: $li, soak: $soak,
 	      tls_handshakes: $tls, cluster: $cluster,
@@ -174,7 +176,7 @@ report_md() {	# RESULT OUT
 	    ($rows[] | "| \(.method) \(.path) | \(.rps | f0) | \(.reference_rps | f0) | \(.x_reference | f1) | \(.x_health_db | f2) | \(.x_health_live | f2) | \(.floor.tps | f0) | \(.x_floor | f2) | \(.p50_ms | f2) | \(.p99_ms | f2) | \(.non2xx + .socket_errors) | \(.rss_max_mib | rss) | \(.cpu_ms_per_request | cpu("kore")) |");
 	  "# mtapi benchmark \(.started)",
 	  "",
-	  "commit \(.commit), \(.machine.kernel), \(.machine.cpus) CPUs (load average at the end \(.machine.loadavg_at_end); kernel.sched_autogroup_enabled=\(.machine.sched_autogroup // "unknown")); PostgreSQL \(.postgres.server_version), fsync=\(.postgres.fsync), synchronous_commit=\(.postgres.synchronous_commit).",
+	  "commit \(.commit), \(.machine.kernel), \(.machine.cpus) CPUs (load average at the end \(.machine.loadavg_at_end); kernel.sched_autogroup_enabled=\(.machine.sched_autogroup // "unknown"), transparent_hugepage=\(.machine.transparent_hugepage // "unknown")); PostgreSQL \(.postgres.server_version), fsync=\(.postgres.fsync), synchronous_commit=\(.postgres.synchronous_commit).",
 	  "Server: \(if .server == "own" then "its own (conf/mtapi.conf on port \(.config.port))" else "the running one at \(.config.url)" end).",
 	  (if .reference then
 	    "Django reference (same run, same wrk scripts): \(.reference.url), gunicorn \(.reference.gunicorn_workers) workers, \(.reference.data.tenants) tenants, \(.reference.data.projects) projects, \(.reference.data.tasks) tasks\(if .reference.data_remade then " (data and tokens made again for this run)" else "" end); its PostgreSQL \(.reference.postgres.server_version), fsync=\(.reference.postgres.fsync), synchronous_commit=\(.reference.postgres.synchronous_commit)."

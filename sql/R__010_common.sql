@@ -64,14 +64,15 @@ $$;
 
 -- The ORDER BY of a list of p_table: p_ordering ("name", "-created_at",
 -- ...) if it is one of p_fields (api.order_key); anything else (the
--- route's validator already refused it) gets the default order.
+-- route's validator already refused it) gets the default order,
+-- -created_at.
 CREATE FUNCTION api.order_by(p_ordering text, p_fields text[],
     p_table regclass) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
 	SELECT COALESCE((SELECT api.order_key(p_table, f,
 	    CASE WHEN left(p_ordering, 1) = '-' THEN 'DESC' ELSE 'ASC' END)
 	    FROM unnest(p_fields) AS f WHERE f = ltrim(p_ordering, '-')),
-	    'x.created_at DESC, x.id DESC')
+	    api.order_key(p_table, 'created_at', 'DESC'))
 $$;
 
 -- May this principal act for this tenant now? Checked on every request in
@@ -277,8 +278,8 @@ BEGIN
 			    o.order_by, p_counts[i]));
 		END LOOP;
 		src := src || format(E'ELSE RETURN QUERY %s;\nEND CASE;\n',
-		    format(p_template, p_conds[i],
-		    'x.created_at DESC, x.id DESC', p_counts[i]));
+		    format(p_template, p_conds[i], api.order_key(p_table,
+		    'created_at', 'DESC'), p_counts[i]));
 	END LOOP;
 
 	RETURN src || E'ELSE\n' || p_else || E'\nEND CASE;';
